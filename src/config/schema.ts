@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+/** Spotify's own base URLs (https://developer.spotify.com/documentation/web-api). */
+export const SPOTIFY_API_URL = 'https://api.spotify.com/v1';
+export const SPOTIFY_ACCOUNTS_URL = 'https://accounts.spotify.com';
+
+/** True when `tz` is an IANA time zone name Intl knows. */
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false; // RangeError: an unknown zone is exactly what we test for
+  }
+}
+
+/**
+ * Spotify accepts as redirect URI only HTTPS or a loopback IP literal over HTTP (`localhost` is refused):
+ * https://developer.spotify.com/documentation/web-api/concepts/redirect_uri
+ */
+function isSpotifyRedirectUri(value: string): boolean {
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'https:') return true;
+    return url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === '[::1]');
+  } catch {
+    return false;
+  }
+}
+
+/** One Spotify account of the household (Spotify allows 5 users per development-mode app). */
+export const accountSchema = z.object({
+  name: z.string().regex(/^[a-z0-9_-]{1,32}$/, 'lower-case letters, digits, _ and -, at most 32'),
+  display_name: z.string().min(1).max(64).optional(),
+});
+
+/**
+ * THE options schema: every option Vibescope has, with its default and bounds, and nowhere else.
+ * Keys are the add-on's option names (config.yaml, translations/*.yaml, options.json share them).
+ */
+export const configSchema = z.object({
+  client_id: z.string().default(''),
+  client_secret: z.string().optional(),
+  redirect_uri: z.string()
+    .refine(isSpotifyRedirectUri, 'must be https://… or http://127.0.0.1:PORT/… (Spotify refuses localhost)')
+    .default('http://127.0.0.1:8888/callback'),
+  history_poll_interval_s: z.int().min(30).max(600).default(60),
+  player_poll_interval_s: z.int().min(5).max(120).default(15),
+  skip_threshold_s: z.int().min(5).max(120).default(30),
+  timezone: z.string().refine((tz) => tz === '' || isTimeZone(tz), 'an IANA time zone such as Europe/Berlin')
+    .default(''),
+  data_dir: z.string().min(1).default('./data'),
+  port: z.int().min(1).max(65535).default(8099),
+  log_level: z.enum(['trace', 'debug', 'info', 'notice', 'warning', 'error', 'fatal']).default('info'),
+  accounts: z.array(accountSchema).max(5, 'at most 5 accounts (Spotify allows 5 users per app)').default([]),
+  spotify_api_url: z.url().default(SPOTIFY_API_URL),
+  spotify_accounts_url: z.url().default(SPOTIFY_ACCOUNTS_URL),
+  http_timeout_s: z.int().min(1).max(120).default(15),
+  snapshot_max_journal_records: z.int().min(10).max(100_000).default(2000),
+}).strict();
+
+/** The validated options. */
+export type Config = z.infer<typeof configSchema>;
+/** One configured account. */
+export type AccountConfig = z.infer<typeof accountSchema>;

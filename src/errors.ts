@@ -1,0 +1,90 @@
+/**
+ * Vibescope's error types. Every error carries a `code` (what the panel and the REST clients switch on)
+ * and an HTTP `status` (what web/errors.ts answers with). Context travels with the error.
+ */
+
+/** Machine-readable error codes, stable across releases. */
+export type ErrorCode =
+  | 'BAD_PARAM'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'CONFIG_INVALID'
+  | 'IMPORT_BAD_FILE'
+  | 'IMPORT_EMPTY'
+  | 'STORE_CORRUPT'
+  | 'SPOTIFY_AUTH'
+  | 'SPOTIFY_RATE_LIMITED'
+  | 'SPOTIFY_UNAVAILABLE'
+  | 'SPOTIFY_BAD_RESPONSE'
+  | 'SPOTIFY_RECONNECT'
+  | 'INTERNAL';
+
+/** Base class of every error Vibescope throws on purpose. */
+export class VibescopeError extends Error {
+  readonly code: ErrorCode;
+  /** The HTTP status the REST layer answers with. */
+  readonly status: number;
+  constructor(code: ErrorCode, message: string, status = 500, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+  }
+}
+
+/** A request or CLI parameter is out of range or malformed (HTTP 400). */
+export class BadParamError extends VibescopeError {
+  readonly param: string;
+  constructor(param: string, value: unknown, allowed: string) {
+    super('BAD_PARAM', `${param}: got ${JSON.stringify(value)}, expected ${allowed}`, 400);
+    this.param = param;
+  }
+}
+
+/** Something asked for does not exist (HTTP 404). */
+export class NotFoundError extends VibescopeError {
+  constructor(what: string) {
+    super('NOT_FOUND', `${what} not found`, 404);
+  }
+}
+
+/**
+ * An import file (or one row of it) cannot be read. `file` is the path (or the path inside the zip),
+ * `index` the 0-based row index when the problem is one row.
+ */
+export class ImportFileError extends VibescopeError {
+  readonly file: string;
+  readonly index: number | undefined;
+  constructor(file: string, message: string, index?: number, options?: ErrorOptions) {
+    super('IMPORT_BAD_FILE', `${file}${index === undefined ? '' : ` [row ${index}]`}: ${message}`, 422, options);
+    this.file = file;
+    this.index = index;
+  }
+}
+
+/**
+ * A Spotify Web API or accounts call failed after retries. Never carries request headers
+ * (the bearer token) - only the endpoint, the status and Spotify's own message.
+ */
+export class SpotifyError extends VibescopeError {
+  readonly endpoint: string;
+  readonly httpStatus: number | undefined;
+  /** Seconds Spotify asked us to wait (429 Retry-After), when it did. */
+  readonly retryAfterS: number | undefined;
+  constructor(
+    code: Extract<ErrorCode, `SPOTIFY_${string}`>,
+    endpoint: string,
+    message: string,
+    extra: { httpStatus?: number; retryAfterS?: number } = {},
+  ) {
+    super(code, `${endpoint}: ${message}`, code === 'SPOTIFY_RECONNECT' || code === 'SPOTIFY_AUTH' ? 409 : 502);
+    this.endpoint = endpoint;
+    this.httpStatus = extra.httpStatus;
+    this.retryAfterS = extra.retryAfterS;
+  }
+}
+
+/** Turns anything thrown into an Error (a thrown string or object becomes the message). */
+export function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(typeof err === 'string' ? err : JSON.stringify(err));
+}

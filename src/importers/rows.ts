@@ -1,0 +1,169 @@
+import { z } from 'zod';
+import type { IncomingStream, TrackInfo } from '../types.js';
+
+/** ISO-8601 with a zone, as Spotify writes `ts` ("2024-08-02T11:56:55Z"). */
+const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/;
+/** Account-data `endTime`: UTC to the minute ("2023-10-02 23:43"). */
+const END_TIME_RE = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})$/;
+/** Spotify launched in 2006; nothing can be older. */
+const EARLIEST_MS = Date.UTC(2006, 0, 1);
+
+const str = z.string().nullish();
+const flag = z.boolean().nullish();
+
+/**
+ * One row of the extended streaming history (Streaming_History_Audio_*.json, _Video_, endsong_*.json).
+ * Fields: research/spotify-api.md §5a. Unknown fields are allowed (the format grows).
+ */
+export const extendedRowSchema = z.looseObject({
+  ts: z.string().regex(ISO_RE, 'an ISO-8601 time with zone such as 2024-08-02T11:56:55Z'),
+  ms_played: z.number().int().nonnegative(),
+  spotify_track_uri: z.string().startsWith('spotify:track:').nullish(),
+  master_metadata_track_name: str,
+  master_metadata_album_artist_name: str,
+  master_metadata_album_album_name: str,
+  spotify_episode_uri: z.string().startsWith('spotify:episode:').nullish(),
+  episode_name: str,
+  episode_show_name: str,
+  audiobook_title: str,
+  audiobook_uri: str,
+  audiobook_chapter_uri: str,
+  audiobook_chapter_title: str,
+  reason_start: str,
+  reason_end: str,
+  shuffle: flag,
+  skipped: flag,
+  offline: flag,
+  incognito_mode: flag,
+  platform: str,
+});
+
+/** Account-data music row (StreamingHistory_music_N.json): research/spotify-api.md §5b. */
+export const accountMusicRowSchema = z.looseObject({
+  endTime: z.string().regex(END_TIME_RE, 'UTC to the minute such as 2023-10-02 23:43'),
+  artistName: z.string(),
+  trackName: z.string(),
+  msPlayed: z.number().int().nonnegative(),
+});
+export const accountPodcastRowSchema = z.looseObject({
+  endTime: z.string().regex(END_TIME_RE, 'UTC to the minute such as 2023-10-02 23:43'),
+  podcastName: z.string(),
+  episodeName: z.string(),
+  msPlayed: z.number().int().nonnegative(),
+});
+export const accountAudiobookRowSchema = z.looseObject({
+  endTime: z.string().regex(END_TIME_RE, 'UTC to the minute such as 2023-10-02 23:43'),
+  audiobookName: z.string(),
+  chapterName: z.string(),
+  msPlayed: z.number().int().nonnegative(),
+});
+
+/** The formats a history file can be in; decided from the first row that is an object. */
+export type RowFormat = 'extended' | 'account-music' | 'account-podcast' | 'account-audiobook';
+
+/** Known fields of each format (anything else is reported as an unknown field). */
+export const KNOWN_FIELDS: Record<RowFormat, ReadonlySet<string>> = {
+  extended: new Set([...Object.keys(extendedRowSchema.shape), 'username', 'conn_country', 'ip_addr', 'ip_addr_decrypted',
+    'user_agent_decrypted', 'offline_timestamp']),
+  'account-music': new Set(Object.keys(accountMusicRowSchema.shape)),
+  'account-podcast': new Set(Object.keys(accountPodcastRowSchema.shape)),
+  'account-audiobook': new Set([...Object.keys(accountAudiobookRowSchema.shape), 'authorName']),
+};
+
+/** Guesses a row's format from its keys, or null. */
+export function detectFormat(row: unknown): RowFormat | null {
+  if (typeof row !== 'object' || row === null || Array.isArray(row)) return null;
+  if ('ts' in row && 'ms_played' in row) return 'extended';
+  if ('endTime' in row && 'msPlayed' in row) {
+    if ('trackName' in row) return 'account-music';
+    if ('episodeName' in row) return 'account-podcast';
+    if ('chapterName' in row) return 'account-audiobook';
+  }
+  return null;
+}
+
+/** A row turned into a record, or the reason it cannot be. */
+export type RowResult = { ok: true; record: IncomingStream } | { ok: false; reason: string };
+
+function describe(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`).join('; ');
+}
+
+function checkTime(ms: number): string | null {
+  if (!Number.isFinite(ms)) return 'not a valid date';
+  if (ms < EARLIEST_MS) return 'before 2006 (Spotify did not exist)';
+  if (ms > Date.now() + 86_400_000) return 'in the future';
+  return null;
+}
+
+/** Extended history row → record. Rows with no track, episode or audiobook URI are rejected. */
+export function fromExtendedRow(raw: unknown, account: string): RowResult {
+  const parsed = extendedRowSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, reason: describe(parsed.error) };
+  const r = parsed.data;
+  const endedAt = Date.parse(r.ts);
+  const bad = checkTime(endedAt);
+  if (bad) return { ok: false, reason: `ts: ${bad}` };
+  let track: TrackInfo;
+  if (r.spotify_track_uri) {
+    track = {
+      uri: r.spotify_track_uri, content: 'track', name: r.master_metadata_track_name ?? '(unknown track)',
+      artists: r.master_metadata_album_artist_name ? [{ spotify_id: null, name: r.master_metadata_album_artist_name }] : [],
+      album: r.master_metadata_album_album_name ? { spotify_id: null, name: r.master_metadata_album_album_name, image_url: null } : null,
+      duration_ms: null, isrc: null,
+    };
+  } else if (r.spotify_episode_uri) {
+    track = {
+      uri: r.spotify_episode_uri, content: 'episode', name: r.episode_name ?? '(unknown episode)',
+      artists: r.episode_show_name ? [{ spotify_id: null, name: r.episode_show_name }] : [],
+      album: null, duration_ms: null, isrc: null,
+    };
+  } else if (r.audiobook_chapter_uri || r.audiobook_uri) {
+    track = {
+      uri: (r.audiobook_chapter_uri ?? r.audiobook_uri)!, content: 'audiobook',
+      name: r.audiobook_chapter_title ?? r.audiobook_title ?? '(unknown chapter)',
+      artists: r.audiobook_title ? [{ spotify_id: null, name: r.audiobook_title }] : [],
+      album: null, duration_ms: null, isrc: null,
+    };
+  } else {
+    return { ok: false, reason: 'no spotify_track_uri, spotify_episode_uri or audiobook_chapter_uri' };
+  }
+  return {
+    ok: true,
+    record: {
+      account, source: 'import-extended', ended_at: endedAt, ms_played: r.ms_played, track,
+      reason_start: r.reason_start ?? null, reason_end: r.reason_end ?? null, skipped: r.skipped ?? null,
+      shuffle: r.shuffle ?? null, offline: r.offline ?? null, incognito: r.incognito_mode ?? null,
+      platform: r.platform ?? null,
+    },
+  };
+}
+
+/** Account-data row (music, podcast or audiobook) → record with name-based identity. */
+export function fromAccountRow(raw: unknown, format: Exclude<RowFormat, 'extended'>, account: string): RowResult {
+  let endTime: string; let msPlayed: number; let track: TrackInfo;
+  if (format === 'account-music') {
+    const parsed = accountMusicRowSchema.safeParse(raw);
+    if (!parsed.success) return { ok: false, reason: describe(parsed.error) };
+    ({ endTime, msPlayed } = parsed.data);
+    track = { uri: null, content: 'track', name: parsed.data.trackName,
+      artists: [{ spotify_id: null, name: parsed.data.artistName }], album: null, duration_ms: null, isrc: null };
+  } else if (format === 'account-podcast') {
+    const parsed = accountPodcastRowSchema.safeParse(raw);
+    if (!parsed.success) return { ok: false, reason: describe(parsed.error) };
+    ({ endTime, msPlayed } = parsed.data);
+    track = { uri: null, content: 'episode', name: parsed.data.episodeName,
+      artists: [{ spotify_id: null, name: parsed.data.podcastName }], album: null, duration_ms: null, isrc: null };
+  } else {
+    const parsed = accountAudiobookRowSchema.safeParse(raw);
+    if (!parsed.success) return { ok: false, reason: describe(parsed.error) };
+    ({ endTime, msPlayed } = parsed.data);
+    track = { uri: null, content: 'audiobook', name: parsed.data.chapterName,
+      artists: [{ spotify_id: null, name: parsed.data.audiobookName }], album: null, duration_ms: null, isrc: null };
+  }
+  const m = END_TIME_RE.exec(endTime)!;
+  const endedAt = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]));
+  const bad = checkTime(endedAt);
+  if (bad) return { ok: false, reason: `endTime: ${bad}` };
+  return { ok: true, record: { account, source: 'import-account', ended_at: endedAt, ms_played: msPlayed, track } };
+}

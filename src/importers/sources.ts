@@ -1,0 +1,144 @@
+import { createReadStream } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import { Unzip, UnzipInflate } from 'fflate';
+import { ImportFileError } from '../errors.js';
+
+/** Names of the history files inside a Spotify privacy export (research/spotify-api.md §5). */
+export const HISTORY_FILE_RE = /(Streaming_History_(Audio|Video)_[^/]*|endsong_\d+|StreamingHistory(_(music|podcast|audiobook))?_?\d+)\.json$/i;
+
+/** One history file to read: a plain file, or an entry of a zip. */
+export interface HistoryInput {
+  /** The name reports use: the path, or `archive.zip:entry/name.json`. */
+  name: string;
+  /** Bytes of the source this input occupies (for progress); compressed size inside a zip. */
+  size: number;
+  /** Opens the bytes. For zip entries it must be called in order, once. */
+  open(): Readable;
+}
+
+async function isZip(file: string): Promise<boolean> {
+  const fh = await open(file, 'r');
+  try {
+    const { buffer, bytesRead } = await fh.read(Buffer.alloc(4), 0, 4, 0);
+    return bytesRead === 4 && buffer.readUInt32LE(0) === 0x04034b50;
+  } finally {
+    await fh.close();
+  }
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await walk(full)));
+    else if (entry.isFile() && (HISTORY_FILE_RE.test(entry.name) || /\.zip$/i.test(entry.name))) out.push(full);
+  }
+  return out.sort();
+}
+
+/**
+ * Streams the history entries of a zip (fflate's streaming Unzip: never the whole archive in memory).
+ * Entries come in archive order; each one's stream must be consumed before the next is produced.
+ * @throws ImportFileError when the archive is damaged or holds no history file.
+ */
+export async function* zipEntries(file: string, onBytes: (n: number) => void = () => {}): AsyncGenerator<{ name: string; stream: Readable; size: number }> {
+  const ready: { name: string; stream: PassThrough; size: number }[] = [];
+  let wake: (() => void) | null = null;
+  let finished = false;
+  let failure: Error | null = null;
+  const state: { current: PassThrough | null } = { current: null };
+  let found = 0;
+  const signal = () => { wake?.(); wake = null; };
+  const unzip = new Unzip();
+  unzip.register(UnzipInflate);
+  unzip.onfile = (entry) => {
+    if (!HISTORY_FILE_RE.test(entry.name) || entry.name.startsWith('__MACOSX/')) return;
+    const stream = new PassThrough({ highWaterMark: 1 << 20 });
+    entry.ondata = (err, chunk, final) => {
+      if (err) { stream.destroy(new ImportFileError(`${file}:${entry.name}`, `damaged zip entry: ${err.message}`)); return; }
+      stream.write(chunk);
+      if (final) stream.end();
+    };
+    state.current = stream;
+    found++;
+    ready.push({ name: `${file}:${entry.name}`, stream, size: entry.size ?? 0 });
+    signal();
+    entry.start();
+  };
+  const pump = (async () => {
+    try {
+      for await (const chunk of createReadStream(file, { highWaterMark: 1 << 16 })) {
+        onBytes((chunk as Uint8Array).byteLength);
+        unzip.push(chunk as Uint8Array);
+        const pt = state.current;
+        if (pt && pt.writableLength > pt.writableHighWaterMark && !pt.destroyed) {
+          await new Promise<void>((resolve) => { pt.once('drain', resolve); pt.once('close', resolve); });
+        }
+      }
+      unzip.push(new Uint8Array(0), true);
+    } catch (err) {
+      failure = new ImportFileError(file, `not a readable zip archive: ${(err as Error).message}`, undefined, { cause: err });
+      state.current?.destroy(failure);
+    } finally {
+      finished = true;
+      signal();
+    }
+  })();
+  while (true) {
+    const next = ready.shift();
+    if (next) { yield next; continue; }
+    if (finished) break;
+    await new Promise<void>((resolve) => { wake = resolve; });
+  }
+  await pump;
+  if (failure) throw failure;
+  if (found === 0) {
+    throw new ImportFileError(file, 'the zip holds no Spotify streaming history (Streaming_History_Audio_*.json or StreamingHistory_music_*.json)');
+  }
+}
+
+/**
+ * Expands what the user gave (files, folders, zips) into history inputs. Folders are searched
+ * recursively for history files and zips. A 0-byte file is an error here, before anything is read.
+ * @throws ImportFileError for a missing path, an empty file, or a folder without history files.
+ */
+export async function* historyInputs(paths: string[], onBytes: (n: number) => void = () => {}): AsyncGenerator<HistoryInput> {
+  for (const given of paths) {
+    let info;
+    try { info = await stat(given); } catch (err) {
+      throw new ImportFileError(given, 'no such file or folder', undefined, { cause: err });
+    }
+    const files = info.isDirectory() ? await walk(given) : [given];
+    if (info.isDirectory() && files.length === 0) {
+      throw new ImportFileError(given, 'the folder holds no Spotify streaming history files');
+    }
+    for (const file of files) {
+      const size = (await stat(file)).size;
+      if (size === 0) throw new ImportFileError(file, 'empty file (0 bytes)');
+      if (await isZip(file)) {
+        for await (const entry of zipEntries(file, onBytes)) {
+          yield { name: entry.name, size: entry.size, open: () => entry.stream };
+        }
+      } else {
+        yield {
+          name: file, size,
+          open: () => createReadStream(file, { highWaterMark: 1 << 18 }).on('data', (chunk) => onBytes(chunk.length)),
+        };
+      }
+    }
+  }
+}
+
+/** Total bytes of the given paths (for progress bars). */
+export async function totalBytes(paths: string[]): Promise<number> {
+  let total = 0;
+  for (const given of paths) {
+    try {
+      const info = await stat(given);
+      total += info.isDirectory() ? (await Promise.all((await walk(given)).map(async (f) => (await stat(f)).size))).reduce((a, b) => a + b, 0) : info.size;
+    } catch { total += 0; } // a missing path is reported by historyInputs
+  }
+  return total;
+}

@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import type { IncomingStream, StreamSource } from '../types.js';
+import type { Candidate, StreamFields, TrackRef } from '../store/index.js';
+import { SOURCE_BIT, trackNameKey } from '../store/index.js';
+import { classify } from './classify.js';
+
+/** PRODUCT.md "same stream": end times within ±30 s … */
+export const SAME_STREAM_MS = 30_000;
+/** … or ±60 s against the minute-precision account-data export. */
+export const SAME_STREAM_MINUTE_MS = 60_000;
+
+/**
+ * The identity of one record: source, account, track (URI or normalized name), ended_at, ms_played,
+ * hashed to 53 bits (MD5, top bits). Recording the same record twice (a re-imported file, a re-polled
+ * item, a replayed journal line) hits this key and changes nothing.
+ */
+export function identityKey(r: IncomingStream, accountId: number): number {
+  const trackKey = r.track.uri ?? trackNameKey(r.track.artists[0]?.name ?? '', r.track.name);
+  const text = `${r.source}|${accountId}|${trackKey}|${r.ended_at}|${r.ms_played}`;
+  return Number(createHash('md5').update(text).digest().readBigUInt64BE(0) >> 11n);
+}
+
+/** Allowed distance between end times of two records of one stream. */
+export function toleranceMs(a: StreamSource, b: StreamSource): number {
+  return a === 'import-account' || b === 'import-account' ? SAME_STREAM_MINUTE_MS : SAME_STREAM_MS;
+}
+
+function sameTrack(c: Candidate, track: TrackRef): boolean {
+  if (c.track_id === track.id) return true;
+  if (c.track_uri && track.uri) return false;
+  return c.name_key === track.name_key;
+}
+
+/**
+ * The stored stream `r` is another record of, or null: same account (the caller's window), same track
+ * (URI, or normalized artist + title where either side has none), end times within tolerance, not
+ * already holding a record from `r`'s source (one source never merges with itself), nearest first.
+ */
+export function findSameStream(candidates: Candidate[], r: IncomingStream, track: TrackRef): Candidate | null {
+  const bit = SOURCE_BIT[r.source];
+  let best: Candidate | null = null;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    if ((c.sources & bit) !== 0 || !sameTrack(c, track)) continue;
+    const distance = Math.abs(c.ended_at - r.ended_at);
+    const tolerance = toleranceMs(endedAtSource(c.sources), r.source);
+    if (distance <= tolerance && distance < bestDistance) { best = c; bestDistance = distance; }
+  }
+  return best;
+}
+
+/** Which source knows a field best, richest first (PRODUCT.md: export's ms_played and reasons, watcher's device). */
+const RANK: Record<'ms_played' | 'ended_at' | 'reasons' | 'device' | 'context', StreamSource[]> = {
+  ms_played: ['import-extended', 'import-account', 'player', 'poll'],
+  ended_at: ['poll', 'import-extended', 'player', 'import-account'],
+  reasons: ['import-extended', 'player', 'import-account', 'poll'],
+  device: ['player', 'import-extended', 'poll', 'import-account'],
+  context: ['poll', 'player', 'import-extended', 'import-account'],
+};
+
+/** The source a merged stream's ended_at came from. */
+function endedAtSource(mask: number): StreamSource {
+  return RANK.ended_at.find((s) => (mask & SOURCE_BIT[s]) !== 0) ?? 'poll';
+}
+
+/** Best rank (lower is better) among the sources in `mask` for a field. */
+function bestRank(field: keyof typeof RANK, mask: number): number {
+  const order = RANK[field];
+  for (let i = 0; i < order.length; i++) if ((mask & SOURCE_BIT[order[i]!]) !== 0) return i;
+  return order.length;
+}
+
+/** The fields of a new stream from one record. */
+export function fieldsFromRecord(r: IncomingStream, accountId: number, track: TrackRef): StreamFields {
+  const skipped = r.skipped ?? null;
+  const reasonEnd = r.reason_end ?? null;
+  return {
+    account_id: accountId,
+    track_id: track.id,
+    ended_at: r.ended_at,
+    ms_played: r.ms_played,
+    kind: classify(r.track.content, r.ms_played, skipped, reasonEnd),
+    content: r.track.content,
+    source: r.source,
+    sources: SOURCE_BIT[r.source],
+    reason_start: r.reason_start ?? null,
+    reason_end: reasonEnd,
+    skipped,
+    shuffle: r.shuffle ?? null,
+    offline: r.offline ?? null,
+    incognito: r.incognito ?? null,
+    platform: r.platform ?? null,
+    device: r.device ?? null,
+    context_uri: r.context_uri ?? null,
+  };
+}
+
+/** Merges record `r` into stored stream `c`, keeping the richest value of each field. */
+export function mergeFields(c: Candidate, r: IncomingStream, track: TrackRef): StreamFields {
+  const incoming = fieldsFromRecord(r, c.account_id, track);
+  const wins = (field: keyof typeof RANK) => RANK[field].indexOf(r.source) < bestRank(field, c.sources);
+  const pick = <T>(field: keyof typeof RANK, mine: T | null, theirs: T | null): T | null =>
+    theirs === null ? mine : mine === null || wins(field) ? theirs : mine;
+  const merged: StreamFields = {
+    ...c,
+    track_id: c.track_uri ? c.track_id : track.uri ? track.id : c.track_id,
+    ended_at: wins('ended_at') ? r.ended_at : c.ended_at,
+    ms_played: wins('ms_played') ? r.ms_played : c.ms_played,
+    reason_start: pick('reasons', c.reason_start, incoming.reason_start),
+    reason_end: pick('reasons', c.reason_end, incoming.reason_end),
+    skipped: pick('reasons', c.skipped, incoming.skipped),
+    shuffle: pick('reasons', c.shuffle, incoming.shuffle),
+    offline: pick('reasons', c.offline, incoming.offline),
+    incognito: pick('reasons', c.incognito, incoming.incognito),
+    platform: pick('reasons', c.platform, incoming.platform),
+    device: pick('device', c.device, incoming.device),
+    context_uri: pick('context', c.context_uri, incoming.context_uri),
+    sources: c.sources | SOURCE_BIT[r.source],
+  };
+  const order: StreamSource[] = ['import-extended', 'import-account', 'player', 'poll'];
+  merged.source = order.find((s) => (merged.sources & SOURCE_BIT[s]) !== 0) ?? r.source;
+  merged.kind = classify(merged.content, merged.ms_played, merged.skipped, merged.reason_end);
+  return merged;
+}

@@ -1,0 +1,94 @@
+import type { Database } from 'sql.js';
+
+/**
+ * Schema migrations, applied in order; PRAGMA user_version holds how many ran. Compact by design
+ * (research/sqljs-store.md §4): INTEGER keys, Spotify ids as UNIQUE text, small-integer codes, no raw JSON.
+ *
+ * Codes: streams.kind 0 other, 1 play, 2 skip; content 0 track, 1 episode, 2 audiobook;
+ * sources bitmask 1 poll, 2 player, 4 import-extended, 8 import-account; source = one of those bits.
+ * Booleans are 0/1/NULL. local_day / local_hour are in the configured time zone (meta.time_zone).
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE accounts (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, display_name TEXT, created_at INTEGER NOT NULL
+  );
+  CREATE TABLE labels (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+  CREATE TABLE artists (
+    id INTEGER PRIMARY KEY, spotify_id TEXT UNIQUE, name TEXT NOT NULL, name_key TEXT NOT NULL
+  );
+  CREATE INDEX artists_name_key ON artists(name_key);
+  CREATE TABLE albums (
+    id INTEGER PRIMARY KEY, spotify_id TEXT UNIQUE, name TEXT NOT NULL, artist_id INTEGER,
+    image_url TEXT, name_key TEXT NOT NULL
+  );
+  CREATE INDEX albums_name_key ON albums(name_key);
+  CREATE TABLE tracks (
+    id INTEGER PRIMARY KEY, uri TEXT UNIQUE, content INTEGER NOT NULL, name TEXT NOT NULL,
+    artist_id INTEGER, album_id INTEGER, duration_ms INTEGER, isrc TEXT, name_key TEXT NOT NULL
+  );
+  CREATE INDEX tracks_name_key ON tracks(name_key);
+  CREATE INDEX tracks_artist ON tracks(artist_id);
+  CREATE TABLE track_artists (
+    track_id INTEGER NOT NULL, position INTEGER NOT NULL, artist_id INTEGER NOT NULL,
+    PRIMARY KEY (track_id, position)
+  ) WITHOUT ROWID;
+  CREATE TABLE streams (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL,
+    track_id INTEGER NOT NULL,
+    ended_at INTEGER NOT NULL,
+    ms_played INTEGER NOT NULL,
+    kind INTEGER NOT NULL,
+    content INTEGER NOT NULL,
+    source INTEGER NOT NULL,
+    sources INTEGER NOT NULL,
+    local_day INTEGER NOT NULL,
+    local_hour INTEGER NOT NULL,
+    reason_start INTEGER, reason_end INTEGER, skipped INTEGER, shuffle INTEGER, offline INTEGER,
+    incognito INTEGER, platform INTEGER, device INTEGER, context_uri TEXT
+  );
+  CREATE INDEX streams_ended_at ON streams(ended_at);
+  CREATE INDEX streams_track ON streams(track_id);
+  CREATE TABLE stream_keys (key INTEGER PRIMARY KEY, stream_id INTEGER NOT NULL);
+  CREATE TABLE daily_stats (
+    account_id INTEGER NOT NULL, local_day INTEGER NOT NULL,
+    plays INTEGER NOT NULL, skips INTEGER NOT NULL, streams INTEGER NOT NULL, ms_played INTEGER NOT NULL,
+    PRIMARY KEY (account_id, local_day)
+  ) WITHOUT ROWID;
+  CREATE TABLE hourly_stats (
+    account_id INTEGER NOT NULL, local_dow INTEGER NOT NULL, local_hour INTEGER NOT NULL,
+    plays INTEGER NOT NULL, skips INTEGER NOT NULL, ms_played INTEGER NOT NULL,
+    PRIMARY KEY (account_id, local_dow, local_hour)
+  ) WITHOUT ROWID;
+  CREATE TABLE track_stats (
+    account_id INTEGER NOT NULL, track_id INTEGER NOT NULL,
+    plays INTEGER NOT NULL, skips INTEGER NOT NULL, ms_played INTEGER NOT NULL,
+    first_at INTEGER, last_at INTEGER,
+    PRIMARY KEY (account_id, track_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY, account_id INTEGER NOT NULL, started_at INTEGER NOT NULL,
+    ended_at INTEGER NOT NULL, plays INTEGER NOT NULL, ms_played INTEGER NOT NULL
+  );
+  CREATE INDEX sessions_ended_at ON sessions(ended_at);
+  `,
+];
+
+/** Runs the migrations the database has not seen yet, each in its own transaction. */
+export function migrate(db: Database): { from: number; to: number } {
+  const from = Number(db.exec('PRAGMA user_version')[0]?.values[0]?.[0] ?? 0);
+  for (let version = from; version < MIGRATIONS.length; version++) {
+    db.exec('BEGIN');
+    try {
+      db.exec(MIGRATIONS[version]!);
+      db.exec(`PRAGMA user_version = ${version + 1}`);
+      db.exec('COMMIT');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+  return { from, to: MIGRATIONS.length };
+}

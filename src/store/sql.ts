@@ -1,0 +1,71 @@
+import type { Database, SqlValue, Statement, BindParams } from 'sql.js';
+
+/** A row as sql.js returns it with getAsObject. */
+export type Row = Record<string, SqlValue>;
+
+/**
+ * Thin helpers over one sql.js Database: statements prepared once and reused (sql.js >= 1.15 keeps
+ * them across export()), rows as objects.
+ */
+export function createSql(db: Database) {
+  const statements = new Map<string, Statement>();
+  function prepared(sql: string): Statement {
+    let stmt = statements.get(sql);
+    if (!stmt) {
+      stmt = db.prepare(sql);
+      statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+  /** Every row of a query, as objects. */
+  function all<T = Row>(sql: string, params: BindParams = []): T[] {
+    const stmt = prepared(sql);
+    try {
+      stmt.bind(params);
+      const rows: T[] = [];
+      while (stmt.step()) rows.push(stmt.getAsObject() as T);
+      return rows;
+    } finally {
+      stmt.reset();
+    }
+  }
+  /** Every row of a query, as arrays (cheaper for large results). */
+  function values(sql: string, params: BindParams = []): SqlValue[][] {
+    const stmt = prepared(sql);
+    try {
+      stmt.bind(params);
+      const rows: SqlValue[][] = [];
+      while (stmt.step()) rows.push(stmt.get());
+      return rows;
+    } finally {
+      stmt.reset();
+    }
+  }
+  /** The first row, or undefined. */
+  function get<T = Row>(sql: string, params: BindParams = []): T | undefined {
+    const stmt = prepared(sql);
+    try {
+      stmt.bind(params);
+      return stmt.step() ? (stmt.getAsObject() as T) : undefined;
+    } finally {
+      stmt.reset();
+    }
+  }
+  /** Runs a write; returns the number of rows changed. Use `INSERT … RETURNING id` with `get` for ids. */
+  function exec(sql: string, params: BindParams = []): number {
+    const stmt = prepared(sql);
+    try {
+      stmt.run(params);
+    } finally {
+      stmt.reset();
+    }
+    return db.getRowsModified();
+  }
+  function freeAll(): void {
+    for (const stmt of statements.values()) stmt.free();
+    statements.clear();
+  }
+  return { all, values, get, exec, freeAll };
+}
+
+export type Sql = ReturnType<typeof createSql>;

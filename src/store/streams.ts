@@ -1,0 +1,263 @@
+import type { Sql, Row } from './sql.js';
+import type { Catalog } from './catalog.js';
+import { CONTENT_CODE, CONTENT_NAME } from './catalog.js';
+import type { TimeZoneMath } from '../time.js';
+import type { ContentType, StreamKind, StreamRow, StreamSource } from '../types.js';
+
+export const KIND_CODE: Record<StreamKind, number> = { other: 0, play: 1, skip: 2 };
+export const KIND_NAME: StreamKind[] = ['other', 'play', 'skip'];
+export const SOURCE_BIT: Record<StreamSource, number> = { poll: 1, player: 2, 'import-extended': 4, 'import-account': 8 };
+const SOURCE_BY_BIT = new Map<number, StreamSource>(Object.entries(SOURCE_BIT).map(([k, v]) => [v, k as StreamSource]));
+
+/** PRODUCT.md "session": consecutive plays with gaps (start of next - end of previous) <= 20 minutes. */
+export const SESSION_GAP_MS = 20 * 60_000;
+
+/** A stream's fields as ingest decides them (decoded: strings and booleans, not codes). */
+export interface StreamFields {
+  account_id: number;
+  track_id: number;
+  ended_at: number;
+  ms_played: number;
+  kind: StreamKind;
+  content: ContentType;
+  source: StreamSource;
+  /** Bitmask of {@link SOURCE_BIT}. */
+  sources: number;
+  reason_start: string | null;
+  reason_end: string | null;
+  skipped: boolean | null;
+  shuffle: boolean | null;
+  offline: boolean | null;
+  incognito: boolean | null;
+  platform: string | null;
+  device: string | null;
+  context_uri: string | null;
+}
+
+/** A stored stream near an incoming one, with what same-stream matching compares. */
+export interface Candidate extends StreamFields { id: number; track_uri: string | null; name_key: string }
+
+const bool = (v: boolean | null): number | null => (v === null ? null : v ? 1 : 0);
+const unbool = (v: unknown): boolean | null => (v === null || v === undefined ? null : v === 1);
+
+/** Decodes a source bitmask into names, richest first. */
+export function sourcesOf(mask: number): StreamSource[] {
+  return (['import-extended', 'import-account', 'player', 'poll'] as const).filter((s) => (mask & SOURCE_BIT[s]) !== 0);
+}
+
+/** The SELECT that hydrates stored streams into {@link StreamRow}s (join names in). */
+export const STREAM_ROW_SELECT = `
+  SELECT s.*, t.uri AS track_uri, t.name AS track_name, t.duration_ms AS duration_ms,
+         ar.name AS artist_name, al.name AS album_name, al.image_url AS image_url
+  FROM streams s JOIN tracks t ON t.id = s.track_id
+  LEFT JOIN artists ar ON ar.id = t.artist_id LEFT JOIN albums al ON al.id = t.album_id`;
+
+/**
+ * Stream writes with their rollups (daily_stats, hourly_stats, track_stats, sessions) kept in step,
+ * and the reads ingest needs. Rollup deltas are gathered in memory and written by {@link flush},
+ * once per transaction.
+ */
+export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
+  const daily = new Map<string, [number, number, number, number, number, number]>();
+  const hourly = new Map<string, [number, number, number, number, number, number]>();
+  const trackDelta = new Map<string, [number, number, number, number, number, number, number]>();
+  const touched = new Map<number, { lo: number; hi: number }>();
+
+  function contribute(f: StreamFields, sign: 1 | -1): void {
+    if (f.content !== 'track') return;
+    const { day, hour, dow } = tz.buckets(f.ended_at);
+    const play = f.kind === 'play' ? sign : 0;
+    const skip = f.kind === 'skip' ? sign : 0;
+    const ms = f.ms_played * sign;
+    const dk = `${f.account_id}:${day}`;
+    const d = daily.get(dk) ?? [f.account_id, day, 0, 0, 0, 0];
+    d[2] += play; d[3] += skip; d[4] += sign; d[5] += ms;
+    daily.set(dk, d);
+    const hk = `${f.account_id}:${dow}:${hour}`;
+    const h = hourly.get(hk) ?? [f.account_id, dow, hour, 0, 0, 0];
+    h[3] += play; h[4] += skip; h[5] += ms;
+    hourly.set(hk, h);
+    const tk = `${f.account_id}:${f.track_id}`;
+    const t = trackDelta.get(tk) ?? [f.account_id, f.track_id, 0, 0, 0, Infinity, -Infinity];
+    t[2] += play; t[3] += skip; t[4] += ms;
+    if (sign > 0) { t[5] = Math.min(t[5], f.ended_at); t[6] = Math.max(t[6], f.ended_at); }
+    trackDelta.set(tk, t);
+    if (f.kind === 'play' || play !== 0) {
+      const range = touched.get(f.account_id);
+      const start = f.ended_at - f.ms_played;
+      if (range) { range.lo = Math.min(range.lo, start); range.hi = Math.max(range.hi, f.ended_at); }
+      else touched.set(f.account_id, { lo: start, hi: f.ended_at });
+    }
+  }
+
+  function params(f: StreamFields): (number | string | null)[] {
+    const { day, hour } = tz.buckets(f.ended_at);
+    return [f.account_id, f.track_id, f.ended_at, f.ms_played, KIND_CODE[f.kind], CONTENT_CODE[f.content],
+      SOURCE_BIT[f.source], f.sources, day, hour, catalog.label(f.reason_start), catalog.label(f.reason_end),
+      bool(f.skipped), bool(f.shuffle), bool(f.offline), bool(f.incognito), catalog.label(f.platform),
+      catalog.label(f.device), f.context_uri];
+  }
+
+  /** Inserts a new stream; returns its id. */
+  function insert(f: StreamFields): number {
+    const id = sql.get<{ id: number }>(`INSERT INTO streams (account_id, track_id, ended_at, ms_played, kind, content, source,
+      sources, local_day, local_hour, reason_start, reason_end, skipped, shuffle, offline, incognito, platform, device,
+      context_uri) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, params(f))!.id;
+    contribute(f, 1);
+    return id;
+  }
+
+  /** Replaces a stored stream's fields (a merge); rollups move from `before` to `after`. */
+  function update(id: number, before: StreamFields, after: StreamFields): void {
+    sql.exec(`UPDATE streams SET account_id = ?, track_id = ?, ended_at = ?, ms_played = ?, kind = ?, content = ?,
+      source = ?, sources = ?, local_day = ?, local_hour = ?, reason_start = ?, reason_end = ?, skipped = ?, shuffle = ?,
+      offline = ?, incognito = ?, platform = ?, device = ?, context_uri = ? WHERE id = ?`, [...params(after), id]);
+    contribute(before, -1);
+    contribute(after, 1);
+  }
+
+  /** Records that the record with identity `key` landed in stream `streamId`. */
+  function addKey(key: number, streamId: number): void {
+    sql.exec('INSERT OR IGNORE INTO stream_keys (key, stream_id) VALUES (?, ?)', [key, streamId]);
+  }
+
+  /** True when a record with this identity key was ingested before. */
+  function hasKey(key: number): boolean {
+    return sql.get('SELECT 1 AS x FROM stream_keys WHERE key = ?', [key]) !== undefined;
+  }
+
+  function decode(row: Row): StreamFields {
+    return {
+      account_id: row.account_id as number,
+      track_id: row.track_id as number,
+      ended_at: row.ended_at as number,
+      ms_played: row.ms_played as number,
+      kind: KIND_NAME[row.kind as number]!,
+      content: CONTENT_NAME[row.content as number]!,
+      source: SOURCE_BY_BIT.get(row.source as number) ?? 'poll',
+      sources: row.sources as number,
+      reason_start: catalog.labelName(row.reason_start as number | null),
+      reason_end: catalog.labelName(row.reason_end as number | null),
+      skipped: unbool(row.skipped),
+      shuffle: unbool(row.shuffle),
+      offline: unbool(row.offline),
+      incognito: unbool(row.incognito),
+      platform: catalog.labelName(row.platform as number | null),
+      device: catalog.labelName(row.device as number | null),
+      context_uri: (row.context_uri as string | null) ?? null,
+    };
+  }
+
+  /** Streams of one account with ended_at in [lo, hi], for same-stream matching. */
+  function candidates(accountId: number, lo: number, hi: number): Candidate[] {
+    return sql.all(`SELECT s.*, t.uri AS track_uri, t.name_key AS name_key FROM streams s JOIN tracks t ON t.id = s.track_id
+      WHERE s.ended_at BETWEEN ? AND ? AND s.account_id = ?`, [lo, hi, accountId])
+      .map((row) => ({ ...decode(row), id: row.id as number, track_uri: row.track_uri as string | null, name_key: row.name_key as string }));
+  }
+
+  /** Turns a hydrated row ({@link STREAM_ROW_SELECT}) into the public {@link StreamRow}. */
+  function toStreamRow(row: Row): StreamRow {
+    const f = decode(row);
+    return {
+      id: row.id as number,
+      account: catalog.accountName(f.account_id),
+      ended_at: f.ended_at,
+      ms_played: f.ms_played,
+      kind: f.kind,
+      content: f.content,
+      source: f.source,
+      sources: sourcesOf(f.sources),
+      track_id: f.track_id,
+      track_uri: row.track_uri as string | null,
+      track_name: row.track_name as string,
+      artist_name: (row.artist_name as string | null) ?? null,
+      album_name: (row.album_name as string | null) ?? null,
+      image_url: (row.image_url as string | null) ?? null,
+      duration_ms: (row.duration_ms as number | null) ?? null,
+      reason_start: f.reason_start, reason_end: f.reason_end, skipped: f.skipped, shuffle: f.shuffle,
+      offline: f.offline, incognito: f.incognito, platform: f.platform, device: f.device, context_uri: f.context_uri,
+    };
+  }
+
+  /** Hydrated rows for the given ids, in ended_at order. */
+  function rowsByIds(ids: number[]): StreamRow[] {
+    const out: StreamRow[] = [];
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      out.push(...sql.all(`${STREAM_ROW_SELECT} WHERE s.id IN (${chunk.map(() => '?').join(',')})`, chunk).map(toStreamRow));
+    }
+    return out.sort((a, b) => a.ended_at - b.ended_at || a.id - b.id);
+  }
+
+  /** Recomputes the sessions of `accountId` that touch [lo, hi] (PRODUCT.md "session"). */
+  function recomputeSessions(accountId: number, lo: number, hi: number): void {
+    let from = lo - SESSION_GAP_MS;
+    let to = hi + SESSION_GAP_MS;
+    const bounds = sql.get<{ a: number | null; b: number | null }>(
+      'SELECT min(started_at) AS a, max(ended_at) AS b FROM sessions WHERE account_id = ? AND ended_at >= ? AND started_at <= ?',
+      [accountId, from, to]);
+    if (bounds?.a != null) from = Math.min(from, bounds.a);
+    if (bounds?.b != null) to = Math.max(to, bounds.b);
+    sql.exec('DELETE FROM sessions WHERE account_id = ? AND ended_at >= ? AND started_at <= ?', [accountId, from, to]);
+    const plays = sql.values(`SELECT ended_at - ms_played, ended_at, ms_played FROM streams
+      WHERE ended_at BETWEEN ? AND ? AND account_id = ? AND kind = 1 ORDER BY ended_at - ms_played`, [from, to + SESSION_GAP_MS, accountId]);
+    let current: [number, number, number, number] | null = null; // started_at, ended_at, plays, ms
+    const emit = (s: [number, number, number, number]) =>
+      sql.exec('INSERT INTO sessions (account_id, started_at, ended_at, plays, ms_played) VALUES (?, ?, ?, ?, ?)', [accountId, ...s]);
+    for (const [start, end, ms] of plays as [number, number, number][]) {
+      if (current && start - current[1] <= SESSION_GAP_MS) {
+        current[1] = Math.max(current[1], end); current[2] += 1; current[3] += ms;
+      } else {
+        if (current) emit(current);
+        current = [start, end, 1, ms];
+      }
+    }
+    if (current) emit(current);
+  }
+
+  /** Writes the gathered rollup deltas and recomputes touched sessions. Call inside the transaction. */
+  function flush(): void {
+    for (const d of daily.values()) {
+      sql.exec(`INSERT INTO daily_stats VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, local_day) DO UPDATE SET
+        plays = plays + excluded.plays, skips = skips + excluded.skips, streams = streams + excluded.streams,
+        ms_played = ms_played + excluded.ms_played`, d);
+    }
+    for (const h of hourly.values()) {
+      sql.exec(`INSERT INTO hourly_stats VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, local_dow, local_hour) DO UPDATE SET
+        plays = plays + excluded.plays, skips = skips + excluded.skips, ms_played = ms_played + excluded.ms_played`, h);
+    }
+    for (const t of trackDelta.values()) {
+      const first = Number.isFinite(t[5]) ? t[5] : null;
+      const last = Number.isFinite(t[6]) ? t[6] : null;
+      sql.exec(`INSERT INTO track_stats VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, track_id) DO UPDATE SET
+        plays = plays + excluded.plays, skips = skips + excluded.skips, ms_played = ms_played + excluded.ms_played,
+        first_at = min(coalesce(first_at, excluded.first_at), coalesce(excluded.first_at, first_at)),
+        last_at = max(coalesce(last_at, excluded.last_at), coalesce(excluded.last_at, last_at))`,
+        [t[0], t[1], t[2], t[3], t[4], first, last]);
+    }
+    for (const [accountId, range] of touched) recomputeSessions(accountId, range.lo, range.hi);
+    discard();
+  }
+
+  /** Drops gathered deltas (after a rollback). */
+  function discard(): void {
+    daily.clear(); hourly.clear(); trackDelta.clear(); touched.clear();
+  }
+
+  /** Rebuilds every rollup from the streams (after a time-zone change). */
+  function rebuildRollups(): void {
+    sql.exec('DELETE FROM daily_stats'); sql.exec('DELETE FROM hourly_stats'); sql.exec('DELETE FROM track_stats');
+    sql.exec('DELETE FROM sessions');
+    const rows = sql.values('SELECT id, ended_at FROM streams');
+    for (const [id, endedAt] of rows as [number, number][]) {
+      const { day, hour } = tz.buckets(endedAt);
+      sql.exec('UPDATE streams SET local_day = ?, local_hour = ? WHERE id = ?', [day, hour, id]);
+    }
+    for (const row of sql.all('SELECT * FROM streams')) contribute(decode(row), 1);
+    flush();
+  }
+
+  return { insert, update, addKey, hasKey, candidates, rowsByIds, toStreamRow, flush, discard, rebuildRollups };
+}
+
+export type Streams = ReturnType<typeof createStreams>;
