@@ -1,0 +1,243 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import cliProgress from 'cli-progress';
+import { accountNames, loadConfig, resolveTimeZone, DEFAULT_ACCOUNT, type LoadedConfig } from './config/index.js';
+import { createLogger, type Logger } from './log.js';
+import { VibescopeError } from './errors.js';
+import { readVersion } from './version.js';
+import { acquireLock, startVibescope } from './main.js';
+import { createBus } from './bus.js';
+import { openStore } from './store/index.js';
+import { createIngest } from './ingest/index.js';
+import { createImporter, type ImportReport } from './importers/index.js';
+import { createStats } from './stats/index.js';
+import { createSpotify, openTokenStore } from './spotify/index.js';
+
+const COMMON = `
+Options for every command:
+  --data-dir DIR   where the database, journal and tokens live (default ./data; option data_dir)
+  --log-level L    trace, debug, info, notice, warning, error, fatal
+  -h, --help       this help
+
+Every option can also be set as VIBESCOPE_<OPTION> (VIBESCOPE_DATA_DIR, VIBESCOPE_PORT,
+VIBESCOPE_CLIENT_ID, …), in ./vibescope.yaml, or (add-on) in /data/options.json.`;
+
+const HELP: Record<string, string> = {
+  main: `vibescope - every Spotify play and skip, kept on your own box
+
+Usage: vibescope [command] [options]
+
+Commands:
+  serve      run the server: polling, REST API on :8099 (the default command)
+  connect    connect a Spotify account (Authorization Code with PKCE)
+  import     import a Spotify privacy export (zip, folder or JSON files)
+  status     show accounts, stored plays and the store's state
+
+Run "vibescope <command> --help" for a command's options.${COMMON}`,
+  serve: `Usage: vibescope serve [--port N] [--data-dir DIR]
+
+Runs Vibescope: polls every connected Spotify account (recently-played every 60 s,
+the player every 15 s), records plays and skips, serves the REST API under /api/v1.
+  --port N   HTTP port (default 8099; option port)${COMMON}`,
+  connect: `Usage: vibescope connect [--account NAME] [--url PASTED_URL]
+
+Prints Spotify's consent URL. Open it, allow access; the browser then lands on
+http://127.0.0.1:8888/callback?code=… (the page will not load - that is expected).
+Paste that whole address back here. Needs the client_id option (your Spotify app).
+  --account NAME   which account to connect (default: the only configured one, else "default")
+  --url URL        finish a consent started before, with the URL the browser landed on${COMMON}`,
+  import: `Usage: vibescope import <path...> [--account NAME]
+
+Imports Spotify privacy exports: my_spotify_data.zip, an unpacked folder, or single
+Streaming_History_Audio_*.json / StreamingHistory_music_*.json files. Prints a report
+per file (rows read, streams stored, plays, skips, merged duplicates, rejected rows).
+Importing the same file again changes nothing. Exits 1 when nothing could be imported.
+Stop the server first, or upload through it (POST /api/v1/imports).
+  --account NAME   the account the streams belong to (default: the only configured one, else "default")${COMMON}`,
+  status: `Usage: vibescope status
+
+Shows each account's connection and sync state, stored plays, and the store's
+snapshot and journal.${COMMON}`,
+};
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`vibescope: ${message}\n`);
+  process.exit(code);
+}
+
+type Option = { type: 'string' | 'boolean'; short?: string };
+/** Parsed flags: strings, booleans, and positionals. */
+interface Parsed { values: Record<string, string | boolean | undefined>; positionals: string[] }
+
+function parse(args: string[], extra: Record<string, Option> = {}): Parsed {
+  try {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: {
+      'data-dir': { type: 'string' }, 'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...extra } });
+    return { values: values as Parsed['values'], positionals };
+  } catch (err) {
+    return fail(`${(err as Error).message}\nRun "vibescope --help".`);
+  }
+}
+
+function load(values: Record<string, unknown>, flags: Record<string, unknown> = {}): LoadedConfig {
+  try {
+    return loadConfig({ flags: { data_dir: values['data-dir'], log_level: values['log-level'], ...flags } });
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+}
+
+function pickAccount(loaded: LoadedConfig, given: unknown): string {
+  const names = accountNames(loaded.config);
+  const account = typeof given === 'string' ? given : names.length === 1 ? names[0]! : DEFAULT_ACCOUNT;
+  if (!names.includes(account)) fail(`unknown account "${account}"; configured: ${names.join(', ')}`);
+  return account;
+}
+
+async function serve(args: string[]): Promise<void> {
+  const { values } = parse(args, { port: { type: 'string' } });
+  if (values.help) { process.stdout.write(`${HELP.serve}\n`); return; }
+  const loaded = load(values, { port: values.port });
+  const log = createLogger(loaded.config.log_level);
+  const app = await startVibescope({ config: loaded.config, addon: loaded.addon, log, version: readVersion() });
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    if (++signals > 1) return;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => { log.error('shutdown took too long, exiting'); process.exit(1); }, 8_000);
+    force.unref();
+    app.stop().then(() => process.exit(0), (err: Error) => { log.error({ err }, 'shutdown failed'); process.exit(1); });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+function printReport(report: ImportReport): void {
+  const out = process.stdout;
+  for (const f of report.files) {
+    out.write(`\n${f.file}\n`);
+    if (f.error) { out.write(`  FAILED, nothing of it stored: ${f.error}\n`); continue; }
+    out.write(`  format ${f.format}; rows read ${f.rows_read}; streams stored ${f.streams_stored}; plays ${f.plays}; skips ${f.skips}; `
+      + `merged duplicates ${f.merged_duplicates}; already imported ${f.already_imported}; rows rejected ${f.rows_rejected}\n`);
+    for (const r of f.rejected.slice(0, 20)) out.write(`  rejected row ${r.index}: ${r.reason}\n`);
+    if (f.rows_rejected > 20) out.write(`  … and ${f.rows_rejected - 20} more rejected rows\n`);
+    if (f.unknown_fields.length) out.write(`  unknown fields (ignored): ${f.unknown_fields.join(', ')}\n`);
+  }
+  const t = report.totals;
+  out.write(`\nTotal: rows read ${t.rows_read}, streams stored ${t.streams_stored}, plays ${t.plays}, skips ${t.skips}, `
+    + `merged duplicates ${t.merged_duplicates}, already imported ${t.already_imported}, rejected ${t.rows_rejected}, files failed ${t.files_failed}\n`);
+  if (!report.ok) out.write(`\nImport FAILED: ${report.error}\n`);
+}
+
+/** Opens store + ingest directly (no server) for one-shot commands, holding the data folder's lock. */
+async function openOffline(loaded: LoadedConfig, log: Logger) {
+  const dataDir = path.resolve(loaded.config.data_dir);
+  const release = await acquireLock(dataDir);
+  const store = await openStore({ dataDir, timeZone: resolveTimeZone(loaded.config), log: log.child({ module: 'store' }) });
+  const bus = createBus(log);
+  const ingest = createIngest({ store, bus, log: log.child({ module: 'ingest' }) });
+  await ingest.recover();
+  return { store, bus, ingest, dataDir, close: async () => { await store.close(); await release(); } };
+}
+
+async function importCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, { account: { type: 'string' } });
+  if (values.help) { process.stdout.write(`${HELP.import}\n`); return; }
+  if (positionals.length === 0) fail('import needs at least one path (a zip, a folder or JSON files)');
+  const loaded = load(values);
+  const log = createLogger(values['log-level'] ? loaded.config.log_level : 'warn');
+  const account = pickAccount(loaded, values.account);
+  const offline = await openOffline(loaded, log);
+  const importer = createImporter({ ingest: offline.ingest, bus: offline.bus, log });
+  const bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'importing [{bar}] {percentage}% | {rows} rows | {files}',
+    hideCursor: true }, cliProgress.Presets.shades_classic);
+  let started = false;
+  try {
+    const report = await importer.importPaths(positionals, { account, onProgress: (p) => {
+      if (!started && process.stderr.isTTY) { bar.start(Math.max(1, p.bytes_total), 0, { rows: 0, files: '' }); started = true; }
+      if (started) bar.update(Math.min(p.bytes_done, p.bytes_total), { rows: p.rows_read, files: `${p.files_done} file(s) done` });
+    } });
+    if (started) bar.stop();
+    process.stdout.write(`Imported into account "${account}" (${offline.dataDir})\n`);
+    printReport(report);
+    process.exitCode = report.ok ? 0 : 1;
+  } finally {
+    await offline.close();
+  }
+}
+
+async function connectCommand(args: string[]): Promise<void> {
+  const { values } = parse(args, { account: { type: 'string' }, url: { type: 'string' } });
+  if (values.help) { process.stdout.write(`${HELP.connect}\n`); return; }
+  const loaded = load(values);
+  const log = createLogger(values['log-level'] ? loaded.config.log_level : 'warn');
+  const account = pickAccount(loaded, values.account);
+  const tokens = await openTokenStore(path.resolve(loaded.config.data_dir));
+  const bus = createBus(log);
+  const spotify = createSpotify({ config: loaded.config, tokens, ingest: null as never, bus, log, accounts: accountNames(loaded.config) });
+  try {
+    let pasted = typeof values.url === 'string' ? values.url : null;
+    if (!pasted) {
+      const { url } = await spotify.startConnect(account);
+      process.stdout.write(`1. Open this address in a browser and allow access:\n\n${url}\n\n`
+        + `2. The browser then tries to open ${loaded.config.redirect_uri}?code=… and shows an error page: that is expected.\n`
+        + '3. Copy the whole address from the address bar and paste it here.\n\n');
+      const rl = createInterface({ input: process.stdin, output: process.stdout });
+      pasted = await rl.question('Address: ');
+      rl.close();
+    }
+    const { account: connected } = await spotify.finishConnect(pasted);
+    await spotify.stop();
+    process.stdout.write(`Connected account "${connected}". Start the server (vibescope serve) and it polls from now on.\n`);
+  } catch (err) {
+    await spotify.stop();
+    fail((err as Error).message, 1);
+  }
+}
+
+async function statusCommand(args: string[]): Promise<void> {
+  const { values } = parse(args);
+  if (values.help) { process.stdout.write(`${HELP.status}\n`); return; }
+  const loaded = load(values);
+  const log = createLogger('warn');
+  const dataDir = path.resolve(loaded.config.data_dir);
+  const tokens = await openTokenStore(dataDir);
+  const store = await openStore({ dataDir: null, timeZone: resolveTimeZone(loaded.config), log });
+  const disk = await openStore({ dataDir, timeZone: resolveTimeZone(loaded.config), log }).catch((err: Error) => fail(err.message, 1));
+  const stats = createStats(disk);
+  const info = await disk.info();
+  const totals = new Map(stats.totals().map((t) => [t.account, t]));
+  process.stdout.write(`Vibescope ${readVersion()} - data in ${dataDir}\n`);
+  for (const account of accountNames(loaded.config)) {
+    const state = tokens.account(account);
+    const t = totals.get(account);
+    const conn = state.needs_reconnect ? `NEEDS RECONNECT (${state.reconnect_reason})` : state.tokens ? 'connected' : 'not connected';
+    process.stdout.write(`  ${account}: ${conn}; ${t?.plays ?? 0} plays, ${t?.skips ?? 0} skips, ${t?.streams ?? 0} streams; `
+      + `last stream ${t?.last_ended_at ? new Date(t.last_ended_at).toISOString() : 'never'}\n`);
+  }
+  process.stdout.write(`  snapshot: ${info.snapshot_bytes} bytes, written ${info.last_snapshot_at ? new Date(info.last_snapshot_at).toISOString() : 'never'}; `
+    + `journal records not yet in the snapshot: ${info.recovery.journal_records_pending}\n`);
+  await disk.close();
+  await store.close();
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [first, ...rest] = argv;
+  const commands: Record<string, (args: string[]) => Promise<void>> = { serve, import: importCommand, connect: connectCommand, status: statusCommand };
+  if (first === undefined || first.startsWith('-')) {
+    if (first === '--help' || first === '-h') { process.stdout.write(`${HELP.main}\n`); return; }
+    if (first === '--version') { process.stdout.write(`${readVersion()}\n`); return; }
+    return serve(argv);
+  }
+  const command = commands[first];
+  if (!command) fail(`unknown command "${first}"\n\n${HELP.main}`);
+  return command(rest);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof VibescopeError) fail(err.message, 1);
+  process.stderr.write(`vibescope: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

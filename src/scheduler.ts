@@ -1,0 +1,24 @@
+import schedule from 'node-schedule';
+import type { Logger } from './log.js';
+
+export interface SchedulerDeps {
+  log: Logger;
+  timeZone: string;
+  /** Daily compaction (research/sqljs-store.md §6.1: at most one snapshot a day besides the journal trigger). */
+  compact: () => Promise<unknown>;
+}
+
+/** node-schedule jobs; `stop()` cancels them all. */
+export function createScheduler({ log, timeZone, compact }: SchedulerDeps) {
+  const jobs: schedule.Job[] = [];
+  return {
+    start(): void {
+      jobs.push(schedule.scheduleJob({ rule: '17 4 * * *', tz: timeZone }, () => {
+        compact().catch((err: Error) => log.error({ err }, 'scheduler: daily compaction failed'));
+      }));
+    },
+    stop(): void {
+      for (const job of jobs.splice(0)) job.cancel();
+    },
+  };
+}

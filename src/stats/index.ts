@@ -1,0 +1,238 @@
+import type { Store } from '../store/index.js';
+import { STREAM_ROW_SELECT, SESSION_GAP_MS } from '../store/index.js';
+import { createTimeZoneMath, dowOfDay, MS_PER_DAY, type TimeZoneMath } from '../time.js';
+import { NotFoundError } from '../errors.js';
+import type { StreamRow, StreamKind } from '../types.js';
+
+/** A time range [from, to] in ms since the epoch (inclusive), optionally one account. */
+export interface Range { from: number; to: number; account?: string | undefined }
+
+export interface Summary {
+  /** music streams of >= 30 s (PRODUCT.md "play") */
+  plays: number;
+  /** sum of ms_played over music streams (PRODUCT.md "listening time"), ms */
+  listening_ms: number;
+  skips: number;
+  streams: number;
+  distinct_tracks: number;
+  distinct_artists: number;
+}
+
+export interface TopItem {
+  rank: number; id: number; name: string; artist_name: string | null; album_name: string | null;
+  image_url: string | null; plays: number; ms_played: number;
+}
+
+export interface SessionRow { account: string; started_at: number; ended_at: number; plays: number; ms_played: number }
+
+export interface StreamQuery extends Range {
+  artist?: string | undefined; track?: string | undefined; kind?: StreamKind | 'all' | undefined;
+  q?: string | undefined; limit: number;
+  /** keyset cursor: only streams older than this `ended_at:id` */
+  before?: string | undefined;
+}
+
+/**
+ * Listening statistics as functions of (store, range, time zone) → plain data (ARCHITECTURE.md
+ * "stats"). Ranges that cover all stored data are served from rollup tables; other ranges aggregate
+ * over the streams' ended_at index first and join names last.
+ */
+export function createStats(store: Store) {
+  const { sql } = store;
+
+  function accountFilter(range: Range): { clause: string; params: number[] } {
+    if (!range.account) return { clause: '', params: [] };
+    const id = store.catalog.findAccountId(range.account);
+    if (id === undefined) throw new NotFoundError(`account "${range.account}"`);
+    return { clause: ' AND account_id = ?', params: [id] };
+  }
+
+  /** True when [from, to] holds every stored stream (then rollups answer). */
+  function coversAll(range: Range): boolean {
+    const b = sql.get<{ a: number | null; b: number | null }>('SELECT min(ended_at) AS a, max(ended_at) AS b FROM streams');
+    if (!b || b.a === null || b.b === null) return true;
+    return range.from <= b.a && range.to >= b.b;
+  }
+
+  function summary(range: Range): Summary {
+    const acc = accountFilter(range);
+    if (coversAll(range)) {
+      const totals = sql.get<Record<string, number | null>>(
+        `SELECT sum(plays) AS plays, sum(ms_played) AS ms, sum(skips) AS skips, sum(streams) AS streams FROM daily_stats WHERE 1 = 1${acc.clause}`, acc.params)!;
+      const distinct = sql.get<{ t: number; a: number }>(`SELECT count(DISTINCT ts.track_id) AS t, count(DISTINCT t.artist_id) AS a
+        FROM track_stats ts JOIN tracks t ON t.id = ts.track_id WHERE ts.plays > 0${acc.clause.replace('account_id', 'ts.account_id')}`, acc.params)!;
+      return { plays: totals.plays ?? 0, listening_ms: totals.ms ?? 0, skips: totals.skips ?? 0, streams: totals.streams ?? 0,
+        distinct_tracks: distinct.t, distinct_artists: distinct.a };
+    }
+    const totals = sql.get<Record<string, number | null>>(`SELECT sum(kind = 1) AS plays, sum(ms_played) AS ms, sum(kind = 2) AS skips,
+      count(*) AS streams FROM streams WHERE ended_at BETWEEN ? AND ? AND content = 0${acc.clause}`, [range.from, range.to, ...acc.params])!;
+    const distinct = sql.get<{ t: number; a: number }>(`SELECT count(*) AS t, count(DISTINCT t.artist_id) AS a FROM
+      (SELECT DISTINCT track_id FROM streams WHERE ended_at BETWEEN ? AND ? AND kind = 1${acc.clause}) p JOIN tracks t ON t.id = p.track_id`,
+      [range.from, range.to, ...acc.params])!;
+    return { plays: totals.plays ?? 0, listening_ms: totals.ms ?? 0, skips: totals.skips ?? 0, streams: totals.streams ?? 0,
+      distinct_tracks: distinct.t, distinct_artists: distinct.a };
+  }
+
+  /** Per-track plays and ms in the range (music only), aggregated before any join. */
+  function trackAggregate(range: Range): string {
+    return coversAll(range)
+      ? `SELECT track_id, sum(plays) AS plays, sum(ms_played) AS ms FROM track_stats WHERE 1 = 1 ACC GROUP BY track_id`
+      : `SELECT track_id, sum(kind = 1) AS plays, sum(ms_played) AS ms FROM streams WHERE ended_at BETWEEN ? AND ? AND content = 0 ACC GROUP BY track_id`;
+  }
+
+  /** Top tracks, artists or albums by plays or by listening time. */
+  function top(what: 'tracks' | 'artists' | 'albums', range: Range, limit: number, by: 'plays' | 'ms'): TopItem[] {
+    const acc = accountFilter(range);
+    const all = coversAll(range);
+    const agg = trackAggregate(range).replace('ACC', acc.clause);
+    const params = all ? acc.params : [range.from, range.to, ...acc.params];
+    const order = by === 'plays' ? 'plays DESC, ms DESC' : 'ms DESC, plays DESC';
+    let rows: Record<string, unknown>[];
+    if (what === 'tracks') {
+      rows = sql.all(`SELECT a.track_id AS id, t.name AS name, ar.name AS artist_name, al.name AS album_name, al.image_url AS image_url,
+          a.plays AS plays, a.ms AS ms FROM (${agg} ORDER BY ${order} LIMIT ?) a JOIN tracks t ON t.id = a.track_id
+          LEFT JOIN artists ar ON ar.id = t.artist_id LEFT JOIN albums al ON al.id = t.album_id ORDER BY ${order}`, [...params, limit]);
+    } else if (what === 'artists') {
+      rows = sql.all(`SELECT t.artist_id AS id, ar.name AS name, ar.name AS artist_name, NULL AS album_name, NULL AS image_url,
+          sum(a.plays) AS plays, sum(a.ms) AS ms FROM (${agg}) a JOIN tracks t ON t.id = a.track_id
+          JOIN artists ar ON ar.id = t.artist_id GROUP BY t.artist_id ORDER BY ${order} LIMIT ?`, [...params, limit]);
+    } else {
+      rows = sql.all(`SELECT t.album_id AS id, al.name AS name, ar.name AS artist_name, al.name AS album_name, al.image_url AS image_url,
+          sum(a.plays) AS plays, sum(a.ms) AS ms FROM (${agg}) a JOIN tracks t ON t.id = a.track_id
+          JOIN albums al ON al.id = t.album_id LEFT JOIN artists ar ON ar.id = al.artist_id GROUP BY t.album_id ORDER BY ${order} LIMIT ?`,
+      [...params, limit]);
+    }
+    return rows.map((r, i) => ({ rank: i + 1, id: r.id as number, name: r.name as string, artist_name: (r.artist_name as string) ?? null,
+      album_name: (r.album_name as string) ?? null, image_url: (r.image_url as string) ?? null, plays: (r.plays as number) ?? 0,
+      ms_played: (r.ms as number) ?? 0 }));
+  }
+
+  /**
+   * Plays and listening ms by weekday (0 = Monday) × hour of day in `timeZone`. The configured zone
+   * uses the stored local buckets (or the hourly rollup for all time); any other zone is computed per stream.
+   */
+  function heatmap(range: Range, timeZone: string): { plays: number[][]; ms_played: number[][] } {
+    const acc = accountFilter(range);
+    const plays = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
+    const ms = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
+    if (timeZone === store.tz.timeZone) {
+      if (coversAll(range)) {
+        for (const [dow, hour, p, m] of sql.values(`SELECT local_dow, local_hour, sum(plays), sum(ms_played) FROM hourly_stats
+            WHERE 1 = 1${acc.clause} GROUP BY 1, 2`, acc.params) as number[][]) {
+          plays[dow!]![hour!] = p!; ms[dow!]![hour!] = m!;
+        }
+      } else {
+        for (const [day, hour, p, m] of sql.values(`SELECT local_day, local_hour, sum(kind = 1), sum(ms_played) FROM streams
+            WHERE ended_at BETWEEN ? AND ? AND content = 0${acc.clause} GROUP BY 1, 2`, [range.from, range.to, ...acc.params]) as number[][]) {
+          const dow = dowOfDay(day!);
+          add(plays, dow, hour!, p!); add(ms, dow, hour!, m!);
+        }
+      }
+      return { plays, ms_played: ms };
+    }
+    const tz: TimeZoneMath = createTimeZoneMath(timeZone);
+    for (const [endedAt, kind, m] of sql.values(`SELECT ended_at, kind, ms_played FROM streams WHERE ended_at BETWEEN ? AND ?
+        AND content = 0${acc.clause}`, [range.from, range.to, ...acc.params]) as number[][]) {
+      const b = tz.buckets(endedAt!);
+      if (kind === 1) add(plays, b.dow, b.hour, 1);
+      add(ms, b.dow, b.hour, m!);
+    }
+    return { plays, ms_played: ms };
+  }
+
+  /** Listening per day, ISO week (Monday start) or month, in the configured zone. `start` is the bucket's first local day (YYYY-MM-DD). */
+  function timeline(range: Range, bucket: 'day' | 'week' | 'month'): { start: string; plays: number; skips: number; ms_played: number }[] {
+    const acc = accountFilter(range);
+    const rows = (coversAll(range)
+      ? sql.values(`SELECT local_day, sum(plays), sum(skips), sum(ms_played) FROM daily_stats WHERE 1 = 1${acc.clause} GROUP BY 1 ORDER BY 1`, acc.params)
+      : sql.values(`SELECT local_day, sum(kind = 1), sum(kind = 2), sum(ms_played) FROM streams WHERE ended_at BETWEEN ? AND ?
+          AND content = 0${acc.clause} GROUP BY 1 ORDER BY 1`, [range.from, range.to, ...acc.params])) as number[][];
+    const out = new Map<string, { start: string; plays: number; skips: number; ms_played: number }>();
+    for (const [day, p, s, m] of rows) {
+      let first = day!;
+      if (bucket === 'week') first = day! - dowOfDay(day!);
+      const date = new Date(first * MS_PER_DAY).toISOString().slice(0, 10);
+      const key = bucket === 'month' ? `${date.slice(0, 7)}-01` : date;
+      const entry = out.get(key) ?? { start: key, plays: 0, skips: 0, ms_played: 0 };
+      entry.plays += p!; entry.skips += s!; entry.ms_played += m!;
+      out.set(key, entry);
+    }
+    return [...out.values()];
+  }
+
+  /** Sessions (PRODUCT.md: plays with gaps <= 20 min) ending in the range, newest first, with a summary. */
+  function sessions(range: Range, limit: number) {
+    const acc = accountFilter(range);
+    const rows = sql.values(`SELECT account_id, started_at, ended_at, plays, ms_played FROM sessions WHERE ended_at BETWEEN ? AND ?${acc.clause}
+      ORDER BY ended_at DESC`, [range.from, range.to, ...acc.params]) as number[][];
+    const lengths = rows.map((r) => r[2]! - r[1]!);
+    const edges = [15, 30, 60, 120, 240];
+    const distribution = [...edges, Infinity].map((edge, i) => ({
+      min_minutes: i === 0 ? 0 : edges[i - 1]!, max_minutes: Number.isFinite(edge) ? edge : null,
+      count: lengths.filter((l) => l / 60_000 >= (i === 0 ? 0 : edges[i - 1]!) && l / 60_000 < edge).length,
+    }));
+    let longest: SessionRow | null = null;
+    for (const r of rows) if (!longest || r[2]! - r[1]! > longest.ended_at - longest.started_at) {
+      longest = { account: store.catalog.accountName(r[0]!), started_at: r[1]!, ended_at: r[2]!, plays: r[3]!, ms_played: r[4]! };
+    }
+    return {
+      gap_ms: SESSION_GAP_MS,
+      count: rows.length,
+      total_ms: lengths.reduce((a, b) => a + b, 0),
+      average_ms: rows.length ? Math.round(lengths.reduce((a, b) => a + b, 0) / rows.length) : 0,
+      longest,
+      distribution,
+      sessions: rows.slice(0, limit).map((r) => ({ account: store.catalog.accountName(r[0]!), started_at: r[1]!, ended_at: r[2]!, plays: r[3]!, ms_played: r[4]! })),
+    };
+  }
+
+  /** The listening log, newest first, keyset-paged by `before` ("ended_at:id"). */
+  function streams(query: StreamQuery): { streams: StreamRow[]; next: string | null } {
+    const where: string[] = ['s.ended_at BETWEEN ? AND ?'];
+    const params: (number | string)[] = [query.from, query.to];
+    const acc = accountFilter(query);
+    if (acc.params.length) { where.push('s.account_id = ?'); params.push(...acc.params); }
+    if (query.kind && query.kind !== 'all') { where.push('s.kind = ?'); params.push(query.kind === 'play' ? 1 : query.kind === 'skip' ? 2 : 0); }
+    if (query.artist) { where.push('ar.name LIKE ? ESCAPE \'\\\''); params.push(likeExact(query.artist)); }
+    if (query.track) { where.push('t.name LIKE ? ESCAPE \'\\\''); params.push(likeExact(query.track)); }
+    if (query.q) {
+      where.push('(t.name LIKE ? ESCAPE \'\\\' OR ar.name LIKE ? ESCAPE \'\\\' OR al.name LIKE ? ESCAPE \'\\\')');
+      const like = `%${escapeLike(query.q)}%`;
+      params.push(like, like, like);
+    }
+    if (query.before) {
+      const [endedAt, id] = query.before.split(':').map(Number);
+      where.push('(s.ended_at < ? OR (s.ended_at = ? AND s.id < ?))');
+      params.push(endedAt!, endedAt!, id!);
+    }
+    const rows = sql.all(`${STREAM_ROW_SELECT} WHERE ${where.join(' AND ')} ORDER BY s.ended_at DESC, s.id DESC LIMIT ?`,
+      [...params, query.limit + 1]).map((r) => store.streams.toStreamRow(r));
+    const more = rows.length > query.limit;
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return { streams: page, next: more && last ? `${last.ended_at}:${last.id}` : null };
+  }
+
+  /** Stored totals per account (health, status, data page). */
+  function totals(): { account: string; streams: number; plays: number; skips: number; last_ended_at: number | null }[] {
+    return sql.all<{ account_id: number; streams: number; plays: number; skips: number; last: number | null }>(
+      `SELECT account_id, count(*) AS streams, sum(kind = 1) AS plays, sum(kind = 2) AS skips, max(ended_at) AS last FROM streams GROUP BY account_id`)
+      .map((r) => ({ account: store.catalog.accountName(r.account_id), streams: r.streams, plays: r.plays ?? 0, skips: r.skips ?? 0, last_ended_at: r.last }));
+  }
+
+  return { summary, top, heatmap, timeline, sessions, streams, totals };
+}
+
+function add(grid: number[][], dow: number, hour: number, value: number): void {
+  grid[dow]![hour] = (grid[dow]![hour] ?? 0) + value;
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+function likeExact(text: string): string {
+  return escapeLike(text);
+}
+
+/** The stats instance. */
+export type Stats = ReturnType<typeof createStats>;
