@@ -1,0 +1,43 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { createLogger, type Logger } from '../../src/log.js';
+
+/** A fresh temp folder; remove it with the returned function. */
+export async function tempDir(prefix = 'vibescope-test-'): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A logger whose lines are kept in memory (level trace) for assertions. */
+export function memoryLogger(level = 'trace'): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const sink = new Writable({ write(chunk, _enc, cb) { lines.push(...String(chunk).split('\n').filter(Boolean)); cb(); } });
+  return { log: createLogger(level, sink), lines };
+}
+
+/** A silent logger. */
+export function quietLogger(): Logger {
+  return createLogger('silent');
+}
+
+/** Polls `check` until it returns a truthy value or the deadline passes. */
+export async function waitFor<T>(check: () => T | Promise<T>, { timeoutMs = 10_000, intervalMs = 20, what = 'condition' } = {}): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (err) { last = err; }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`waitFor: ${what} not reached in ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
+}
+
+/** A controllable clock. */
+export function fakeClock(start = Date.UTC(2026, 10, 1, 12)) {
+  let t = start;
+  return { now: () => t, advance: (ms: number) => { t += ms; return t; }, set: (ms: number) => { t = ms; } };
+}
