@@ -8,8 +8,8 @@ import { playerSchema, toTrackInfo, type PlayerState } from './parse.js';
 
 /** Within this of the track's end, a track change is the track ending, not a skip. */
 export const END_MARGIN_MS = 5_000;
-/** A jump back to under this position on the same track is a restart (a new stream). */
-const RESTART_POSITION_MS = 5_000;
+/** Slack when deciding that a jump back on the same track started it over (a new stream). */
+const RESTART_SLACK_MS = 3_000;
 /** Poll again this long after the current track should end. */
 const END_POLL_SLACK_MS = 1_500;
 
@@ -63,8 +63,12 @@ export function toObservation(body: PlayerState | null, at: number): Observation
 export function createPlayerStateMachine(account: string, skipThresholdMs: number) {
   let current: Current | null = null;
 
+  let lastAt: number | null = null;
+
+  /** A stream first seen at `o`: the progress it already has counts as listened, bounded by the time since the previous observation. */
   function startStream(o: Observation): Current {
-    return { track: o.track!, started_at: o.at - o.progress_ms, listened_ms: 0, last_progress_ms: o.progress_ms, last_at: o.at,
+    const heard = lastAt === null ? o.progress_ms : Math.min(o.progress_ms, Math.max(0, o.at - lastAt));
+    return { track: o.track!, started_at: o.at - o.progress_ms, listened_ms: heard, last_progress_ms: o.progress_ms, last_at: o.at,
       playing: o.is_playing, device: o.device_name, context_uri: o.context_uri, shuffle: o.shuffle };
   }
 
@@ -100,12 +104,18 @@ export function createPlayerStateMachine(account: string, skipThresholdMs: numbe
 
   /** Feeds one observation; returns the streams it ended (0 or 1). */
   function observe(o: Observation): IncomingStream[] {
+    const ended = step(o);
+    lastAt = o.at;
+    return ended;
+  }
+
+  function step(o: Observation): IncomingStream[] {
     const ended: IncomingStream[] = [];
     const c = current;
     if (c && o.kind === 'item' && o.track!.uri === c.track.uri) {
-      const wentBack = o.progress_ms + 3_000 < c.last_progress_ms && o.progress_ms < RESTART_POSITION_MS;
+      // Back to near the top, later than the last observation could explain by a seek: repeat-one or a restart.
+      const wentBack = o.progress_ms + 3_000 < c.last_progress_ms && o.progress_ms <= o.at - c.last_at + RESTART_SLACK_MS;
       if (!wentBack) { advance(c, o); return ended; }
-      // Same track from the top: repeat-one or a restart. The new stream began progress_ms ago.
       const record = finish(c, o.at - o.progress_ms, false, true);
       if (record) ended.push(record);
       current = startStream(o);
