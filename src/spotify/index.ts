@@ -32,8 +32,8 @@ interface Loop { timer: NodeJS.Timeout | null; running: Promise<unknown> | null 
  */
 export function createSpotify({ config, tokens, ingest, bus, log, accounts, now = Date.now }: SpotifyDeps) {
   const status = new Map<string, SyncStatus>();
-  const loops = new Map<string, { history: Loop; player: Loop; poller: ReturnType<typeof createHistoryPoller>;
-    watcher: ReturnType<typeof createPlayerWatcher> }>();
+  const workers = new Map<string, { poller: ReturnType<typeof createHistoryPoller>; watcher: ReturnType<typeof createPlayerWatcher> }>();
+  const loops = new Map<string, { history: Loop; player: Loop }>();
   let started = false;
 
   function setStatus(account: string, patch: Partial<SyncStatus>): void {
@@ -84,13 +84,25 @@ export function createSpotify({ config, tokens, ingest, bus, log, accounts, now 
     loop.timer.unref?.();
   }
 
+  /** The poller and watcher of a connected account (created once; they keep the player state). */
+  function workersOf(account: string) {
+    let entry = workers.get(account);
+    if (!entry) {
+      const childLog = log.child({ module: 'spotify', account });
+      entry = {
+        poller: createHistoryPoller({ account, client, ingest, tokens, log: childLog }),
+        watcher: createPlayerWatcher({ account, client, ingest, bus, log: childLog, intervalMs: config.player_poll_interval_s * 1000,
+          skipThresholdMs: config.skip_threshold_s * 1000, now }),
+      };
+      workers.set(account, entry);
+    }
+    return entry;
+  }
+
   function startAccount(account: string): void {
     if (!started || loops.has(account) || initialState(account) !== 'ok') return;
-    const childLog = log.child({ module: 'spotify', account });
-    const poller = createHistoryPoller({ account, client, ingest, tokens, log: childLog });
-    const watcher = createPlayerWatcher({ account, client, ingest, bus, log: childLog, intervalMs: config.player_poll_interval_s * 1000,
-      skipThresholdMs: config.skip_threshold_s * 1000, now });
-    const entry = { history: { timer: null, running: null } as Loop, player: { timer: null, running: null } as Loop, poller, watcher };
+    const { poller, watcher } = workersOf(account);
+    const entry = { history: { timer: null, running: null } as Loop, player: { timer: null, running: null } as Loop };
     loops.set(account, entry);
     schedule(account, entry.history, 'history', () => poller.pollOnce(), 0);
     schedule(account, entry.player, 'player', () => watcher.pollOnce(), 0);
@@ -128,17 +140,15 @@ export function createSpotify({ config, tokens, ingest, bus, log, accounts, now 
     },
     /** Polls an account now (history and player); resolves when both are done. */
     async syncNow(account: string): Promise<SyncStatus> {
-      const entry = loops.get(account);
-      if (!entry) throw new SpotifyError('SPOTIFY_RECONNECT', 'sync', `account ${account} is not polling (${initialState(account)})`);
+      if (initialState(account) !== 'ok') throw new SpotifyError('SPOTIFY_RECONNECT', 'sync', `account ${account} is ${initialState(account).replace('_', ' ')}`);
+      const entry = workersOf(account);
       await runPoll(account, 'history', () => entry.poller.pollOnce());
       await runPoll(account, 'player', () => entry.watcher.pollOnce());
       return status.get(account)!;
     },
     status: (account: string): SyncStatus | undefined => status.get(account),
     statuses: (): SyncStatus[] => [...status.values()],
-    nowPlaying: (account: string): NowPlaying | null => loops.get(account)?.watcher.nowPlaying() ?? null,
-    /** For tests and the CLI: one history poll / one player observation without the timers. */
-    pollers(account: string) { return loops.get(account) ?? null; },
+    nowPlaying: (account: string): NowPlaying | null => workers.get(account)?.watcher.nowPlaying() ?? null,
   };
 }
 
