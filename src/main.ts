@@ -45,13 +45,17 @@ export async function acquireLock(dataDir: string): Promise<() => Promise<void>>
   throw new VibescopeError('CONFLICT', `cannot take the lock ${file}`, 409);
 }
 
-export interface StartOptions { config: Config; addon: boolean; log: Logger; version: string; listen?: boolean }
+export interface StartOptions {
+  config: Config; addon: boolean; log: Logger; version: string;
+  /** Overrides config.port (0 = any free port; tests). */
+  port?: number;
+}
 
 /**
  * Composition root (ARCHITECTURE.md): config → store → sources → outputs → web → scheduler.
  * Resolves once the server listens; `stop()` stops everything in reverse order.
  */
-export async function startVibescope({ config, addon, log, version, listen = true }: StartOptions) {
+export async function startVibescope({ config, addon, log, version, port: portOverride }: StartOptions) {
   const dataDir = path.resolve(config.data_dir);
   const releaseLock = await acquireLock(dataDir);
   const timeZone = resolveTimeZone(config);
@@ -67,7 +71,7 @@ export async function startVibescope({ config, addon, log, version, listen = tru
   const web = createWeb({ store, stats, spotify, importer, tokens, log: log.child({ module: 'web' }), accounts, dataDir, addon, version });
   const scheduler = createScheduler({ log: log.child({ module: 'scheduler' }), timeZone,
     compact: () => store.exclusive(() => (store.journalPending > 0 ? store.compactNow('daily') : null)) });
-  const port = listen ? await web.listen(config.port) : 0;
+  const port = await web.listen(portOverride ?? config.port);
   scheduler.start();
   spotify.start();
   log.info({ port, data_dir: dataDir, time_zone: timeZone, accounts, addon, version }, 'vibescope started');

@@ -23,7 +23,7 @@ export function quietLogger(): Logger {
 }
 
 /** Polls `check` until it returns a truthy value or the deadline passes. */
-export async function waitFor<T>(check: () => T | Promise<T>, { timeoutMs = 10_000, intervalMs = 20, what = 'condition' } = {}): Promise<T> {
+export async function waitFor<T>(check: () => T | Promise<T>, { timeoutMs = 10_000, intervalMs = 20, what = 'condition' as string | (() => string) } = {}): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -33,7 +33,7 @@ export async function waitFor<T>(check: () => T | Promise<T>, { timeoutMs = 10_0
     } catch (err) { last = err; }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-  throw new Error(`waitFor: ${what} not reached in ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
+  throw new Error(`waitFor: ${typeof what === 'function' ? what() : what} not reached in ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
 }
 
 /** A controllable clock. */

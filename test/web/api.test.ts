@@ -1,0 +1,115 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseConfig } from '../../src/config/index.js';
+import { startVibescope, type Vibescope } from '../../src/main.js';
+import { quietLogger, tempDir, waitFor } from '../support/helpers.js';
+import { EXTENDED_DIR } from '../support/fixtures.js';
+
+describe('web: REST API /api/v1', function () {
+  this.timeout(30_000);
+  let app: Vibescope;
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let base: string;
+  const rows = JSON.parse(readFileSync(path.join(EXTENDED_DIR, 'mica92_Streaming_History_Audio_2024_4.json'), 'utf8')) as any[];
+
+  before(async () => {
+    tmp = await tempDir();
+    app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir, timezone: 'Europe/Berlin' }), addon: false, log: quietLogger(), version: 'test', port: 0 });
+    base = `http://127.0.0.1:${app.port}/api/v1`;
+    await app.importer.importPaths([path.join(EXTENDED_DIR, 'mica92_Streaming_History_Audio_2024_4.json')], { account: 'default' });
+  });
+  after(async () => { await app.stop(); await tmp.remove(); });
+
+  const get = async (p: string) => { const res = await fetch(`${base}${p}`); return { status: res.status, body: await res.json() as any }; };
+
+  it('health says ok with the store state and per-account sync state', async () => {
+    const { status, body } = await get('/health');
+    expect(status).to.equal(200);
+    expect(body.status).to.equal('ok');
+    expect(body.accounts[0]).to.include({ account: 'default', connected: false, needs_reconnect: false });
+    expect(body.store.totals[0].streams).to.equal(rows.length);
+  });
+
+  it('stats/summary matches a direct count, all time and for a range', async () => {
+    const music = rows.filter((r) => r.spotify_track_uri);
+    const all = await get('/stats/summary');
+    expect(all.body.plays).to.equal(music.filter((r) => r.ms_played >= 30000).length);
+    expect(all.body.listening_ms).to.equal(music.reduce((a, r) => a + r.ms_played, 0));
+    const from = Date.parse('2024-10-01T00:00:00Z'); const to = Date.parse('2024-10-31T23:59:59Z');
+    const inRange = music.filter((r) => Date.parse(r.ts) >= from && Date.parse(r.ts) <= to);
+    const range = await get('/stats/summary?from=2024-10-01T00:00:00Z&to=2024-10-31T23:59:59Z');
+    expect(range.body.plays).to.equal(inRange.filter((r) => r.ms_played >= 30000).length);
+    expect(range.body.distinct_tracks).to.equal(new Set(inRange.filter((r) => r.ms_played >= 30000).map((r) => r.spotify_track_uri)).size);
+  });
+
+  it('stats/top lists artists by plays the way a direct count does', async () => {
+    const counts = new Map<string, number>();
+    for (const r of rows) if (r.spotify_track_uri && r.ms_played >= 30000) counts.set(r.master_metadata_album_artist_name, (counts.get(r.master_metadata_album_artist_name) ?? 0) + 1);
+    const expected = [...counts].sort((a, b) => b[1] - a[1])[0]!;
+    const { body } = await get('/stats/top/artists?limit=5');
+    expect(body.items[0]).to.include({ rank: 1, name: expected[0], plays: expected[1] });
+    const byMs = await get('/stats/top/tracks?limit=3&by=ms&from=2024-09-01&to=2024-12-31');
+    expect(byMs.body.items).to.have.length(3);
+    expect(byMs.body.items[0].ms_played).to.be.at.least(byMs.body.items[1].ms_played);
+  });
+
+  it('heatmap, timeline and sessions add up to the plays', async () => {
+    const plays = (await get('/stats/summary')).body.plays;
+    const heat = await get('/stats/heatmap');
+    expect(heat.body.plays.flat().reduce((a: number, b: number) => a + b, 0)).to.equal(plays);
+    const utc = await get('/stats/heatmap?tz=UTC');
+    expect(utc.body.plays.flat().reduce((a: number, b: number) => a + b, 0)).to.equal(plays);
+    const months = await get('/stats/timeline?bucket=month');
+    expect(months.body.buckets.reduce((a: number, b: any) => a + b.plays, 0)).to.equal(plays);
+    const sessions = await get('/sessions?limit=5');
+    expect(sessions.body.sessions).to.have.length(5);
+    expect(sessions.body.count).to.be.greaterThan(10);
+  });
+
+  it('pages the listening log with filters', async () => {
+    const first = await get('/streams?limit=50&kind=skip');
+    expect(first.body.streams).to.have.length(50);
+    expect(first.body.streams.every((s: any) => s.kind === 'skip')).to.equal(true);
+    const second = await get(`/streams?limit=50&kind=skip&before=${first.body.next}`);
+    expect(second.body.streams[0].ended_at).to.be.at.most(first.body.streams.at(-1).ended_at);
+    const artist = rows.find((r) => r.spotify_track_uri)!.master_metadata_album_artist_name as string;
+    const filtered = await get(`/streams?artist=${encodeURIComponent(artist)}&limit=500`);
+    expect(filtered.body.streams.every((s: any) => s.artist_name === artist)).to.equal(true);
+    const text = await get(`/streams?q=${encodeURIComponent(artist.slice(0, 4))}&limit=5`);
+    expect(text.body.streams.length).to.be.greaterThan(0);
+  });
+
+  it('answers bad parameters with 400 and {error: {code, message}}, never 500', async () => {
+    for (const p of ['/stats/summary?from=yesterday', '/stats/summary?from=2024-02-01&to=2024-01-01', '/stats/top/tracks?limit=0',
+      '/stats/top/tracks?limit=abc', '/stats/top/tracks?by=vibes', '/stats/heatmap?tz=Mars/Olympus', '/stats/timeline?bucket=hour',
+      '/streams?before=xyz', '/streams?kind=maybe', '/stats/summary?from=1&from=2']) {
+      const { status, body } = await get(p);
+      expect(status, p).to.equal(400);
+      expect(body.error.code, p).to.equal('BAD_PARAM');
+      expect(body.error.message, p).to.be.a('string').and.not.empty;
+    }
+    expect((await get('/stats/top/genres')).status).to.equal(404);
+    expect((await get('/nope')).body.error.code).to.equal('NOT_FOUND');
+    const bad = await fetch(`${base}/auth/finish`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"url": ' });
+    expect(bad.status).to.equal(400);
+    const noClient = await fetch(`${base}/auth/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(noClient.status).to.equal(409);
+    expect(((await noClient.json()) as any).error.message).to.include('client_id');
+  });
+
+  it('imports an uploaded export (multipart) as a job whose progress can be read', async () => {
+    const form = new FormData();
+    const file = path.join(EXTENDED_DIR, 'efrrowini_Streaming_History_Video_2023.json');
+    form.append('files', new Blob([readFileSync(file)]), 'Streaming_History_Video_2023.json');
+    const res = await fetch(`${base}/imports`, { method: 'POST', body: form });
+    expect(res.status).to.equal(202);
+    const { job_id } = await res.json() as any;
+    const job = await waitFor(async () => { const j = (await get(`/imports/${job_id}`)).body; return j.state !== 'running' ? j : null; }, { what: 'import job' });
+    expect(job.state).to.equal('done');
+    expect(job.report.totals.streams_stored).to.equal(16);
+    const empty = await fetch(`${base}/imports`, { method: 'POST', body: new FormData() });
+    expect(empty.status).to.equal(400);
+    expect((await get('/imports/unknown')).status).to.equal(404);
+  });
+});
