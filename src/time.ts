@@ -38,6 +38,7 @@ export function createTimeZoneMath(timeZone: string): TimeZoneMath {
     hour: 'numeric', minute: 'numeric', second: 'numeric',
   });
   const cache = new Map<number, number>();
+  const dayCache = new Map<number, number | null>();
   function computeOffset(hourStart: number): number {
     const parts: Record<string, number> = {};
     for (const part of format.formatToParts(hourStart)) {
@@ -46,8 +47,7 @@ export function createTimeZoneMath(timeZone: string): TimeZoneMath {
     const local = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
     return local - hourStart;
   }
-  function offsetMs(atMs: number): number {
-    const hourIndex = Math.floor(atMs / MS_PER_HOUR);
+  function hourOffset(hourIndex: number): number {
     let offset = cache.get(hourIndex);
     if (offset === undefined) {
       offset = computeOffset(hourIndex * MS_PER_HOUR);
@@ -55,6 +55,18 @@ export function createTimeZoneMath(timeZone: string): TimeZoneMath {
       cache.set(hourIndex, offset);
     }
     return offset;
+  }
+  function offsetMs(atMs: number): number {
+    // Most UTC days have one offset all day: two hourly look-ups settle it, then the day is cached.
+    const dayIndex = Math.floor(atMs / MS_PER_DAY);
+    let whole = dayCache.get(dayIndex);
+    if (whole === undefined) {
+      const first = hourOffset(dayIndex * 24);
+      whole = first === hourOffset(dayIndex * 24 + 23) ? first : null; // at most one change a day
+      if (dayCache.size > 100_000) dayCache.clear();
+      dayCache.set(dayIndex, whole);
+    }
+    return whole ?? hourOffset(Math.floor(atMs / MS_PER_HOUR));
   }
   function buckets(atMs: number): LocalBuckets {
     const local = atMs + offsetMs(atMs);

@@ -14,6 +14,31 @@ import { detectFormat, fromAccountRow, fromExtendedRow, KNOWN_FIELDS, type RowFo
 
 export { HISTORY_FILE_RE } from './sources.js';
 
+/**
+ * Files up to this size are parsed with JSON.parse (fast); larger ones are streamed with stream-json
+ * so memory stays bounded. Spotify splits exports into files of about 12 MB.
+ */
+const WHOLE_FILE_MAX_BYTES = 48 * 1024 * 1024;
+
+/** The rows of one history file, in order, whatever its size. */
+async function* rowsOf(input: HistoryInput): AsyncGenerator<{ key: number; value: unknown }> {
+  if (input.size > 0 && input.size <= WHOLE_FILE_MAX_BYTES) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of input.open()) chunks.push(chunk as Buffer);
+    let data: unknown;
+    try {
+      data = JSON.parse(Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, ''));
+    } catch (err) {
+      throw new Error(`not valid JSON (truncated or damaged): ${(err as Error).message}`, { cause: err });
+    }
+    if (!Array.isArray(data)) throw new Error('Top-level object should be an array.');
+    for (let key = 0; key < data.length; key++) yield { key, value: data[key] };
+    return;
+  }
+  const pipeline = chain([input.open(), parser({ streamValues: false }), streamArray()]);
+  yield* pipeline as AsyncIterable<{ key: number; value: unknown }>;
+}
+
 /** Rows applied per batch (one candidate window per group inside it). */
 const BATCH_ROWS = 2000;
 /** Rejected rows listed one by one per file; past this only the count grows. */
@@ -68,6 +93,7 @@ function emptyReport(file: string): FileReport {
 /** Turns a stream-json error into words a person understands. */
 function parseErrorMessage(err: Error, rowsSeen: number): string {
   if (/Top-level object should be an array/i.test(err.message)) return 'expected a JSON array of streams at the top level';
+  if (err.message.startsWith('not valid JSON')) return err.message;
   return `not valid JSON (truncated or damaged) after ${rowsSeen} row(s): ${err.message}`;
 }
 
@@ -94,9 +120,8 @@ export function createImporter({ ingest, bus, log }: ImporterDeps) {
     };
     try {
       await scope.file(async () => {
-        const pipeline = chain([input.open(), parser({ streamValues: false }), streamArray()]);
         try {
-          for await (const item of pipeline as AsyncIterable<{ key: number; value: unknown }>) {
+          for await (const item of rowsOf(input)) {
             const { key: index, value } = item;
             report.rows_read++;
             report.format ??= detectFormat(value);

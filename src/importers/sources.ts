@@ -12,7 +12,7 @@ export const HISTORY_FILE_RE = /(Streaming_History_(Audio|Video)_[^/]*|endsong_\
 export interface HistoryInput {
   /** The name reports use: the path, or `archive.zip:entry/name.json`. */
   name: string;
-  /** Bytes of the source this input occupies (for progress); compressed size inside a zip. */
+  /** Bytes of JSON this input holds (the uncompressed size of a zip entry; 0 when the zip does not say). */
   size: number;
   /** Opens the bytes. For zip entries it must be called in order, once. */
   open(): Readable;
@@ -63,7 +63,7 @@ export async function* zipEntries(file: string, onBytes: (n: number) => void = (
     };
     state.current = stream;
     found++;
-    ready.push({ name: `${file}:${entry.name}`, stream, size: entry.size ?? 0 });
+    ready.push({ name: `${file}:${entry.name}`, stream, size: entry.originalSize ?? 0 });
     signal();
     entry.start();
   };

@@ -2,7 +2,7 @@ import type { Logger } from '../log.js';
 import type { Bus } from '../bus.js';
 import type { Store, Candidate, JournalRecord } from '../store/index.js';
 import type { IncomingStream, StreamRow } from '../types.js';
-import { identityKey, findSameStream, fieldsFromRecord, mergeFields, SAME_STREAM_MINUTE_MS } from './same-stream.js';
+import { identityKey, findSameStream, fieldsFromRecord, mergeFields, CandidateIndex, SAME_STREAM_MINUTE_MS } from './same-stream.js';
 
 export { classify, PLAY_MIN_MS, SKIP_REASONS } from './classify.js';
 export { SAME_STREAM_MS, SAME_STREAM_MINUTE_MS } from './same-stream.js';
@@ -72,25 +72,24 @@ export function createIngest({ store, bus, log }: IngestDeps) {
   function applyGroup(accountId: number, group: IncomingStream[], result: ApplyResult): void {
     const lo = group[0]!.ended_at - SAME_STREAM_MINUTE_MS;
     const hi = group.at(-1)!.ended_at + SAME_STREAM_MINUTE_MS;
-    const candidates: Candidate[] = store.streams.candidates(accountId, lo, hi);
+    const candidates = new CandidateIndex(store.streams.candidates(accountId, lo, hi));
     for (const r of group) {
       const track = store.catalog.track(r.track, r.source === 'poll' || r.source === 'player');
       const key = identityKey(r, accountId);
-      if (store.streams.hasKey(key)) { result.duplicates++; continue; }
       const match = findSameStream(candidates, r, track);
+      const target = match ? match.id : store.streams.nextId();
+      // The identity key goes in first: if it was there, this exact record was recorded before.
+      if (!store.streams.claimKey(key, target)) { result.duplicates++; continue; }
       if (match) {
         const merged = mergeFields(match, r, track);
         store.streams.update(match.id, match, merged);
-        store.streams.addKey(key, match.id);
-        const updated: Candidate = { ...match, ...merged, track_uri: match.track_uri ?? track.uri };
-        candidates[candidates.indexOf(match)] = updated;
+        candidates.replace(match, { ...match, ...merged, track_uri: match.track_uri ?? track.uri });
         if (!result.inserted.includes(match.id) && !result.merged.includes(match.id)) result.merged.push(match.id);
       } else {
         const fields = fieldsFromRecord(r, accountId, track);
-        const id = store.streams.insert(fields);
-        store.streams.addKey(key, id);
-        candidates.push({ ...fields, id, track_uri: track.uri, name_key: track.name_key });
-        result.inserted.push(id);
+        store.streams.insert(fields, target);
+        candidates.add({ ...fields, id: target, track_uri: track.uri, name_key: track.name_key });
+        result.inserted.push(target);
       }
     }
   }

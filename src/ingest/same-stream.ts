@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { IncomingStream, StreamSource } from '../types.js';
 import type { Candidate, StreamFields, TrackRef } from '../store/index.js';
 import { SOURCE_BIT, trackNameKey } from '../store/index.js';
@@ -17,7 +17,7 @@ export const SAME_STREAM_MINUTE_MS = 60_000;
 export function identityKey(r: IncomingStream, accountId: number): number {
   const trackKey = r.track.uri ?? trackNameKey(r.track.artists[0]?.name ?? '', r.track.name);
   const text = `${r.source}|${accountId}|${trackKey}|${r.ended_at}|${r.ms_played}`;
-  return Number(createHash('md5').update(text).digest().readBigUInt64BE(0) >> 11n);
+  return Number((hash('md5', text, 'buffer') as Buffer).readBigUInt64BE(0) >> 11n);
 }
 
 /** Allowed distance between end times of two records of one stream. */
@@ -36,17 +36,43 @@ function sameTrack(c: Candidate, track: TrackRef): boolean {
  * (URI, or normalized artist + title where either side has none), end times within tolerance, not
  * already holding a record from `r`'s source (one source never merges with itself), nearest first.
  */
-export function findSameStream(candidates: Candidate[], r: IncomingStream, track: TrackRef): Candidate | null {
+export function findSameStream(candidates: CandidateIndex, r: IncomingStream, track: TrackRef): Candidate | null {
   const bit = SOURCE_BIT[r.source];
   let best: Candidate | null = null;
   let bestDistance = Infinity;
-  for (const c of candidates) {
+  for (const c of candidates.near(track)) {
     if ((c.sources & bit) !== 0 || !sameTrack(c, track)) continue;
     const distance = Math.abs(c.ended_at - r.ended_at);
     const tolerance = toleranceMs(endedAtSource(c.sources), r.source);
     if (distance <= tolerance && distance < bestDistance) { best = c; bestDistance = distance; }
   }
   return best;
+}
+
+/** Stored streams near a group of records, looked up by track id and by normalized name. */
+export class CandidateIndex {
+  private readonly byTrack = new Map<number, Candidate[]>();
+  private readonly byName = new Map<string, Candidate[]>();
+  constructor(candidates: Candidate[]) { for (const c of candidates) this.add(c); }
+  add(c: Candidate): void {
+    const t = this.byTrack.get(c.track_id);
+    if (t) t.push(c); else this.byTrack.set(c.track_id, [c]);
+    const n = this.byName.get(c.name_key);
+    if (n) n.push(c); else this.byName.set(c.name_key, [c]);
+  }
+  replace(old: Candidate, next: Candidate): void {
+    for (const [map, key] of [[this.byTrack, old.track_id], [this.byName, old.name_key]] as const) {
+      const list = (map as Map<unknown, Candidate[]>).get(key);
+      if (list) { const i = list.indexOf(old); if (i >= 0) list.splice(i, 1); }
+    }
+    this.add(next);
+  }
+  /** Candidates that may be the same track: same track id, or same normalized name. */
+  near(track: TrackRef): Candidate[] {
+    const a = this.byTrack.get(track.id) ?? [];
+    const b = this.byName.get(track.name_key) ?? [];
+    return b.length === 0 ? a : a.length === 0 ? b : [...new Set([...a, ...b])];
+  }
 }
 
 /** Which source knows a field best, richest first (PRODUCT.md: export's ms_played and reasons, watcher's device). */

@@ -1,5 +1,5 @@
 import type { Store } from '../store/index.js';
-import { STREAM_ROW_SELECT, SESSION_GAP_MS } from '../store/index.js';
+import { STREAM_ROW_SELECT, SESSION_GAP_MS, type Row } from '../store/index.js';
 import { createTimeZoneMath, dowOfDay, MS_PER_DAY, type TimeZoneMath } from '../time.js';
 import { NotFoundError } from '../errors.js';
 import type { StreamRow, StreamKind } from '../types.js';
@@ -23,7 +23,6 @@ export interface TopItem {
   image_url: string | null; plays: number; ms_played: number;
 }
 
-export interface SessionRow { account: string; started_at: number; ended_at: number; plays: number; ms_played: number }
 
 export interface StreamQuery extends Range {
   artist?: string | undefined; track?: string | undefined; kind?: StreamKind | 'all' | undefined;
@@ -49,9 +48,11 @@ export function createStats(store: Store) {
 
   /** True when [from, to] holds every stored stream (then rollups answer). */
   function coversAll(range: Range): boolean {
-    const b = sql.get<{ a: number | null; b: number | null }>('SELECT min(ended_at) AS a, max(ended_at) AS b FROM streams');
-    if (!b || b.a === null || b.b === null) return true;
-    return range.from <= b.a && range.to >= b.b;
+    // Two statements: SQLite answers a lone min() or max() from the index, both together by a full scan.
+    const first = sql.get<{ t: number | null }>('SELECT min(ended_at) AS t FROM streams')?.t ?? null;
+    const last = sql.get<{ t: number | null }>('SELECT max(ended_at) AS t FROM streams')?.t ?? null;
+    if (first === null || last === null) return true;
+    return range.from <= first && range.to >= last;
   }
 
   function summary(range: Range): Summary {
@@ -130,11 +131,12 @@ export function createStats(store: Store) {
       }
       return { plays, ms_played: ms };
     }
+    // Another zone: aggregate by UTC hour in SQL (offsets change on whole hours), map each hour in JS.
     const tz: TimeZoneMath = createTimeZoneMath(timeZone);
-    for (const [endedAt, kind, m] of sql.values(`SELECT ended_at, kind, ms_played FROM streams WHERE ended_at BETWEEN ? AND ?
-        AND content = 0${acc.clause}`, [range.from, range.to, ...acc.params]) as number[][]) {
-      const b = tz.buckets(endedAt!);
-      if (kind === 1) add(plays, b.dow, b.hour, 1);
+    for (const [hourIndex, p, m] of sql.values(`SELECT ended_at / 3600000, sum(kind = 1), sum(ms_played) FROM streams
+        WHERE ended_at BETWEEN ? AND ? AND content = 0${acc.clause} GROUP BY 1`, [range.from, range.to, ...acc.params]) as number[][]) {
+      const b = tz.buckets(hourIndex! * 3_600_000);
+      add(plays, b.dow, b.hour, p!);
       add(ms, b.dow, b.hour, m!);
     }
     return { plays, ms_played: ms };
@@ -160,29 +162,28 @@ export function createStats(store: Store) {
     return [...out.values()];
   }
 
-  /** Sessions (PRODUCT.md: plays with gaps <= 20 min) ending in the range, newest first, with a summary. */
+  /** Sessions (PRODUCT.md: plays with gaps <= 20 min) ending in the range, newest first, with a summary (aggregated in SQL). */
   function sessions(range: Range, limit: number) {
     const acc = accountFilter(range);
-    const rows = sql.values(`SELECT account_id, started_at, ended_at, plays, ms_played FROM sessions WHERE ended_at BETWEEN ? AND ?${acc.clause}
-      ORDER BY ended_at DESC`, [range.from, range.to, ...acc.params]) as number[][];
-    const lengths = rows.map((r) => r[2]! - r[1]!);
+    const where = `ended_at BETWEEN ? AND ?${acc.clause}`;
+    const params = [range.from, range.to, ...acc.params];
     const edges = [15, 30, 60, 120, 240];
-    const distribution = [...edges, Infinity].map((edge, i) => ({
-      min_minutes: i === 0 ? 0 : edges[i - 1]!, max_minutes: Number.isFinite(edge) ? edge : null,
-      count: lengths.filter((l) => l / 60_000 >= (i === 0 ? 0 : edges[i - 1]!) && l / 60_000 < edge).length,
-    }));
-    let longest: SessionRow | null = null;
-    for (const r of rows) if (!longest || r[2]! - r[1]! > longest.ended_at - longest.started_at) {
-      longest = { account: store.catalog.accountName(r[0]!), started_at: r[1]!, ended_at: r[2]!, plays: r[3]!, ms_played: r[4]! };
-    }
+    const buckets = edges.map((e, i) => `sum(ended_at - started_at >= ${(i === 0 ? 0 : edges[i - 1]!) * 60_000} AND ended_at - started_at < ${e * 60_000})`);
+    buckets.push(`sum(ended_at - started_at >= ${edges.at(-1)! * 60_000})`);
+    const summary = sql.values(`SELECT count(*), coalesce(sum(ended_at - started_at), 0), ${buckets.join(', ')} FROM sessions WHERE ${where}`, params)[0] as number[];
+    const toRow = (r: Row) => ({ account: store.catalog.accountName(r.account_id as number), started_at: r.started_at as number,
+      ended_at: r.ended_at as number, plays: r.plays as number, ms_played: r.ms_played as number });
+    const longest = sql.get(`SELECT * FROM sessions WHERE ${where} ORDER BY ended_at - started_at DESC LIMIT 1`, params);
+    const count = summary[0] ?? 0;
+    const total = summary[1] ?? 0;
     return {
       gap_ms: SESSION_GAP_MS,
-      count: rows.length,
-      total_ms: lengths.reduce((a, b) => a + b, 0),
-      average_ms: rows.length ? Math.round(lengths.reduce((a, b) => a + b, 0) / rows.length) : 0,
-      longest,
-      distribution,
-      sessions: rows.slice(0, limit).map((r) => ({ account: store.catalog.accountName(r[0]!), started_at: r[1]!, ended_at: r[2]!, plays: r[3]!, ms_played: r[4]! })),
+      count,
+      total_ms: total,
+      average_ms: count ? Math.round(total / count) : 0,
+      longest: longest ? toRow(longest) : null,
+      distribution: [...edges, null].map((edge, i) => ({ min_minutes: i === 0 ? 0 : edges[i - 1]!, max_minutes: edge, count: summary[i + 2] ?? 0 })),
+      sessions: sql.all(`SELECT * FROM sessions WHERE ${where} ORDER BY ended_at DESC LIMIT ?`, [...params, limit]).map(toRow),
     };
   }
 

@@ -50,7 +50,6 @@ export const MIGRATIONS: readonly string[] = [
     incognito INTEGER, platform INTEGER, device INTEGER, context_uri TEXT
   );
   CREATE INDEX streams_ended_at ON streams(ended_at);
-  CREATE INDEX streams_track ON streams(track_id);
   CREATE TABLE stream_keys (key INTEGER PRIMARY KEY, stream_id INTEGER NOT NULL);
   CREATE TABLE daily_stats (
     account_id INTEGER NOT NULL, local_day INTEGER NOT NULL,

@@ -82,7 +82,7 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
     t[2] += play; t[3] += skip; t[4] += ms;
     if (sign > 0) { t[5] = Math.min(t[5], f.ended_at); t[6] = Math.max(t[6], f.ended_at); }
     trackDelta.set(tk, t);
-    if (f.kind === 'play' || play !== 0) {
+    if (f.kind === 'play') {
       const range = touched.get(f.account_id);
       const start = f.ended_at - f.ms_played;
       if (range) { range.lo = Math.min(range.lo, start); range.hi = Math.max(range.hi, f.ended_at); }
@@ -98,13 +98,21 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
       catalog.label(f.device), f.context_uri];
   }
 
-  /** Inserts a new stream; returns its id. */
-  function insert(f: StreamFields): number {
-    const id = sql.get<{ id: number }>(`INSERT INTO streams (account_id, track_id, ended_at, ms_played, kind, content, source,
+  let nextFree: number | null = null;
+  /** The id the next inserted stream gets (ids are handed out in order inside a transaction). */
+  function nextId(): number {
+    nextFree ??= (sql.get<{ id: number | null }>('SELECT max(id) AS id FROM streams')?.id ?? 0) + 1;
+    return nextFree;
+  }
+
+  /** Inserts a new stream with the id from {@link nextId}. */
+  function insert(f: StreamFields, id: number): void {
+    if (id !== nextId()) throw new Error(`streams.insert: id ${id} is not the next free id ${nextId()}`);
+    sql.exec(`INSERT INTO streams (id, account_id, track_id, ended_at, ms_played, kind, content, source,
       sources, local_day, local_hour, reason_start, reason_end, skipped, shuffle, offline, incognito, platform, device,
-      context_uri) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, params(f))!.id;
+      context_uri) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [id, ...params(f)]);
+    nextFree = id + 1;
     contribute(f, 1);
-    return id;
   }
 
   /** Replaces a stored stream's fields (a merge); rollups move from `before` to `after`. */
@@ -116,9 +124,9 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
     contribute(after, 1);
   }
 
-  /** Records that the record with identity `key` landed in stream `streamId`. */
-  function addKey(key: number, streamId: number): void {
-    sql.exec('INSERT OR IGNORE INTO stream_keys (key, stream_id) VALUES (?, ?)', [key, streamId]);
+  /** Records that the record with identity `key` lands in stream `streamId`; false when the key was known (a duplicate). */
+  function claimKey(key: number, streamId: number): boolean {
+    return sql.exec('INSERT OR IGNORE INTO stream_keys (key, stream_id) VALUES (?, ?)', [key, streamId]) === 1;
   }
 
   /** True when a record with this identity key was ingested before. */
@@ -241,6 +249,7 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
 
   /** Drops gathered deltas (after a rollback). */
   function discard(): void {
+    nextFree = null;
     daily.clear(); hourly.clear(); trackDelta.clear(); touched.clear();
   }
 
@@ -257,7 +266,7 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
     flush();
   }
 
-  return { insert, update, addKey, hasKey, candidates, rowsByIds, toStreamRow, flush, discard, rebuildRollups };
+  return { insert, update, claimKey, nextId, hasKey, candidates, rowsByIds, toStreamRow, flush, discard, rebuildRollups };
 }
 
 export type Streams = ReturnType<typeof createStreams>;

@@ -62,7 +62,10 @@ export function createWeb({ store, stats, spotify, importer, tokens, log, accoun
 
   api.get('/health', route(async () => {
     const info = await store.info();
+    const mem = process.memoryUsage();
+    const mb = (n: number) => Math.round(n / 1e5) / 10;
     return { status: 'ok', version, uptime_s: Math.round(process.uptime()), store: { ...info, totals: stats.totals() },
+      memory_mb: { rss: mb(mem.rss), heap_used: mb(mem.heapUsed), heap_total: mb(mem.heapTotal), external: mb(mem.external), array_buffers: mb(mem.arrayBuffers) },
       accounts: accounts.map(accountView) };
   }));
   api.get('/accounts', route(() => {

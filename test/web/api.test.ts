@@ -65,6 +65,8 @@ describe('web: REST API /api/v1', function () {
     const sessions = await get('/sessions?limit=5');
     expect(sessions.body.sessions).to.have.length(5);
     expect(sessions.body.count).to.be.greaterThan(10);
+    expect(sessions.body.distribution.reduce((a: number, b: any) => a + b.count, 0)).to.equal(sessions.body.count);
+    expect(sessions.body.longest.ended_at - sessions.body.longest.started_at).to.be.at.least(sessions.body.average_ms);
   });
 
   it('pages the listening log with filters', async () => {
