@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { VibescopeError } from '../errors.js';
@@ -27,6 +28,18 @@ export function parseConfig(raw: unknown): Config {
     return `  ${name}: got ${got}; ${message}`;
   });
   throw new VibescopeError('CONFIG_INVALID', `invalid options:\n${lines.join('\n')}`);
+}
+
+/** The Home Assistant ingress port (config.yaml has no ingress_port: the default, 8099). */
+export const INGRESS_PORT = 8099;
+
+/**
+ * Options the add-on does not offer in its UI because the Supervisor fixes them: the data folder
+ * (/data, where options.json lives) and the port ingress proxies to. Environment variables and
+ * flags may still override them (tests).
+ */
+export function addonFixedOptions(optionsFile: string): Record<string, unknown> {
+  return { data_dir: path.dirname(optionsFile), port: INGRESS_PORT };
 }
 
 /** Where the options came from, for the log and the health endpoint. */
@@ -92,6 +105,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     Object.assign(raw, readOptionsFile(optionsFile, false));
     sources.push(optionsFile);
     addon = true;
+    // The add-on keeps its data next to options.json (/data) and serves ingress on the fixed port.
+    for (const [key, value] of Object.entries(addonFixedOptions(optionsFile))) raw[key] = value;
   } else if (existsSync(yamlFile)) {
     Object.assign(raw, readOptionsFile(yamlFile, true));
     sources.push(yamlFile);

@@ -22,6 +22,9 @@ export interface SpotifyDeps {
   now?: () => number;
 }
 
+/** How long stop() waits for polls in flight. */
+const STOP_WAIT_MS = 3_000;
+
 interface Loop { timer: NodeJS.Timeout | null; running: Promise<unknown> | null }
 
 /**
@@ -124,7 +127,8 @@ export function createSpotify({ config, tokens, ingest, bus, log, accounts, now 
       const running = [...loops.values()].flatMap((e) => [e.history.running, e.player.running]).filter(Boolean);
       started = false;
       for (const account of [...loops.keys()]) stopAccount(account);
-      await Promise.allSettled(running);
+      // A poll in flight finishes on its own (its records are journaled as they come); wait briefly, not for retries.
+      await Promise.race([Promise.allSettled(running), new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())]);
     },
     /** Starts a consent for `account`. @throws VibescopeError when client_id is missing or the account unknown. */
     async startConnect(account: string) {
