@@ -209,7 +209,10 @@ describe('add-on: config.yaml, build.yaml, Dockerfile, rootfs, translations (res
       }
       for (const i of ins.slice(runtimeStart)) {
         const m = /^--from=build\s+\/src\/(\S+)\s+(\S+)$/.exec(i.op === 'COPY' ? i.args : '');
-        if (m) cpSync(path.join(build, m[1]!), path.join(opt, m[2]!), { recursive: true });
+        if (!m) continue;
+        const from = path.join(build, m[1]!);
+        const isDir = m[1]!.endsWith('/');
+        cpSync(from, isDir ? path.join(opt, m[2]!) : path.join(opt, m[2]!, path.basename(from)), { recursive: true });
       }
       expect(existsSync(path.join(opt, 'node_modules', 'mocha')), 'no dev dependencies in the image').to.equal(false);
       mkdirSync(data, { recursive: true });
