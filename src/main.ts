@@ -1,6 +1,7 @@
 import { open, readFile, unlink, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { accountNames, resolveTimeZone, type Config } from './config/index.js';
+import { hostname } from 'node:os';
+import { accountNames, resolveTimeZone, supervisorMqtt, type Config } from './config/index.js';
 import type { Logger } from './log.js';
 import { createBus } from './bus.js';
 import { openStore } from './store/index.js';
@@ -10,6 +11,7 @@ import { createStats } from './stats/index.js';
 import { createSpotify, openTokenStore } from './spotify/index.js';
 import { createWeb } from './web/index.js';
 import { createScheduler } from './scheduler.js';
+import { createMqtt, type MqttConnection } from './mqtt/index.js';
 import { VibescopeError } from './errors.js';
 
 /** The lock file that keeps two processes from writing one data folder. */
@@ -45,8 +47,27 @@ export async function acquireLock(dataDir: string): Promise<() => Promise<void>>
   throw new VibescopeError('CONFLICT', `cannot take the lock ${file}`, 409);
 }
 
+/**
+ * The broker: the mqtt_url option (standalone or add-on), else the Supervisor's MQTT service
+ * (add-on), else none (MQTT off).
+ */
+export async function resolveMqtt(config: Config, addon: boolean, env: NodeJS.ProcessEnv, log: Logger): Promise<MqttConnection | null> {
+  if (config.mqtt_url) return { url: config.mqtt_url, username: config.mqtt_username, password: config.mqtt_password };
+  if (!addon && !env.SUPERVISOR_TOKEN) return null;
+  const service = await supervisorMqtt(env, log);
+  if (!service) return null;
+  return { url: `${service.ssl ? 'mqtts' : 'mqtt'}://${service.host}:${service.port}`, username: service.username, password: service.password };
+}
+
+/** The panel's address for the HA device page: the ingress panel in the add-on, else this host. */
+function panelUrl(addon: boolean, port: number, env: NodeJS.ProcessEnv): string {
+  if (addon && env.HOSTNAME) return `homeassistant://hassio/ingress/${env.HOSTNAME.replaceAll('-', '_')}`;
+  return `http://${hostname()}:${port}/`;
+}
+
 export interface StartOptions {
   config: Config; addon: boolean; log: Logger; version: string;
+  env?: NodeJS.ProcessEnv;
   /** Overrides config.port (0 = any free port; tests). */
   port?: number;
 }
@@ -55,7 +76,7 @@ export interface StartOptions {
  * Composition root (ARCHITECTURE.md): config → store → sources → outputs → web → scheduler.
  * Resolves once the server listens; `stop()` stops everything in reverse order.
  */
-export async function startVibescope({ config, addon, log, version, port: portOverride }: StartOptions) {
+export async function startVibescope({ config, addon, log, version, port: portOverride, env = process.env }: StartOptions) {
   const dataDir = path.resolve(config.data_dir);
   const releaseLock = await acquireLock(dataDir);
   const timeZone = resolveTimeZone(config);
@@ -68,21 +89,28 @@ export async function startVibescope({ config, addon, log, version, port: portOv
   const spotify = createSpotify({ config, tokens, ingest, bus, log: log.child({ module: 'spotify' }), accounts });
   const importer = createImporter({ ingest, bus, log: log.child({ module: 'importers' }) });
   const stats = createStats(store);
-  const web = createWeb({ store, stats, spotify, importer, tokens, log: log.child({ module: 'web' }), accounts, dataDir, addon, version });
+  const connection = await resolveMqtt(config, addon, env, log.child({ module: 'mqtt' }));
+  const mqtt = createMqtt({ config, connection, stats, bus, log: log.child({ module: 'mqtt' }), accounts, version,
+    initialSync: (a) => spotify.status(a) ?? null, initialNowPlaying: spotify.nowPlaying, syncNow: spotify.syncNow,
+    configurationUrl: panelUrl(addon, portOverride ?? config.port, env) });
+  const web = createWeb({ store, stats, spotify, importer, tokens, log: log.child({ module: 'web' }), accounts, dataDir, addon, version,
+    mqttStatus: mqtt.status });
   const scheduler = createScheduler({ log: log.child({ module: 'scheduler' }), timeZone,
     compact: () => store.exclusive(() => (store.journalPending > 0 ? store.compactNow('daily') : null)) });
   const port = await web.listen(portOverride ?? config.port);
   scheduler.start();
+  mqtt.start();
   spotify.start();
   log.info({ port, data_dir: dataDir, time_zone: timeZone, accounts, addon, version }, 'vibescope started');
 
   let stopping: Promise<void> | null = null;
   return {
-    port, store, bus, ingest, importer, stats, spotify, web, tokens,
-    /** Stops polling, the web server and the scheduler, then closes the store (the journal is already durable). Idempotent. */
+    port, store, bus, ingest, importer, stats, spotify, web, tokens, mqtt,
+    /** Stops polling, publishes MQTT `offline`, stops the web server and the scheduler, then closes the store (the journal is already durable). Idempotent. */
     stop(): Promise<void> {
       stopping ??= (async () => {
         await spotify.stop();
+        await mqtt.stop();
         scheduler.stop();
         await web.stop();
         await store.close();

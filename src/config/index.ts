@@ -6,6 +6,7 @@ import { VibescopeError } from '../errors.js';
 import { configSchema, type Config } from './schema.js';
 
 export { configSchema, SPOTIFY_API_URL, SPOTIFY_ACCOUNTS_URL } from './schema.js';
+export { supervisorMqtt, type SupervisorMqtt } from './supervisor.js';
 export type { Config, AccountConfig } from './schema.js';
 
 /** Where the Home Assistant Supervisor writes the add-on's options. */
@@ -125,7 +126,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     }
   }
   // The add-on writes empty strings for optional fields left blank.
-  if (raw.client_secret === '') delete raw.client_secret;
+  for (const key of ['client_secret', 'mqtt_url', 'mqtt_username', 'mqtt_password']) if (raw[key] === '') delete raw[key];
   return { config: parseConfig(raw), addon, sources };
 }
 

@@ -57,6 +57,13 @@ export const configSchema = z.object({
   spotify_accounts_url: z.url().default(SPOTIFY_ACCOUNTS_URL),
   http_timeout_s: z.int().min(1).max(120).default(15),
   snapshot_max_journal_records: z.int().min(10).max(100_000).default(2000),
+  mqtt_url: z.string().regex(/^(mqtts?|wss?):\/\/[^\s]+$/, 'mqtt://host:1883, mqtts://host:8883, ws:// or wss://').optional(),
+  mqtt_username: z.string().optional(),
+  mqtt_password: z.string().optional(),
+  mqtt_discovery_prefix: z.string().regex(/^[A-Za-z0-9_/-]+$/, 'letters, digits, _, - and /').default('homeassistant'),
+  mqtt_birth_topic: z.string().min(1).default('homeassistant/status'),
+  mqtt_base_topic: z.string().regex(/^[A-Za-z0-9_/-]+$/, 'letters, digits, _, - and /').default('vibescope'),
+  mqtt_discovery_mode: z.enum(['device', 'entity']).default('device'),
 }).strict();
 
 /** The validated options. */

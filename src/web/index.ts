@@ -19,6 +19,8 @@ export const INGRESS_PROXY_IP = '172.30.32.2';
 export interface WebDeps {
   store: Store; stats: Stats; spotify: Spotify; importer: Importer; tokens: TokenStore; log: Logger;
   accounts: string[]; dataDir: string; addon: boolean; version: string; now?: () => number;
+  /** MQTT connection state for health (main.ts hands it over: web never imports mqtt). */
+  mqttStatus?: () => unknown;
 }
 
 /** Only the ingress proxy and loopback may talk to an add-on (ARCHITECTURE.md "Web rules"). */
@@ -35,7 +37,7 @@ const route = (fn: Handler) => (req: Request, res: Response, next: NextFunction)
 };
 
 /** The express app: REST under /api/v1 (JSON in and out, errors as {error: {code, message}}). */
-export function createWeb({ store, stats, spotify, importer, tokens, log, accounts, dataDir, addon, version, now = Date.now }: WebDeps) {
+export function createWeb({ store, stats, spotify, importer, tokens, log, accounts, dataDir, addon, version, now = Date.now, mqttStatus }: WebDeps) {
   const app = express();
   app.disable('x-powered-by');
   if (addon) app.use(ingressGuard);
@@ -65,6 +67,7 @@ export function createWeb({ store, stats, spotify, importer, tokens, log, accoun
     const mem = process.memoryUsage();
     const mb = (n: number) => Math.round(n / 1e5) / 10;
     return { status: 'ok', version, uptime_s: Math.round(process.uptime()), store: { ...info, totals: stats.totals() },
+      mqtt: mqttStatus?.() ?? { enabled: false },
       memory_mb: { rss: mb(mem.rss), heap_used: mb(mem.heapUsed), heap_total: mb(mem.heapTotal), external: mb(mem.external), array_buffers: mb(mem.arrayBuffers) },
       accounts: accounts.map(accountView) };
   }));

@@ -1,0 +1,112 @@
+import type { Counters } from '../stats/index.js';
+import type { NowPlaying, SyncStatus } from '../types.js';
+
+/** Everything an account's entities are derived from. */
+export interface AccountView {
+  account: string;
+  now_playing: NowPlaying | null;
+  counters: Counters | null;
+  sync: SyncStatus | null;
+}
+
+/** HA's state limit: 255 characters (homeassistant.const MAX_LENGTH_STATE_STATE), counted in code points. */
+export const MAX_STATE_LENGTH = 255;
+
+/** Cuts text to HA's state limit without splitting a grapheme (emoji sequences stay whole). */
+export function cutState(text: string): string {
+  if ([...text].length <= MAX_STATE_LENGTH) return text;
+  let out = '';
+  let length = 0;
+  for (const { segment } of new Intl.Segmenter('en', { granularity: 'grapheme' }).segment(text)) {
+    const n = [...segment].length;
+    if (length + n > MAX_STATE_LENGTH - 1) break;
+    out += segment; length += n;
+  }
+  return `${out}…`;
+}
+
+const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+const seconds = (ms: number | null | undefined): number | null => (ms === null || ms === undefined ? null : Math.round(ms / 100) / 10);
+
+/** One row of the entity table: discovery fields, and how the state and attributes are derived. */
+export interface EntityDef {
+  key: string;
+  component: 'sensor' | 'binary_sensor' | 'image' | 'event' | 'button' | 'device_automation';
+  name?: string;
+  icon?: string;
+  device_class?: string;
+  unit_of_measurement?: string;
+  state_class?: 'measurement' | 'total' | 'total_increasing';
+  entity_category?: 'diagnostic';
+  suggested_display_precision?: number;
+  options?: string[];
+  enabled_by_default?: boolean;
+  /** The state (string) from the view; null publishes "None" (unknown). Absent: no state topic. */
+  state?: (v: AccountView) => string | null;
+  /** JSON attributes from the view (json_attributes_topic). */
+  attributes?: (v: AccountView) => Record<string, unknown> | null;
+  /** Extra discovery keys that need the entity's topics. */
+  extra?: (t: { state: string; base: string }) => Record<string, unknown>;
+}
+
+/** Sync states as the enum sensor shows them. */
+export const SYNC_STATES = ['ok', 'error', 'rate_limited', 'needs_reconnect', 'not_connected'] as const;
+
+/**
+ * THE entity table: every Home Assistant entity of an account. Adding an entity is one row.
+ * Classes, units and state classes follow homeassistant/components/sensor/const.py
+ * (DEVICE_CLASS_UNITS, DEVICE_CLASS_STATE_CLASSES); research/mqtt-discovery.md §9.
+ */
+export const ENTITIES: readonly EntityDef[] = [
+  {
+    key: 'now_playing', component: 'sensor', name: 'Now playing', icon: 'mdi:music',
+    state: (v) => (v.now_playing?.active && v.now_playing.track_name ? cutState(v.now_playing.track_name) : 'idle'),
+    attributes: (v) => {
+      const n = v.now_playing;
+      if (!n?.active) return { idle_reason: n?.idle_reason ?? 'idle' };
+      return { title: n.track_name, artists: n.artists, album: n.album_name, album_art_url: n.album_art_url,
+        duration_s: seconds(n.duration_ms), progress_s: seconds(n.progress_ms), is_playing: n.is_playing, device: n.device_name,
+        context_uri: n.context_uri, track_uri: n.track_uri, content: n.content, started_at: iso(n.started_at) };
+    },
+  },
+  { key: 'album_art', component: 'image', name: 'Album art', icon: 'mdi:album',
+    state: (v) => (v.now_playing?.active ? v.now_playing.album_art_url : null),
+    extra: (t) => ({ url_topic: t.state }) },
+  { key: 'playing', component: 'binary_sensor', name: 'Playing', icon: 'mdi:play-circle',
+    state: (v) => (v.now_playing?.active && v.now_playing.is_playing ? 'ON' : 'OFF') },
+  { key: 'skip', component: 'event', name: 'Skip', icon: 'mdi:skip-next', extra: (t) => ({ event_types: ['skip'], qos: 1, state_topic: t.state }) },
+  { key: 'track_skipped', component: 'device_automation',
+    extra: (t) => ({ automation_type: 'trigger', type: 'skipped', subtype: 'track', topic: `${t.base}/skip`,
+      value_template: '{{ value_json.event_type }}', payload: 'skip', qos: 1 }) },
+  { key: 'plays_today', component: 'sensor', name: 'Plays today', icon: 'mdi:counter', unit_of_measurement: 'plays', state_class: 'total_increasing',
+    state: (v) => (v.counters ? String(v.counters.plays_today) : null) },
+  { key: 'listening_time_today', component: 'sensor', name: 'Listening time today', device_class: 'duration', unit_of_measurement: 'min',
+    state_class: 'total_increasing', suggested_display_precision: 0,
+    state: (v) => (v.counters ? String(Math.round(v.counters.listening_ms_today / 600) / 100) : null) },
+  { key: 'skips_today', component: 'sensor', name: 'Skips today', icon: 'mdi:skip-forward', unit_of_measurement: 'skips', state_class: 'total_increasing',
+    state: (v) => (v.counters ? String(v.counters.skips_today) : null) },
+  { key: 'skip_rate_7d', component: 'sensor', name: 'Skip rate (7 days)', icon: 'mdi:percent', unit_of_measurement: '%', state_class: 'measurement',
+    suggested_display_precision: 1, state: (v) => (v.counters?.skip_rate_7d === null || !v.counters ? null : String(v.counters.skip_rate_7d)) },
+  { key: 'top_artist_week', component: 'sensor', name: 'Top artist this week', icon: 'mdi:account-music',
+    state: (v) => (v.counters?.top_artist_week ? cutState(v.counters.top_artist_week.name) : null),
+    attributes: (v) => ({ plays: v.counters?.top_artist_week?.plays ?? 0, name: v.counters?.top_artist_week?.name ?? null }) },
+  { key: 'top_track_week', component: 'sensor', name: 'Top track this week', icon: 'mdi:music-note',
+    state: (v) => (v.counters?.top_track_week ? cutState(v.counters.top_track_week.name) : null),
+    attributes: (v) => ({ plays: v.counters?.top_track_week?.plays ?? 0, name: v.counters?.top_track_week?.name ?? null,
+      artist: v.counters?.top_track_week?.artist ?? null }) },
+  { key: 'streak_days', component: 'sensor', name: 'Listening streak', icon: 'mdi:fire', unit_of_measurement: 'days', state_class: 'measurement',
+    state: (v) => (v.counters ? String(v.counters.streak_days) : null) },
+  { key: 'last_play', component: 'sensor', name: 'Last play', device_class: 'timestamp',
+    state: (v) => iso(v.counters?.last_play_at) },
+  { key: 'stored_plays', component: 'sensor', name: 'Stored plays', icon: 'mdi:database', unit_of_measurement: 'plays', state_class: 'total_increasing',
+    state: (v) => (v.counters ? String(v.counters.stored_plays) : null) },
+  { key: 'last_poll', component: 'sensor', name: 'Last successful poll', device_class: 'timestamp', entity_category: 'diagnostic',
+    state: (v) => iso(v.sync?.last_success_at) },
+  { key: 'sync_status', component: 'sensor', name: 'Sync status', device_class: 'enum', options: [...SYNC_STATES], entity_category: 'diagnostic',
+    state: (v) => v.sync?.state ?? 'not_connected',
+    attributes: (v) => ({ last_error: v.sync?.last_error ?? null, last_poll_at: iso(v.sync?.last_poll_at) }) },
+  { key: 'needs_reconnect', component: 'binary_sensor', name: 'Needs reconnect', device_class: 'problem', entity_category: 'diagnostic',
+    state: (v) => (v.sync?.state === 'needs_reconnect' ? 'ON' : 'OFF') },
+  { key: 'sync_now', component: 'button', name: 'Sync now', icon: 'mdi:sync',
+    extra: (t) => ({ command_topic: `${t.base}/sync/set`, payload_press: 'PRESS', qos: 1 }) },
+];
