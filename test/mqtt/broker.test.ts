@@ -119,6 +119,46 @@ describe('mqtt: Home Assistant entities over a real mosquitto', function () {
   });
 });
 
+describe('mqtt: throttling and removed accounts', function () {
+  this.timeout(60_000);
+  let broker: Mosquitto;
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  beforeEach(async () => { broker = await startMosquitto(); tmp = await tempDir(); });
+  afterEach(async () => { await broker.close(); await tmp.remove(); });
+  const start = (accounts: string[]) => startVibescope({ config: parseConfig({ data_dir: tmp.dir, mqtt_url: broker.url,
+    accounts: accounts.map((name) => ({ name })) }), addon: false, log: memoryLogger('warn').log, version: 't', port: 0 });
+
+  it('publishes an entity at most once per second, the latest value winning', async () => {
+    const app = await start(['anna']);
+    const ha = await haClient(broker.url, ['vibescope/anna/now_playing']);
+    try {
+      await waitFor(() => ha.value('vibescope/anna/now_playing') === 'idle', { what: 'idle' });
+      await new Promise((r) => setTimeout(r, 1100));
+      const before = ha.log.length;
+      const base = { account: 'anna', active: true, is_playing: true, idle_reason: null, content: 'track' as const, track_uri: null, artists: [],
+        album_name: null, album_art_url: null, duration_ms: 1000, progress_ms: 0, device_name: null, device_type: null, context_uri: null,
+        shuffle: null, repeat: null, started_at: null, observed_at: Date.now() };
+      for (let i = 1; i <= 5; i++) app.bus.emit('nowplaying.changed', { ...base, track_name: `Track ${i}` });
+      await new Promise((r) => setTimeout(r, 600));
+      expect(ha.log.length - before).to.equal(1, 'one publish in the first second');
+      await waitFor(() => ha.value('vibescope/anna/now_playing') === 'Track 5', { what: 'latest value' });
+      expect(ha.log.length - before).to.equal(2);
+    } finally { await ha.close(); await app.stop(); }
+  });
+
+  it('clears the entities of an account that was removed from the options (empty retained config)', async () => {
+    let app = await start(['anna', 'ben']);
+    const ha = await haClient(broker.url, ['homeassistant/device/+/config']);
+    try {
+      await waitFor(() => ha.value('homeassistant/device/vibescope_ben/config'), { what: 'ben discovered' });
+      await app.stop();
+      app = await start(['anna']);
+      await waitFor(() => ha.value('homeassistant/device/vibescope_ben/config') === '', { what: 'ben cleared' });
+      expect(ha.value('homeassistant/device/vibescope_anna/config')).to.include('vibescope_anna_plays_today');
+    } finally { await ha.close(); await app.stop(); }
+  });
+});
+
 describe('mqtt: availability when the process dies or stops', function () {
   this.timeout(60_000);
   let broker: Mosquitto;
