@@ -204,7 +204,6 @@ async function statusCommand(args: string[]): Promise<void> {
   const log = createLogger('warn');
   const dataDir = path.resolve(loaded.config.data_dir);
   const tokens = await openTokenStore(dataDir);
-  const store = await openStore({ dataDir: null, timeZone: resolveTimeZone(loaded.config), log });
   const disk = await openStore({ dataDir, timeZone: resolveTimeZone(loaded.config), log }).catch((err: Error) => fail(err.message, 1));
   const stats = createStats(disk);
   const info = await disk.info();
@@ -220,7 +219,6 @@ async function statusCommand(args: string[]): Promise<void> {
   process.stdout.write(`  snapshot: ${info.snapshot_bytes} bytes, written ${info.last_snapshot_at ? new Date(info.last_snapshot_at).toISOString() : 'never'}; `
     + `journal records not yet in the snapshot: ${info.recovery.journal_records_pending}\n`);
   await disk.close();
-  await store.close();
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -1,22 +1,14 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openTokenStore } from '../src/spotify/index.js';
 import { startFakeSpotify, playerState, trackObject, type FakeSpotify } from './support/fake-spotify.js';
-import { tempDir, waitFor } from './support/helpers.js';
+import { freePort, tempDir, waitFor } from './support/helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CYCLES = 12;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 /** Deterministic pseudo-random numbers (mulberry32) so a failure can be replayed. */
 function rng(seed: number) {

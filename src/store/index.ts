@@ -2,7 +2,6 @@ import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 import type { Logger } from '../log.js';
-import { VibescopeError } from '../errors.js';
 import { createTimeZoneMath, type TimeZoneMath } from '../time.js';
 import { migrate } from './schema.js';
 import { createSql, type Sql } from './sql.js';
@@ -68,7 +67,9 @@ function openChecked(SQL: SqlJsStatic, bytes: Uint8Array): Database {
  * `PRAGMA quick_check` (a bad one is moved aside, never overwritten, and the previous one used), runs
  * migrations, opens a fresh journal file. Journal records newer than the snapshot are returned by
  * {@link Store.pendingRecords} for ingest to replay.
- * @throws VibescopeError STORE_CORRUPT when no snapshot can be loaded although one exists.
+ * A snapshot that cannot be loaded is never fatal: when none is usable, the journals alone are replayed
+ * (logged at error, listed in `recovery.quarantined`).
+ * @throws Error only when the data folder itself cannot be created or read.
  */
 export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJournalRecords = 2000 }: StoreDeps) {
   const SQL = await loadSqlJs();
@@ -282,8 +283,3 @@ export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJou
 /** The open store. */
 export type Store = Awaited<ReturnType<typeof openStore>>;
 export type { Catalog, Streams, TimeZoneMath };
-
-/** Thrown when the data folder cannot be used. */
-export class StoreError extends VibescopeError {
-  constructor(message: string, options?: ErrorOptions) { super('STORE_CORRUPT', message, 500, options); }
-}

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -40,4 +41,13 @@ export async function waitFor<T>(check: () => T | Promise<T>, { timeoutMs = 10_0
 export function fakeClock(start = Date.UTC(2026, 10, 1, 12)) {
   let t = start;
   return { now: () => t, advance: (ms: number) => { t += ms; return t; }, set: (ms: number) => { t = ms; } };
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
 }
