@@ -31,6 +31,9 @@ export interface MqttDeps {
 
 /** How long a retained-config scan at the first connect waits for the broker's retained messages. */
 const SCAN_MS = 1_000;
+/** Reconnect back-off: first retry after this, doubling up to the cap while the broker stays away. */
+const RECONNECT_MIN_MS = 1_000;
+const RECONNECT_MAX_MS = 60_000;
 /** Presses of "Sync now" closer than this are ignored. */
 const SYNC_PRESS_MIN_MS = 10_000;
 
@@ -166,12 +169,13 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
   function connect(conn: MqttConnection): void {
     client = mqtt.connect(conn.url, {
       username: conn.username, password: conn.password, clientId: `vibescope-${config.mqtt_base_topic.replace(/\W/g, '_')}`,
-      reconnectPeriod: 2_000, connectTimeout: 10_000, queueQoSZero: false, clean: true,
+      reconnectPeriod: RECONNECT_MIN_MS, connectTimeout: 10_000, queueQoSZero: false, clean: true,
       will: { topic: availabilityTopic(ctx), payload: Buffer.from('offline'), qos: 1, retain: true },
     });
     let scan: Map<string, string> | null = null;
     client.on('connect', () => {
       status.connected = true; status.last_error = null;
+      client!.options.reconnectPeriod = RECONNECT_MIN_MS;
       log.info({ broker: status.broker }, 'mqtt: connected');
       const c = client!;
       c.subscribe({ [config.mqtt_birth_topic]: { qos: 1 }, [`${ctx.base}/+/sync/set`]: { qos: 1 } });
@@ -190,6 +194,7 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
     client.on('message', (topic, buf, packet) => onMessage(topic, buf, packet, scan));
     client.on('close', () => {
       if (status.connected) log.warn({ broker: status.broker }, 'mqtt: disconnected, reconnecting');
+      else if (client) client.options.reconnectPeriod = Math.min(RECONNECT_MAX_MS, (client.options.reconnectPeriod ?? RECONNECT_MIN_MS) * 2);
       status.connected = false;
       published.clear();
     });

@@ -201,3 +201,31 @@ describe('mqtt: off when nothing is configured', () => {
     } finally { await app.stop(); await tmp.remove(); }
   });
 });
+
+describe('mqtt: the add-on takes the broker from the Supervisor', function () {
+  this.timeout(30_000);
+  it('asks http://supervisor/services/mqtt with SUPERVISOR_TOKEN and connects to what it offers', async () => {
+    const broker = await startMosquitto();
+    const tmp = await tempDir();
+    const express = (await import('express')).default;
+    const seen: string[] = [];
+    const supervisor = express().get('/services/mqtt', (req, res) => {
+      seen.push(String(req.headers.authorization));
+      res.json({ result: 'ok', data: { host: '127.0.0.1', port: broker.port, ssl: false, username: 'addons', password: 'secret-pw' } });
+    }).listen(0, '127.0.0.1');
+    await new Promise((r) => supervisor.once('listening', r));
+    const url = `http://127.0.0.1:${(supervisor.address() as { port: number }).port}`;
+    const ha = await haClient(broker.url, ['vibescope/status']);
+    const { log, lines } = memoryLogger('info');
+    const app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir }), addon: true, log, version: 't', port: 0,
+      env: { SUPERVISOR_TOKEN: 'sup-token', VIBESCOPE_SUPERVISOR_URL: url } });
+    try {
+      await waitFor(() => ha.value('vibescope/status') === 'online', { what: 'online via the Supervisor broker' });
+      expect(seen).to.deep.equal(['Bearer sup-token']);
+      expect(app.mqtt.status()).to.include({ enabled: true, connected: true });
+      expect(lines.join('\n')).to.not.include('secret-pw');
+    } finally {
+      await app.stop(); await ha.close(); supervisor.close(); await broker.close(); await tmp.remove();
+    }
+  });
+});
