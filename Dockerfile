@@ -10,6 +10,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src/ src/
+COPY frontend/ frontend/
 RUN npm run build && npm ci --omit=dev --no-audit --no-fund --ignore-scripts
 
 # Runtime: Node (22 or newer from Alpine), ffmpeg with ffprobe, production dependencies, the built server.
@@ -24,6 +25,7 @@ ENV NODE_ENV=production
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules/ node_modules/
 COPY --from=build /src/dist/src/ dist/src/
+COPY --from=build /src/frontend/dist/ frontend/dist/
 COPY rootfs /
 HEALTHCHECK --interval=30s --timeout=10s --start-period=120s --start-interval=5s --retries=3 \
     CMD curl -fsS http://127.0.0.1:8099/api/v1/health || exit 1

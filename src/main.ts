@@ -93,7 +93,7 @@ export async function startVibescope({ config, addon, log, version, port: portOv
   const mqtt = createMqtt({ config, connection, stats, bus, log: log.child({ module: 'mqtt' }), accounts, version,
     initialSync: (a) => spotify.status(a) ?? null, initialNowPlaying: spotify.nowPlaying, syncNow: spotify.syncNow,
     configurationUrl: panelUrl(addon, portOverride ?? config.port, env) });
-  const web = createWeb({ store, stats, spotify, importer, tokens, log: log.child({ module: 'web' }), accounts, dataDir, addon, version,
+  const web = createWeb({ bus, store, stats, spotify, importer, tokens, log: log.child({ module: 'web' }), accounts, dataDir, addon, version,
     mqttStatus: mqtt.status });
   const scheduler = createScheduler({ log: log.child({ module: 'scheduler' }), timeZone,
     compact: () => store.exclusive(() => (store.journalPending > 0 ? store.compactNow('daily') : null)) });

@@ -1,4 +1,6 @@
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { mkdir, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import path from 'node:path';
@@ -11,12 +13,26 @@ import type { Spotify, TokenStore } from '../spotify/index.js';
 import type { Importer } from '../importers/index.js';
 import { BadParamError, NotFoundError } from '../errors.js';
 import { errorHandler, notFound } from './errors.js';
+import { createHub } from './hub.js';
+import type { Bus } from '../bus.js';
 import { enumParam, intParam, rangeParams, stringParam, timeZoneParam } from './params.js';
 
 /** The Supervisor's ingress proxy address (https://developers.home-assistant.io/docs/add-ons/presentation#ingress). */
 export const INGRESS_PROXY_IP = '172.30.32.2';
 
+/** frontend/dist above this module (src/web or dist/src/web), or null when the panel is not built. */
+export function findPanel(): string | null {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = path.join(dir, 'frontend', 'dist');
+    if (existsSync(path.join(candidate, 'index.html'))) return candidate;
+    dir = path.dirname(dir);
+  }
+  return null;
+}
+
 export interface WebDeps {
+  bus: Bus;
   store: Store; stats: Stats; spotify: Spotify; importer: Importer; tokens: TokenStore; log: Logger;
   accounts: string[]; dataDir: string; addon: boolean; version: string; now?: () => number;
   /** MQTT connection state for health (main.ts hands it over: web never imports mqtt). */
@@ -37,7 +53,7 @@ const route = (fn: Handler) => (req: Request, res: Response, next: NextFunction)
 };
 
 /** The express app: REST under /api/v1 (JSON in and out, errors as {error: {code, message}}). */
-export function createWeb({ store, stats, spotify, importer, tokens, log, accounts, dataDir, addon, version, now = Date.now, mqttStatus }: WebDeps) {
+export function createWeb({ bus, store, stats, spotify, importer, tokens, log, accounts, dataDir, addon, version, now = Date.now, mqttStatus }: WebDeps) {
   const app = express();
   app.disable('x-powered-by');
   if (addon) app.use(ingressGuard);
@@ -86,6 +102,7 @@ export function createWeb({ store, stats, spotify, importer, tokens, log, accoun
     return stats.streams({ ...range, limit: intParam(req, 'limit', 50, 1, 500), kind: enumParam(req, 'kind', ['play', 'skip', 'other', 'all'] as const, 'all'),
       artist: stringParam(req, 'artist'), track: stringParam(req, 'track'), q: stringParam(req, 'q'), before });
   }));
+  api.get('/stats/today', route((req) => stats.counters(accountParam(req), now())));
   api.get('/stats/summary', route((req) => {
     const range = rangeParams(req, now());
     return { from: range.from, to: range.to, ...stats.summary(range) };
@@ -147,18 +164,27 @@ export function createWeb({ store, stats, spotify, importer, tokens, log, accoun
   api.use(notFound);
 
   app.use('/api/v1', api);
-  app.get('/', (_req, res) => {
-    res.type('text/plain').send(`Vibescope ${version}: the REST API is under /api/v1 (try /api/v1/health). The panel comes in a later release.\n`);
-  });
+  const panel = findPanel();
+  if (panel) {
+    app.use(express.static(panel, { index: 'index.html', maxAge: '1h', setHeaders: (res, file) => {
+      if (file.endsWith('index.html')) res.setHeader('cache-control', 'no-cache');
+    } }));
+  } else {
+    app.get('/', (_req, res) => {
+      res.type('text/plain').send(`Vibescope ${version}: the panel is not built (npm run build); the REST API is under /api/v1.\n`);
+    });
+  }
   app.use(errorHandler(log));
 
   let server: Server | null = null;
+  let hub: ReturnType<typeof createHub> | null = null;
   return {
     app,
     /** Listens on `port` (0 = any free port); resolves to the bound port. */
     async listen(port: number, host = '0.0.0.0'): Promise<number> {
       server = app.listen(port, host);
       await once(server, 'listening');
+      hub = createHub(server, bus);
       const address = server.address();
       return typeof address === 'object' && address ? address.port : port;
     },
@@ -166,6 +192,8 @@ export function createWeb({ store, stats, spotify, importer, tokens, log, accoun
     async stop(): Promise<void> {
       if (!server) return;
       const s = server; server = null;
+      await hub?.close();
+      hub = null;
       s.closeAllConnections?.();
       await new Promise<void>((resolve) => s.close(() => resolve()));
     },
