@@ -112,34 +112,34 @@ export function createStats(store: Store) {
    * Plays and listening ms by weekday (0 = Monday) × hour of day in `timeZone`. The configured zone
    * uses the stored local buckets (or the hourly rollup for all time); any other zone is computed per stream.
    */
-  function heatmap(range: Range, timeZone: string): { plays: number[][]; ms_played: number[][] } {
+  function heatmap(range: Range, timeZone: string): { plays: number[][]; skips: number[][]; ms_played: number[][] } {
     const acc = accountFilter(range);
     const plays = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
+    const skips = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
     const ms = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
     if (timeZone === store.tz.timeZone) {
       if (coversAll(range)) {
-        for (const [dow, hour, p, m] of sql.values(`SELECT local_dow, local_hour, sum(plays), sum(ms_played) FROM hourly_stats
+        for (const [dow, hour, p, k, m] of sql.values(`SELECT local_dow, local_hour, sum(plays), sum(skips), sum(ms_played) FROM hourly_stats
             WHERE 1 = 1${acc.clause} GROUP BY 1, 2`, acc.params) as number[][]) {
-          plays[dow!]![hour!] = p!; ms[dow!]![hour!] = m!;
+          add(plays, dow!, hour!, p!); add(skips, dow!, hour!, k!); add(ms, dow!, hour!, m!);
         }
       } else {
-        for (const [day, hour, p, m] of sql.values(`SELECT local_day, local_hour, sum(kind = 1), sum(ms_played) FROM streams
+        for (const [day, hour, p, k, m] of sql.values(`SELECT local_day, local_hour, sum(kind = 1), sum(kind = 2), sum(ms_played) FROM streams
             WHERE ended_at BETWEEN ? AND ? AND content = 0${acc.clause} GROUP BY 1, 2`, [range.from, range.to, ...acc.params]) as number[][]) {
           const dow = dowOfDay(day!);
-          add(plays, dow, hour!, p!); add(ms, dow, hour!, m!);
+          add(plays, dow, hour!, p!); add(skips, dow, hour!, k!); add(ms, dow, hour!, m!);
         }
       }
-      return { plays, ms_played: ms };
+      return { plays, skips, ms_played: ms };
     }
     // Another zone: aggregate by UTC hour in SQL (offsets change on whole hours), map each hour in JS.
     const tz: TimeZoneMath = createTimeZoneMath(timeZone);
-    for (const [hourIndex, p, m] of sql.values(`SELECT ended_at / 3600000, sum(kind = 1), sum(ms_played) FROM streams
+    for (const [hourIndex, p, k, m] of sql.values(`SELECT ended_at / 3600000, sum(kind = 1), sum(kind = 2), sum(ms_played) FROM streams
         WHERE ended_at BETWEEN ? AND ? AND content = 0${acc.clause} GROUP BY 1`, [range.from, range.to, ...acc.params]) as number[][]) {
       const b = tz.buckets(hourIndex! * 3_600_000);
-      add(plays, b.dow, b.hour, p!);
-      add(ms, b.dow, b.hour, m!);
+      add(plays, b.dow, b.hour, p!); add(skips, b.dow, b.hour, k!); add(ms, b.dow, b.hour, m!);
     }
-    return { plays, ms_played: ms };
+    return { plays, skips, ms_played: ms };
   }
 
   /** Listening per day, ISO week (Monday start) or month, in the configured zone. `start` is the bucket's first local day (YYYY-MM-DD). */
@@ -254,6 +254,55 @@ export function createStats(store: Store) {
     };
   }
 
+  /**
+   * Discoveries: first plays of artists and tracks (from track_stats.first_at), per month of the
+   * configured zone, and how many fall in the range.
+   */
+  function discoveries(range: Range) {
+    const acc = accountFilter(range);
+    const clause = acc.clause.replace('account_id', 'ts.account_id');
+    const tracks = sql.values(`SELECT min(ts.first_at) FROM track_stats ts WHERE ts.plays > 0${clause} GROUP BY ts.track_id`, acc.params);
+    const artists = sql.values(`SELECT min(ts.first_at) FROM track_stats ts JOIN tracks t ON t.id = ts.track_id
+      WHERE ts.plays > 0 AND t.artist_id IS NOT NULL${clause} GROUP BY t.artist_id`, acc.params);
+    const months = new Map<string, { month: string; new_tracks: number; new_artists: number }>();
+    const bump = (at: number, field: 'new_tracks' | 'new_artists') => {
+      if (at < range.from || at > range.to) return false;
+      const month = new Date(store.tz.dayOf(at) * MS_PER_DAY).toISOString().slice(0, 7);
+      const entry = months.get(month) ?? { month, new_tracks: 0, new_artists: 0 };
+      entry[field]++; months.set(month, entry);
+      return true;
+    };
+    let newTracks = 0; let newArtists = 0;
+    for (const [at] of tracks as number[][]) if (at != null && bump(at, 'new_tracks')) newTracks++;
+    for (const [at] of artists as number[][]) if (at != null && bump(at, 'new_artists')) newArtists++;
+    return { new_tracks: newTracks, new_artists: newArtists, months: [...months.values()].sort((a, b) => a.month.localeCompare(b.month)) };
+  }
+
+  /** Skips: most-skipped tracks and artists, early (< 10 s) vs later skips, in the range. */
+  function skips(range: Range, limit: number) {
+    const acc = accountFilter(range);
+    const params = [range.from, range.to, ...acc.params];
+    const where = `ended_at BETWEEN ? AND ? AND content = 0${acc.clause}`;
+    const split = sql.get<{ early: number | null; later: number | null; plays: number | null }>(`SELECT sum(kind = 2 AND ms_played < 10000) AS early,
+      sum(kind = 2 AND ms_played >= 10000) AS later, sum(kind = 1) AS plays FROM streams WHERE ${where}`, params)!;
+    const tracks = sql.all(`SELECT a.track_id AS id, t.name AS name, ar.name AS artist_name, a.skips AS skips, a.plays AS plays FROM
+      (SELECT track_id, sum(kind = 2) AS skips, sum(kind = 1) AS plays FROM streams WHERE ${where} GROUP BY track_id HAVING skips > 0
+       ORDER BY skips DESC, plays ASC LIMIT ?) a JOIN tracks t ON t.id = a.track_id LEFT JOIN artists ar ON ar.id = t.artist_id ORDER BY skips DESC, plays ASC`,
+    [...params, limit]);
+    const artists = sql.all(`SELECT t.artist_id AS id, ar.name AS name, sum(a.skips) AS skips, sum(a.plays) AS plays FROM
+      (SELECT track_id, sum(kind = 2) AS skips, sum(kind = 1) AS plays FROM streams WHERE ${where} GROUP BY track_id) a
+      JOIN tracks t ON t.id = a.track_id JOIN artists ar ON ar.id = t.artist_id GROUP BY t.artist_id HAVING sum(a.skips) > 0
+      ORDER BY sum(a.skips) DESC LIMIT ?`, [...params, limit]);
+    const rate = (r: Record<string, unknown>) => {
+      const k = Number(r.skips); const p = Number(r.plays);
+      return k + p === 0 ? null : Math.round((k / (k + p)) * 1000) / 10;
+    };
+    return {
+      early_skips: split.early ?? 0, later_skips: split.later ?? 0, plays: split.plays ?? 0,
+      tracks: tracks.map((r) => ({ ...r, skip_rate: rate(r) })), artists: artists.map((r) => ({ ...r, skip_rate: rate(r) })),
+    };
+  }
+
   /** Stored totals per account (health, status, data page). */
   function totals(): { account: string; streams: number; plays: number; skips: number; last_ended_at: number | null }[] {
     return sql.all<{ account_id: number; streams: number; plays: number; skips: number; last: number | null }>(
@@ -261,7 +310,7 @@ export function createStats(store: Store) {
       .map((r) => ({ account: store.catalog.accountName(r.account_id), streams: r.streams, plays: r.plays ?? 0, skips: r.skips ?? 0, last_ended_at: r.last }));
   }
 
-  return { summary, top, heatmap, timeline, sessions, streams, totals, counters };
+  return { summary, top, heatmap, timeline, sessions, streams, totals, counters, discoveries, skips };
 }
 
 function add(grid: number[][], dow: number, hour: number, value: number): void {

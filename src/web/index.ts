@@ -123,6 +123,14 @@ export function createWeb({ bus, store, stats, spotify, importer, tokens, log, a
     const bucket = enumParam(req, 'bucket', ['day', 'week', 'month'], 'day');
     return { from: range.from, to: range.to, bucket, tz: store.tz.timeZone, buckets: stats.timeline(range, bucket) };
   }));
+  api.get('/stats/discoveries', route((req) => {
+    const range = rangeParams(req, now());
+    return { from: range.from, to: range.to, ...stats.discoveries(range) };
+  }));
+  api.get('/stats/skips', route((req) => {
+    const range = rangeParams(req, now());
+    return { from: range.from, to: range.to, ...stats.skips(range, intParam(req, 'limit', 20, 1, 200)) };
+  }));
   api.get('/sessions', route((req) => {
     const range = rangeParams(req, now());
     return { from: range.from, to: range.to, ...stats.sessions(range, intParam(req, 'limit', 100, 1, 1000)) };

@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 import { expect } from 'chai';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -88,6 +89,38 @@ describe('panel: the real server behind an ingress proxy, in headless Chromium',
     await shoot('overview');
   });
 
+  it('renders History (day-grouped, filterable, paged), Top, Patterns and Skips with data', async () => {
+    await page.goto(`${proxy.url}#/history`);
+    await page.getByTestId('history').locator('li').first().waitFor();
+    const first = await page.getByTestId('history').locator('li').count();
+    expect(first).to.equal(100);
+    await page.getByTestId('more').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=history] li').length > 100);
+    await shoot('history');
+    await page.getByRole('combobox').selectOption('skip');
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=history] li')].every((li) => li.classList.contains('skip')));
+
+    await page.goto(`${proxy.url}#/top`);
+    await page.getByRole('button', { name: /All time|Gesamt/ }).click();
+    await page.getByTestId('top').locator('li').nth(9).waitFor();
+    await page.getByRole('button', { name: /Artists|Künstler/ }).click();
+    await page.getByTestId('top').locator('li', { hasText: 'Taylor Swift' }).first().waitFor();
+    await shoot('top');
+
+    await page.goto(`${proxy.url}#/patterns`);
+    await page.getByRole('button', { name: /All time|Gesamt/ }).click();
+    await page.getByTestId('heatmap').waitFor();
+    await page.getByTestId('sessions').waitFor();
+    expect(await page.getByTestId('heatmap').locator('td').count()).to.equal(7 * 24);
+    await shoot('patterns');
+
+    await page.goto(`${proxy.url}#/skips`);
+    await page.getByRole('button', { name: /All time|Gesamt/ }).click();
+    await page.getByTestId('skips.tracks').locator('li').first().waitFor();
+    expect(await page.getByTestId('skip-heatmap').locator('td').count()).to.equal(7 * 24);
+    await shoot('skips');
+  });
+
   it('imports an export through Settings with the per-file result', async () => {
     await page.goto(`${proxy.url}#/settings`);
     await page.getByTestId('import-files').setInputFiles(path.join(EXTENDED_DIR, 'efrrowini_Streaming_History_Video_2023.json'));
@@ -98,7 +131,7 @@ describe('panel: the real server behind an ingress proxy, in headless Chromium',
   });
 
   it('had no console errors and no failed requests', () => {
-    expect(consoleErrors).to.deep.equal([]);
-    expect(failed).to.deep.equal([]);
+    expect(consoleErrors, consoleErrors.join('\n')).to.deep.equal([]);
+    expect(failed, failed.join('\n')).to.deep.equal([]);
   });
 });

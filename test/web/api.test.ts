@@ -69,6 +69,21 @@ describe('web: REST API /api/v1', function () {
     expect(sessions.body.longest.ended_at - sessions.body.longest.started_at).to.be.at.least(sessions.body.average_ms);
   });
 
+  it('discoveries and skips add up to the summary', async () => {
+    const all = (await get('/stats/summary')).body;
+    const disc = (await get('/stats/discoveries')).body;
+    expect(disc.new_tracks).to.equal(all.distinct_tracks);
+    expect(disc.new_artists).to.equal(all.distinct_artists);
+    expect(disc.months.reduce((a: number, m: any) => a + m.new_tracks, 0)).to.equal(all.distinct_tracks);
+    const skips = (await get('/stats/skips?limit=5')).body;
+    expect(skips.early_skips + skips.later_skips).to.equal(all.skips);
+    const early = rows.filter((r) => r.spotify_track_uri && r.ms_played < 10000 && (r.skipped || r.reason_end === 'fwdbtn' || r.reason_end === 'backbtn')).length;
+    expect(skips.early_skips).to.equal(early);
+    expect(skips.tracks[0].skips).to.be.at.least(skips.tracks[1].skips);
+    const heat = (await get('/stats/heatmap')).body;
+    expect(heat.skips.flat().reduce((a: number, b: number) => a + b, 0)).to.equal(all.skips);
+  });
+
   it('pages the listening log with filters', async () => {
     const first = await get('/streams?limit=50&kind=skip');
     expect(first.body.streams).to.have.length(50);

@@ -4,8 +4,7 @@ import { t } from '../i18n';
 import { minutes, num } from '../format';
 import { TimeChart, fillBuckets } from '../chart';
 
-const DAY = 86_400_000;
-const RANGES: Record<string, number | null> = { today: 1, '7d': 7, '4w': 28, '6m': 182, '1y': 365, all: null };
+import { RANGES, RangePicker, rangeOf } from '../range';
 
 function change(current: number, previous: number): string {
   if (previous === 0) return current === 0 ? '±0 %' : '+∞';
@@ -20,8 +19,7 @@ export function OverviewPage({ account }: { account: string }) {
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     const days = RANGES[range] ?? null;
-    const to = Date.now();
-    const from = days === null ? 0 : range === 'today' ? new Date().setHours(0, 0, 0, 0) : to - days * DAY;
+    const { from, to } = rangeOf(range);
     const bucket: 'day' | 'week' | 'month' = days === null || days > 182 ? 'month' : days > 28 ? 'week' : 'day';
     Promise.all([
       api<Summary>(`stats/summary?account=${account}&from=${from}&to=${to}`),
@@ -42,9 +40,7 @@ export function OverviewPage({ account }: { account: string }) {
     'overview.skips': data.prev.skips, 'overview.artists': data.prev.distinct_artists, 'overview.tracks': data.prev.distinct_tracks } : {};
   return (
     <section class="page overview">
-      <div class="ranges" role="group" aria-label={t('overview.range')}>
-        {Object.keys(RANGES).map((r) => <button key={r} class={r === range ? 'active' : ''} aria-pressed={r === range} onClick={() => setRange(r)}>{t(`range.${r}`)}</button>)}
-      </div>
+      <RangePicker value={range} onChange={setRange} />
       {error && <p class="error" role="alert">{t('error', { message: error })}</p>}
       {data && data.cur.streams === 0 && range === 'all' ? (
         <div class="card empty"><h3>{t('empty.title')}</h3><p>{t('empty.body')}</p><a href="#/settings">{t('nav.settings')}</a></div>
