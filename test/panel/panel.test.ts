@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 import { expect } from 'chai';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -85,7 +85,7 @@ describe('panel: the real server behind an ingress proxy, in headless Chromium',
     await page.getByRole('button', { name: /All time|Gesamt/ }).click();
     await page.getByTestId('overview-tiles').locator('.tile').first().waitFor();
     await page.locator('.chart canvas').first().waitFor();
-    expect(await page.getByTestId('overview-tiles').locator('.tile').count()).to.equal(5);
+    expect(await page.getByTestId('overview-tiles').locator('.tile').count()).to.equal(6);
     await shoot('overview');
   });
 
@@ -128,6 +128,11 @@ describe('panel: the real server behind an ingress proxy, in headless Chromium',
     await page.getByTestId('import-result').waitFor();
     expect(await page.getByTestId('import-result').textContent()).to.match(/^16 /);
     await shoot('settings');
+  });
+
+  it('keeps the panel small: total JS <= 120 KB gzipped', () => {
+    const build = JSON.parse(readFileSync(path.join(ROOT, 'frontend', 'dist', 'build.json'), 'utf8'));
+    expect(build.js_gzip_bytes).to.be.at.most(120 * 1024);
   });
 
   it('had no console errors and no failed requests', () => {

@@ -15,7 +15,7 @@ function change(current: number, previous: number): string {
 /** Overview: totals of a range against the previous equal-length period, and listening over time. */
 export function OverviewPage({ account }: { account: string }) {
   const [range, setRange] = useState('4w');
-  const [data, setData] = useState<{ cur: Summary; prev: Summary | null; x: number[]; y: number[] } | null>(null);
+  const [data, setData] = useState<{ cur: Summary; prev: Summary | null; x: number[]; y: number[]; newArtists: number; prevNewArtists: number | null } | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     const days = RANGES[range] ?? null;
@@ -25,9 +25,11 @@ export function OverviewPage({ account }: { account: string }) {
       api<Summary>(`stats/summary?account=${account}&from=${from}&to=${to}`),
       days === null ? Promise.resolve(null) : api<Summary>(`stats/summary?account=${account}&from=${from - (to - from)}&to=${from - 1}`),
       api<{ buckets: { start: string; ms_played: number }[] }>(`stats/timeline?account=${account}&bucket=${bucket}&from=${from}&to=${to}`),
-    ]).then(([cur, prev, timeline]) => {
+      api<{ new_artists: number }>(`stats/discoveries?account=${account}&from=${from}&to=${to}`),
+      days === null ? Promise.resolve(null) : api<{ new_artists: number }>(`stats/discoveries?account=${account}&from=${from - (to - from)}&to=${from - 1}`),
+    ]).then(([cur, prev, timeline, disc, prevDisc]) => {
       const filled = fillBuckets(timeline.buckets.map((b) => b.start), timeline.buckets.map((b) => b.ms_played / 3_600_000), bucket);
-      setData({ cur, prev, ...filled });
+      setData({ cur, prev, ...filled, newArtists: disc.new_artists, prevNewArtists: prevDisc?.new_artists ?? null });
       setError(null);
     }).catch((e: Error) => setError(e.message));
   }, [range, account]);
@@ -35,9 +37,11 @@ export function OverviewPage({ account }: { account: string }) {
   const tiles: [string, number, (n: number) => string][] = data ? [
     ['overview.plays', data.cur.plays, num], ['overview.time', data.cur.listening_ms, minutes], ['overview.skips', data.cur.skips, num],
     ['overview.artists', data.cur.distinct_artists, num], ['overview.tracks', data.cur.distinct_tracks, num],
+    ['overview.new_artists', data.newArtists, num],
   ] : [];
   const prevOf: Record<string, number> = data?.prev ? { 'overview.plays': data.prev.plays, 'overview.time': data.prev.listening_ms,
-    'overview.skips': data.prev.skips, 'overview.artists': data.prev.distinct_artists, 'overview.tracks': data.prev.distinct_tracks } : {};
+    'overview.skips': data.prev.skips, 'overview.artists': data.prev.distinct_artists, 'overview.tracks': data.prev.distinct_tracks,
+    'overview.new_artists': data.prevNewArtists ?? 0 } : {};
   return (
     <section class="page overview">
       <RangePicker value={range} onChange={setRange} />
