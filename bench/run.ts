@@ -70,7 +70,8 @@ try {
     ['1 y', `from=${newest - 365 * 86_400_000}&to=${newest}`], ['all', ''],
   ];
   const endpoints = ['stats/summary', 'stats/top/tracks?limit=50', 'stats/top/artists?limit=50', 'stats/top/albums?limit=50',
-    'stats/top/tracks?limit=50&by=ms', 'stats/heatmap', 'stats/timeline?bucket=day', 'stats/timeline?bucket=month', 'sessions?limit=50'];
+    'stats/top/tracks?limit=50&by=ms', 'stats/heatmap', 'stats/timeline?bucket=day', 'stats/timeline?bucket=month', 'sessions?limit=50',
+    'stats/discoveries', 'stats/skips?limit=20', 'stats/today?account=default'];
   let worst = 0;
   for (const endpoint of endpoints) {
     for (const [label, query] of ranges) {

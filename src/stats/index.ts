@@ -1,5 +1,5 @@
 import type { Store } from '../store/index.js';
-import { STREAM_ROW_SELECT, SESSION_GAP_MS, type Row } from '../store/index.js';
+import { STREAM_ROW_SELECT, SESSION_GAP_MS, EARLY_SKIP_MS, type Row } from '../store/index.js';
 import { createTimeZoneMath, dowOfDay, MS_PER_DAY, type TimeZoneMath } from '../time.js';
 import { NotFoundError } from '../errors.js';
 import type { StreamRow, StreamKind } from '../types.js';
@@ -281,16 +281,22 @@ export function createStats(store: Store) {
   /** Skips: most-skipped tracks and artists, early (< 10 s) vs later skips, in the range. */
   function skips(range: Range, limit: number) {
     const acc = accountFilter(range);
-    const params = [range.from, range.to, ...acc.params];
+    const all = coversAll(range);
+    const params = all ? acc.params : [range.from, range.to, ...acc.params];
     const where = `ended_at BETWEEN ? AND ? AND content = 0${acc.clause}`;
-    const split = sql.get<{ early: number | null; later: number | null; plays: number | null }>(`SELECT sum(kind = 2 AND ms_played < 10000) AS early,
-      sum(kind = 2 AND ms_played >= 10000) AS later, sum(kind = 1) AS plays FROM streams WHERE ${where}`, params)!;
+    const split = all
+      ? sql.get<{ early: number | null; later: number | null; plays: number | null }>(`SELECT sum(early_skips) AS early,
+          sum(skips) - sum(early_skips) AS later, sum(plays) AS plays FROM daily_stats WHERE 1 = 1${acc.clause}`, acc.params)!
+      : sql.get<{ early: number | null; later: number | null; plays: number | null }>(`SELECT sum(kind = 2 AND ms_played < ${EARLY_SKIP_MS}) AS early,
+          sum(kind = 2 AND ms_played >= ${EARLY_SKIP_MS}) AS later, sum(kind = 1) AS plays FROM streams WHERE ${where}`, params)!;
+    // Per-track skips and plays: the track_stats rollup for all time, else the streams in the range.
+    const perTrack = all
+      ? `SELECT track_id, sum(skips) AS skips, sum(plays) AS plays FROM track_stats WHERE 1 = 1${acc.clause} GROUP BY track_id`
+      : `SELECT track_id, sum(kind = 2) AS skips, sum(kind = 1) AS plays FROM streams WHERE ${where} GROUP BY track_id`;
     const tracks = sql.all(`SELECT a.track_id AS id, t.name AS name, ar.name AS artist_name, a.skips AS skips, a.plays AS plays FROM
-      (SELECT track_id, sum(kind = 2) AS skips, sum(kind = 1) AS plays FROM streams WHERE ${where} GROUP BY track_id HAVING skips > 0
-       ORDER BY skips DESC, plays ASC LIMIT ?) a JOIN tracks t ON t.id = a.track_id LEFT JOIN artists ar ON ar.id = t.artist_id ORDER BY skips DESC, plays ASC`,
-    [...params, limit]);
-    const artists = sql.all(`SELECT t.artist_id AS id, ar.name AS name, sum(a.skips) AS skips, sum(a.plays) AS plays FROM
-      (SELECT track_id, sum(kind = 2) AS skips, sum(kind = 1) AS plays FROM streams WHERE ${where} GROUP BY track_id) a
+      (SELECT * FROM (${perTrack}) WHERE skips > 0 ORDER BY skips DESC, plays ASC LIMIT ?) a JOIN tracks t ON t.id = a.track_id
+      LEFT JOIN artists ar ON ar.id = t.artist_id ORDER BY skips DESC, plays ASC`, [...params, limit]);
+    const artists = sql.all(`SELECT t.artist_id AS id, ar.name AS name, sum(a.skips) AS skips, sum(a.plays) AS plays FROM (${perTrack}) a
       JOIN tracks t ON t.id = a.track_id JOIN artists ar ON ar.id = t.artist_id GROUP BY t.artist_id HAVING sum(a.skips) > 0
       ORDER BY sum(a.skips) DESC LIMIT ?`, [...params, limit]);
     const rate = (r: Record<string, unknown>) => {

@@ -14,7 +14,7 @@ export type { JournalRecord } from './journal.js';
 export type { StreamFields, Candidate } from './streams.js';
 export type { TrackRef } from './catalog.js';
 export type { Sql, Row } from './sql.js';
-export { STREAM_ROW_SELECT, SESSION_GAP_MS, KIND_CODE, SOURCE_BIT, sourcesOf } from './streams.js';
+export { STREAM_ROW_SELECT, SESSION_GAP_MS, EARLY_SKIP_MS, KIND_CODE, SOURCE_BIT, sourcesOf } from './streams.js';
 export { CONTENT_CODE } from './catalog.js';
 export { nameKey, trackNameKey } from './names.js';
 

@@ -54,6 +54,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE daily_stats (
     account_id INTEGER NOT NULL, local_day INTEGER NOT NULL,
     plays INTEGER NOT NULL, skips INTEGER NOT NULL, streams INTEGER NOT NULL, ms_played INTEGER NOT NULL,
+    early_skips INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (account_id, local_day)
   ) WITHOUT ROWID;
   CREATE TABLE hourly_stats (

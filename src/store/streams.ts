@@ -9,6 +9,9 @@ export const KIND_NAME: StreamKind[] = ['other', 'play', 'skip'];
 export const SOURCE_BIT: Record<StreamSource, number> = { poll: 1, player: 2, 'import-extended': 4, 'import-account': 8 };
 const SOURCE_BY_BIT = new Map<number, StreamSource>(Object.entries(SOURCE_BIT).map(([k, v]) => [v, k as StreamSource]));
 
+/** A skip before this much listening is an "early" skip (panel: early vs later skips). */
+export const EARLY_SKIP_MS = 10_000;
+
 /** PRODUCT.md "session": consecutive plays with gaps (start of next - end of previous) <= 20 minutes. */
 export const SESSION_GAP_MS = 20 * 60_000;
 
@@ -58,7 +61,7 @@ export const STREAM_ROW_SELECT = `
  * once per transaction.
  */
 export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
-  const daily = new Map<string, [number, number, number, number, number, number]>();
+  const daily = new Map<string, [number, number, number, number, number, number, number]>();
   const hourly = new Map<string, [number, number, number, number, number, number]>();
   const trackDelta = new Map<string, [number, number, number, number, number, number, number]>();
   const touched = new Map<number, { lo: number; hi: number }>();
@@ -70,8 +73,8 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
     const skip = f.kind === 'skip' ? sign : 0;
     const ms = f.ms_played * sign;
     const dk = `${f.account_id}:${day}`;
-    const d = daily.get(dk) ?? [f.account_id, day, 0, 0, 0, 0];
-    d[2] += play; d[3] += skip; d[4] += sign; d[5] += ms;
+    const d = daily.get(dk) ?? [f.account_id, day, 0, 0, 0, 0, 0];
+    d[2] += play; d[3] += skip; d[4] += sign; d[5] += ms; d[6] += skip !== 0 && f.ms_played < EARLY_SKIP_MS ? skip : 0;
     daily.set(dk, d);
     const hk = `${f.account_id}:${dow}:${hour}`;
     const h = hourly.get(hk) ?? [f.account_id, dow, hour, 0, 0, 0];
@@ -226,9 +229,9 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
   /** Writes the gathered rollup deltas and recomputes touched sessions. Call inside the transaction. */
   function flush(): void {
     for (const d of daily.values()) {
-      sql.exec(`INSERT INTO daily_stats VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, local_day) DO UPDATE SET
+      sql.exec(`INSERT INTO daily_stats VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, local_day) DO UPDATE SET
         plays = plays + excluded.plays, skips = skips + excluded.skips, streams = streams + excluded.streams,
-        ms_played = ms_played + excluded.ms_played`, d);
+        ms_played = ms_played + excluded.ms_played, early_skips = early_skips + excluded.early_skips`, d);
     }
     for (const h of hourly.values()) {
       sql.exec(`INSERT INTO hourly_stats VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, local_dow, local_hour) DO UPDATE SET
