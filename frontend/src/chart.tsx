@@ -20,7 +20,9 @@ export function TimeChart({ x, y, label }: { x: number[]; y: number[]; label: st
       width: el.clientWidth || 300, height: 220,
       series: [{ value: (_u, v) => (v == null ? '' : dateFormat.format(new Date(v * 1000))) },
         { label, stroke: accent, fill: `${accent}40`, width: 2, value: (_u, v) => (v == null ? '' : v.toFixed(1)) }],
-      axes: [{ stroke: text, grid: { stroke: grid } }, { stroke: text, grid: { stroke: grid } }],
+      axes: [{ stroke: text, grid: { stroke: grid }, values: (_u, ticks, _i, _space, incr) => ticks.map((v) =>
+        new Intl.DateTimeFormat(lang, incr >= 28 * 86_400 ? { month: 'short', year: '2-digit' } : { day: 'numeric', month: 'short' }).format(new Date(v * 1000))) },
+        { stroke: text, grid: { stroke: grid }, values: (_u, ticks) => ticks.map((v) => new Intl.NumberFormat(lang).format(v)) }],
       cursor: { points: { size: 6 } },
     }, [x, y], el);
     const observer = new ResizeObserver(() => plot.setSize({ width: el.clientWidth || 300, height: 220 }));

@@ -99,6 +99,12 @@ describe('panel: the real server behind an ingress proxy, in headless Chromium',
     await shoot('history');
     await page.getByRole('combobox').selectOption('skip');
     await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=history] li')].every((li) => li.classList.contains('skip')));
+    await page.getByRole('button', { name: /^(Table|Tabelle)$/ }).click();
+    await page.getByTestId('history-table').locator('tbody tr').first().waitFor();
+    await page.getByLabel(/^(From|Von)$/).fill('2024-10-01');
+    await page.getByLabel(/^(To|Bis)$/).fill('2024-10-31');
+    await page.waitForFunction(() => { const cells = [...document.querySelectorAll('[data-testid=history-table] tbody tr td:first-child')];
+      return cells.length > 0 && cells.every((c) => /Oct|Okt/.test(c.textContent ?? '')); });
 
     await page.goto(`${proxy.url}#/top`);
     await page.getByRole('button', { name: /All time|Gesamt/ }).click();
@@ -127,6 +133,7 @@ describe('panel: the real server behind an ingress proxy, in headless Chromium',
     await page.getByTestId('import-start').click();
     await page.getByTestId('import-result').waitFor();
     expect(await page.getByTestId('import-result').textContent()).to.match(/^16 /);
+    expect(await page.getByTestId('import-files-report').locator('li').first().textContent()).to.match(/16 stored/);
     await shoot('settings');
   });
 

@@ -4,7 +4,7 @@ import { t } from '../i18n';
 import { minutes, num } from '../format';
 import { TimeChart, fillBuckets } from '../chart';
 
-import { RANGES, RangePicker, rangeOf } from '../range';
+import { RangePicker, rangeDays, rangeOf } from '../range';
 
 function change(current: number, previous: number): string {
   if (previous === 0) return current === 0 ? '±0 %' : '+∞';
@@ -18,7 +18,7 @@ export function OverviewPage({ account }: { account: string }) {
   const [data, setData] = useState<{ cur: Summary; prev: Summary | null; x: number[]; y: number[]; newArtists: number; prevNewArtists: number | null } | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    const days = RANGES[range] ?? null;
+    const days = rangeDays(range);
     const { from, to } = rangeOf(range);
     const bucket: 'day' | 'week' | 'month' = days === null || days > 182 ? 'month' : days > 28 ? 'week' : 'day';
     Promise.all([

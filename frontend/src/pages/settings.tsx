@@ -9,7 +9,9 @@ interface Health {
   accounts: { account: string; connected: boolean; needs_reconnect: boolean; sync_state: string; last_error: string | null }[];
 }
 interface Job { state: string; bytes_done: number; bytes_total: number; error: string | null;
-  report: { totals: { streams_stored: number; merged_duplicates: number; rows_rejected: number }; files: { file: string; error: string | null }[] } | null }
+  report: { totals: { streams_stored: number; merged_duplicates: number; rows_rejected: number };
+    files: { file: string; error: string | null; streams_stored: number; plays: number; skips: number; merged_duplicates: number; rows_rejected: number;
+      rejected: { index: number; reason: string }[] }[] } | null }
 
 /** Settings: connect Spotify (paste-the-URL PKCE flow), import the export with progress, data status. */
 export function SettingsPage({ account }: { account: string }) {
@@ -76,7 +78,10 @@ export function SettingsPage({ account }: { account: string }) {
         {job && <progress max={job.bytes_total || 1} value={job.state === 'running' ? job.bytes_done : job.bytes_total || 1} />}
         {job?.report && <p data-testid="import-result">{t('settings.import.done', { stored: num(job.report.totals.streams_stored),
           merged: num(job.report.totals.merged_duplicates), rejected: num(job.report.totals.rows_rejected) })}</p>}
-        {job?.report?.files.filter((f) => f.error).map((f) => <p class="error" key={f.file}>{f.error}</p>)}
+        {job?.report && <ul class="files" data-testid="import-files-report">{job.report.files.map((f) => (
+          <li key={f.file} class={f.error ? 'error' : ''}>{f.error ?? t('settings.import.file', { file: f.file.split(/[/:]/).pop() ?? f.file,
+            stored: num(f.streams_stored), plays: num(f.plays), skips: num(f.skips), merged: num(f.merged_duplicates), rejected: num(f.rows_rejected) })}
+            {f.rejected.slice(0, 5).map((r) => <div class="hint" key={r.index}>#{r.index}: {r.reason}</div>)}</li>))}</ul>}
       </form>
       {health && <div class="card">
         <h3>{t('settings.status')}</h3>
