@@ -1,0 +1,161 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { stat } from 'node:fs/promises';
+import { setPriority } from 'node:os';
+import { VibescopeError } from '../errors.js';
+
+/**
+ * The ONE module that runs ffmpeg and ffprobe (fluent-ffmpeg was archived in 2025; its author advises
+ * spawning directly). Fixed argument lists, no shell, low CPU priority.
+ */
+
+/** Why a file could not be analysed; recorded with the file and not retried until it changes. */
+export type DecodeFailure = 'zero-byte' | 'not-audio' | 'unsupported' | 'truncated' | 'corrupt' | 'missing';
+
+/** A file that could not be probed or decoded. `stderr` is the tail of ffmpeg's own message. */
+export class AudioDecodeError extends VibescopeError {
+  readonly file: string;
+  readonly reason: DecodeFailure;
+  readonly stderr: string;
+  constructor(file: string, reason: DecodeFailure, message: string, stderr = '') {
+    super('AUDIO_DECODE_FAILED', `${file}: ${reason}: ${message}`, 422);
+    this.file = file; this.reason = reason; this.stderr = stderr;
+  }
+}
+
+/** Where the binaries are. */
+export interface FfmpegPaths { ffmpeg: string; ffprobe: string }
+
+/**
+ * FFMPEG_PATH (and FFPROBE_PATH, else the ffprobe next to it), else ffmpeg-static if installed
+ * (optional dependency), else ffmpeg/ffprobe on PATH.
+ * @throws VibescopeError AUDIO_TOOL_MISSING when none runs.
+ */
+export function resolveFfmpeg(env: NodeJS.ProcessEnv = process.env): FfmpegPaths {
+  const candidates: FfmpegPaths[] = [];
+  if (env.FFMPEG_PATH) candidates.push({ ffmpeg: env.FFMPEG_PATH, ffprobe: env.FFPROBE_PATH ?? env.FFMPEG_PATH.replace(/ffmpeg(\.exe)?$/, 'ffprobe$1') });
+  try {
+    const staticPath = createRequire(import.meta.url)('ffmpeg-static') as string | null;
+    if (staticPath) candidates.push({ ffmpeg: staticPath, ffprobe: env.FFPROBE_PATH ?? 'ffprobe' });
+  } catch { /* ffmpeg-static is optional: not installed here */ }
+  candidates.push({ ffmpeg: 'ffmpeg', ffprobe: env.FFPROBE_PATH ?? 'ffprobe' });
+  for (const c of candidates) {
+    const a = spawnSync(c.ffmpeg, ['-hide_banner', '-version'], { stdio: 'ignore' });
+    const b = spawnSync(c.ffprobe, ['-hide_banner', '-version'], { stdio: 'ignore' });
+    if (a.status === 0 && b.status === 0) return c;
+  }
+  throw new VibescopeError('AUDIO_TOOL_MISSING', 'ffmpeg and ffprobe not found: install ffmpeg (Debian/Alpine package "ffmpeg") or set FFMPEG_PATH');
+}
+
+/** What ffprobe says about a file. Durations in s, rates in Hz. */
+export interface ProbeResult {
+  duration_s: number;
+  format: string;
+  codec: string;
+  sample_rate_hz: number;
+  channels: number;
+  tags: { artist: string | null; title: string | null; album: string | null; isrc: string | null };
+}
+
+function lowPriority(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try { setPriority(pid, 10); } catch { /* the process may already have exited */ }
+}
+
+function run(bin: string, args: string[]): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    lowPriority(child.pid);
+    const out: Buffer[] = []; let err = '';
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => { err = (err + String(c)).slice(-4000); });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: err }));
+  });
+}
+
+const tail = (text: string) => text.trim().split('\n').slice(-3).join(' | ');
+
+/** Tags ffprobe reports under many spellings (ID3, Vorbis comments, MP4 atoms). */
+function tag(tags: Record<string, string>, ...names: string[]): string | null {
+  const lower = Object.fromEntries(Object.entries(tags).map(([k, v]) => [k.toLowerCase(), v]));
+  for (const n of names) if (lower[n]?.trim()) return lower[n]!.trim();
+  return null;
+}
+
+/**
+ * Probes a file with `ffprobe -print_format json`.
+ * @throws AudioDecodeError zero-byte, not-audio (no audio stream / not a media file), missing.
+ */
+export async function probe(file: string, paths: FfmpegPaths): Promise<ProbeResult> {
+  let size: number;
+  try { size = (await stat(file)).size; } catch { throw new AudioDecodeError(file, 'missing', 'no such file'); }
+  if (size === 0) throw new AudioDecodeError(file, 'zero-byte', 'the file is empty');
+  const res = await run(paths.ffprobe, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-select_streams', 'a:0', file]);
+  let data: { format?: { format_name?: string; duration?: string; tags?: Record<string, string> };
+    streams?: { codec_name?: string; sample_rate?: string; channels?: number; duration?: string; tags?: Record<string, string> }[] };
+  try { data = JSON.parse(res.stdout.toString('utf8') || '{}'); } catch { data = {}; }
+  if (res.code !== 0 || !data.format) throw new AudioDecodeError(file, 'not-audio', 'ffprobe cannot read it', tail(res.stderr));
+  const stream = data.streams?.[0];
+  if (!stream) throw new AudioDecodeError(file, 'not-audio', 'no audio stream');
+  const tags = { ...(stream.tags ?? {}), ...(data.format.tags ?? {}) };
+  const duration = Number(data.format.duration ?? stream.duration ?? NaN);
+  return {
+    duration_s: Number.isFinite(duration) ? duration : NaN,
+    format: data.format.format_name ?? 'unknown', codec: stream.codec_name ?? 'unknown',
+    sample_rate_hz: Number(stream.sample_rate ?? 0), channels: stream.channels ?? 0,
+    tags: { artist: tag(tags, 'artist', 'album_artist', 'albumartist'), title: tag(tags, 'title'), album: tag(tags, 'album'),
+      isrc: tag(tags, 'isrc', 'tsrc') },
+  };
+}
+
+/** Analysis rate: mono 22 050 Hz float (research/audio-features.md). */
+export const ANALYSIS_RATE_HZ = 22_050;
+
+/**
+ * Decodes a file to mono f32le PCM at `sampleRateHz`, streamed through a pipe: `onSamples` gets
+ * each chunk (never the whole track in memory). ffmpeg can exit 0 after decoding part of a cut
+ * file, so the decoded duration is checked against `expectedDurationS` (from {@link probe}).
+ * @returns the number of samples decoded and their duration (s).
+ * @throws AudioDecodeError corrupt / unsupported (ffmpeg failed), truncated (decoded < 90 % and
+ *   more than 1 s short of the probed duration).
+ */
+export function decode(file: string, paths: FfmpegPaths, onSamples: (chunk: Float32Array) => void,
+  { sampleRateHz = ANALYSIS_RATE_HZ, expectedDurationS }: { sampleRateHz?: number; expectedDurationS?: number } = {}): Promise<{ samples: number; duration_s: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(paths.ffmpeg, ['-v', 'error', '-nostdin', '-i', file, '-map', 'a:0', '-vn', '-ac', '1', '-ar', String(sampleRateHz), '-f', 'f32le', 'pipe:1'],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    lowPriority(child.pid);
+    let stderr = '';
+    let samples = 0;
+    let carry: Buffer | null = null;
+    child.stderr.on('data', (c) => { stderr = (stderr + String(c)).slice(-4000); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      let buf = carry ? Buffer.concat([carry, chunk]) : chunk;
+      const usable = buf.length - (buf.length % 4);
+      carry = usable < buf.length ? Buffer.from(buf.subarray(usable)) : null;
+      buf = buf.subarray(0, usable);
+      if (usable === 0) return;
+      // Copy into an aligned Float32Array (Buffer offsets are not always 4-byte aligned).
+      const out = new Float32Array(usable / 4);
+      new Uint8Array(out.buffer).set(buf);
+      samples += out.length;
+      onSamples(out);
+    });
+    child.on('error', (err) => reject(new AudioDecodeError(file, 'unsupported', `cannot run ffmpeg: ${err.message}`)));
+    child.on('close', (code) => {
+      const duration = samples / sampleRateHz;
+      if (code !== 0) {
+        const reason: DecodeFailure = /Invalid data|could not find codec|Decoder .* not found|not supported/i.test(stderr) ? 'unsupported' : 'corrupt';
+        reject(new AudioDecodeError(file, samples > 0 ? 'corrupt' : reason, `ffmpeg exited with ${code}`, tail(stderr)));
+        return;
+      }
+      if (samples === 0) { reject(new AudioDecodeError(file, 'not-audio', 'no audio decoded', tail(stderr))); return; }
+      if (expectedDurationS !== undefined && Number.isFinite(expectedDurationS) && duration < expectedDurationS * 0.9 && expectedDurationS - duration > 1) {
+        reject(new AudioDecodeError(file, 'truncated', `decoded ${duration.toFixed(1)} s of ${expectedDurationS.toFixed(1)} s`, tail(stderr)));
+        return;
+      }
+      resolve({ samples, duration_s: duration });
+    });
+  });
+}
