@@ -34,6 +34,7 @@ Commands:
   connect    connect a Spotify account (Authorization Code with PKCE)
   import     import a Spotify privacy export (zip, folder or JSON files)
   status     show accounts, stored plays and the store's state
+  analyze    print audio descriptors (tempo, key, loudness…) of music files as JSON lines
 
 Run "vibescope <command> --help" for a command's options.${COMMON}`,
   serve: `Usage: vibescope serve [--port N] [--data-dir DIR]
@@ -56,6 +57,14 @@ per file (rows read, streams stored, plays, skips, merged duplicates, rejected r
 Importing the same file again changes nothing. Exits 1 when nothing could be imported.
 Stop the server first, or upload through it (POST /api/v1/imports).
   --account NAME   the account the streams belong to (default: the only configured one, else "default")${COMMON}`,
+  analyze: `Usage: vibescope analyze <file...>
+
+Decodes each file with ffmpeg (FFMPEG_PATH, else ffmpeg-static, else ffmpeg on PATH) and prints
+one JSON object per line: path, duration_s, loudness_lufs, rms_dbfs, tempo_bpm, tempo_confidence,
+key, mode, key_confidence, spectral_centroid_hz, spectral_rolloff_hz, spectral_flatness, zcr,
+onset_rate, dynamic_range_db, energy, danceability, brightness, acousticness, valence (the last
+five are Vibescope's own 0..1 heuristics, not Spotify's). A file that fails prints {path, error}
+and the exit status is 1.${COMMON}`,
   status: `Usage: vibescope status
 
 Shows each account's connection and sync state, stored plays, and the store's
@@ -221,9 +230,34 @@ async function statusCommand(args: string[]): Promise<void> {
   await disk.close();
 }
 
+/** The fields `analyze` prints, in order (the MFCC summary stays in the library API). */
+const ANALYZE_FIELDS = ['path', 'duration_s', 'loudness_lufs', 'rms_dbfs', 'tempo_bpm', 'tempo_confidence', 'key', 'mode', 'key_confidence',
+  'spectral_centroid_hz', 'spectral_rolloff_hz', 'spectral_flatness', 'zcr', 'onset_rate', 'dynamic_range_db', 'energy', 'danceability',
+  'brightness', 'acousticness', 'valence'] as const;
+
+async function analyzeCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args);
+  if (values.help) { process.stdout.write(`${HELP.analyze}\n`); return; }
+  if (positionals.length === 0) fail('analyze needs at least one audio file');
+  const { analyzeFile, resolveFfmpeg } = await import('./audio/index.js');
+  const paths = resolveFfmpeg();
+  let failed = 0;
+  for (const file of positionals) {
+    try {
+      const d = await analyzeFile(file, paths) as unknown as Record<string, unknown>;
+      process.stdout.write(`${JSON.stringify(Object.fromEntries(ANALYZE_FIELDS.map((k) => [k, d[k] ?? null])))}\n`);
+    } catch (err) {
+      failed++;
+      process.stdout.write(`${JSON.stringify({ path: file, error: (err as Error).message })}\n`);
+    }
+  }
+  process.exitCode = failed > 0 ? 1 : 0;
+}
+
 async function main(argv: string[]): Promise<void> {
   const [first, ...rest] = argv;
-  const commands: Record<string, (args: string[]) => Promise<void>> = { serve, import: importCommand, connect: connectCommand, status: statusCommand };
+  const commands: Record<string, (args: string[]) => Promise<void>> = { serve, import: importCommand, connect: connectCommand, status: statusCommand,
+    analyze: analyzeCommand };
   if (first === undefined || first.startsWith('-')) {
     if (first === '--help' || first === '-h') { process.stdout.write(`${HELP.main}\n`); return; }
     if (first === '--version') { process.stdout.write(`${readVersion()}\n`); return; }

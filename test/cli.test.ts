@@ -24,8 +24,8 @@ describe('cli: vibescope serve|connect|import|status', function () {
   it('prints --help for the program and each command', () => {
     const main = vibescope(['--help']);
     expect(main.code).to.equal(0);
-    for (const cmd of ['serve', 'connect', 'import', 'status']) expect(main.out).to.include(cmd);
-    for (const cmd of ['serve', 'connect', 'import', 'status']) {
+    for (const cmd of ['serve', 'connect', 'import', 'status', 'analyze']) expect(main.out).to.include(cmd);
+    for (const cmd of ['serve', 'connect', 'import', 'status', 'analyze']) {
       const res = vibescope([cmd, '--help']);
       expect(res.code, cmd).to.equal(0);
       expect(res.out, cmd).to.include(`Usage: vibescope ${cmd}`);
@@ -56,6 +56,24 @@ describe('cli: vibescope serve|connect|import|status', function () {
     const res = vibescope(['status', '--data-dir', tmp.dir], { VIBESCOPE_SKIP_THRESHOLD_S: '1000' });
     expect(res.code).to.equal(2);
     expect(res.err).to.match(/skip_threshold_s: got 1000/);
+  });
+
+  it('analyze prints one JSON object per file and exits 1 when a file fails', () => {
+    const tone = path.join(tmp.dir, 'tone.flac');
+    const made = spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=8', tone]);
+    expect(made.status, 'ffmpeg (apt-get install -y ffmpeg) made the test file').to.equal(0);
+    const bad = path.join(tmp.dir, 'bad.mp3');
+    writeFileSync(bad, 'not audio at all');
+    const res = vibescope(['analyze', tone, bad]);
+    expect(res.code).to.equal(1);
+    const lines = res.out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).to.have.length(2);
+    expect(Object.keys(lines[0])).to.deep.equal(['path', 'duration_s', 'loudness_lufs', 'rms_dbfs', 'tempo_bpm', 'tempo_confidence', 'key', 'mode',
+      'key_confidence', 'spectral_centroid_hz', 'spectral_rolloff_hz', 'spectral_flatness', 'zcr', 'onset_rate', 'dynamic_range_db', 'energy',
+      'danceability', 'brightness', 'acousticness', 'valence']);
+    expect(lines[0].duration_s).to.be.closeTo(8, 0.05);
+    expect(lines[1]).to.deep.equal({ path: bad, error: lines[1].error });
+    expect(lines[1].error).to.match(/not-audio/);
   });
 
   it('refuses an unknown command', () => {
