@@ -75,10 +75,13 @@ export function estimateTempo(envelope: number[], sampleRate: number): { bpm: nu
     for (let m = 1; m <= 4 && m * lag < r.length - 1; m++) { s += Math.max(0, refine(r, m * lag).value); k++; }
     return k === 0 ? 0 : s / k;
   };
-  let bestLag = -1; let bestScore = 0;
+  // A log-normal prior centred on 120 BPM (one octave wide) breaks ties between metrical levels,
+  // as common tempo estimators do (research/audio-features.md §c).
+  const prior = (lag: number) => Math.exp(-0.5 * Math.log2((60 * fps) / lag / 120) ** 2);
+  let bestLag = -1; let bestScore = 0; let bestWeighted = 0;
   for (let lag = minLag; lag <= maxLag; lag++) {
     const score = comb(lag);
-    if (score > bestScore) { bestScore = score; bestLag = lag; }
+    if (score * prior(lag) > bestWeighted) { bestWeighted = score * prior(lag); bestScore = score; bestLag = lag; }
   }
   if (bestLag < 0 || bestScore <= 0) return null;
   // Prefer the fastest candidate that explains the periodicity almost as well (the comb of a
