@@ -19,6 +19,8 @@ export interface BusEvents {
   'nowplaying.changed': [nowPlaying: NowPlaying];
   /** An account's sync state changed (poll succeeded, failed, needs reconnect). */
   'sync.status': [status: SyncStatus];
+  /** A library file was analysed (its descriptors are stored). */
+  'features.extracted': [event: { path: string; track_id: number | null; energy: number | null; tempo_bpm: number | null; key: string | null; mode: string | null }];
   /** An import job made progress or finished. */
   'import.progress': [progress: ImportProgress];
 }

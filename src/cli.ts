@@ -34,6 +34,7 @@ Commands:
   connect    connect a Spotify account (Authorization Code with PKCE)
   import     import a Spotify privacy export (zip, folder or JSON files)
   status     show accounts, stored plays and the store's state
+  scan       scan the music folders (library_paths) now and analyse new files
   analyze    print audio descriptors (tempo, key, loudness…) of music files as JSON lines
 
 Run "vibescope <command> --help" for a command's options.${COMMON}`,
@@ -57,6 +58,12 @@ per file (rows read, streams stored, plays, skips, merged duplicates, rejected r
 Importing the same file again changes nothing. Exits 1 when nothing could be imported.
 Stop the server first, or upload through it (POST /api/v1/imports).
   --account NAME   the account the streams belong to (default: the only configured one, else "default")${COMMON}`,
+  scan: `Usage: vibescope scan [--data-dir DIR]
+
+Scans the folders of the library_paths option (VIBESCOPE_LIBRARY_PATHS=/music,/more) for mp3, flac,
+ogg, opus, m4a and wav files, reads their tags, matches them to your Spotify tracks and analyses the
+new or changed ones. Files that vanished are marked gone; files that fail are listed with the reason.
+Stop the server first, or use POST /api/v1/library/scan.${COMMON}`,
   analyze: `Usage: vibescope analyze <file...>
 
 Decodes each file with ffmpeg (FFMPEG_PATH, else ffmpeg-static, else ffmpeg on PATH) and prints
@@ -254,10 +261,31 @@ async function analyzeCommand(args: string[]): Promise<void> {
   process.exitCode = failed > 0 ? 1 : 0;
 }
 
+async function scanCommand(args: string[]): Promise<void> {
+  const { values } = parse(args);
+  if (values.help) { process.stdout.write(`${HELP.scan}\n`); return; }
+  const loaded = load(values);
+  if (loaded.config.library_paths.length === 0) fail('no music folders configured: set library_paths (VIBESCOPE_LIBRARY_PATHS=/path/to/music)');
+  const log = createLogger(values['log-level'] ? loaded.config.log_level : 'warn');
+  const offline = await openOffline(loaded, log);
+  try {
+    const { createAudioLibrary } = await import('./audio/index.js');
+    const library = createAudioLibrary({ store: offline.store, bus: offline.bus, log, roots: loaded.config.library_paths.map((p) => path.resolve(p)) });
+    const report = await library.scan();
+    const status = library.status();
+    process.stdout.write(`Scanned ${status.roots.join(', ')}: ${report.files_seen} files, ${report.changed} new or changed, ${report.gone} gone; `
+      + `analysed ${report.analysed}, failed ${report.failed}, matched to Spotify tracks ${report.matched}.\n`
+      + `Library: ${status.analysed} analysed, ${status.failed} failed, ${status.gone} gone, ${status.matched} matched.\n`);
+    for (const f of status.failures) process.stdout.write(`  failed: ${f.path}: ${f.reason}\n`);
+  } finally {
+    await offline.close();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [first, ...rest] = argv;
   const commands: Record<string, (args: string[]) => Promise<void>> = { serve, import: importCommand, connect: connectCommand, status: statusCommand,
-    analyze: analyzeCommand };
+    analyze: analyzeCommand, scan: scanCommand };
   if (first === undefined || first.startsWith('-')) {
     if (first === '--help' || first === '-h') { process.stdout.write(`${HELP.main}\n`); return; }
     if (first === '--version') { process.stdout.write(`${readVersion()}\n`); return; }

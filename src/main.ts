@@ -12,6 +12,7 @@ import { createSpotify, openTokenStore } from './spotify/index.js';
 import { createWeb } from './web/index.js';
 import { createScheduler } from './scheduler.js';
 import { createMqtt, type MqttConnection } from './mqtt/index.js';
+import { createAudioLibrary } from './audio/index.js';
 import { VibescopeError } from './errors.js';
 
 /** The lock file that keeps two processes from writing one data folder. */
@@ -89,27 +90,30 @@ export async function startVibescope({ config, addon, log, version, port: portOv
   const spotify = createSpotify({ config, tokens, ingest, bus, log: log.child({ module: 'spotify' }), accounts });
   const importer = createImporter({ ingest, bus, log: log.child({ module: 'importers' }) });
   const stats = createStats(store);
+  const library = createAudioLibrary({ store, bus, log: log.child({ module: 'audio.library' }), roots: config.library_paths.map((p) => path.resolve(p)) });
   const connection = await resolveMqtt(config, addon, env, log.child({ module: 'mqtt' }));
   const mqtt = createMqtt({ config, connection, stats, bus, log: log.child({ module: 'mqtt' }), accounts, version,
     initialSync: (a) => spotify.status(a) ?? null, initialNowPlaying: spotify.nowPlaying, syncNow: spotify.syncNow,
     configurationUrl: panelUrl(addon, portOverride ?? config.port, env) });
   const web = createWeb({ bus, store, stats, spotify, importer, tokens, log: log.child({ module: 'web' }), accounts, dataDir, addon, version,
-    mqttStatus: mqtt.status });
+    mqttStatus: mqtt.status, library });
   const scheduler = createScheduler({ log: log.child({ module: 'scheduler' }), timeZone,
     compact: () => store.exclusive(() => (store.journalPending > 0 ? store.compactNow('daily') : null)) });
   const port = await web.listen(portOverride ?? config.port);
   scheduler.start();
   mqtt.start();
   spotify.start();
+  library.start(config.library_rescan_hours * 3_600_000);
   log.info({ port, data_dir: dataDir, time_zone: timeZone, accounts, addon, version }, 'vibescope started');
 
   let stopping: Promise<void> | null = null;
   return {
-    port, store, bus, ingest, importer, stats, spotify, web, tokens, mqtt,
+    port, store, bus, ingest, importer, stats, spotify, web, tokens, mqtt, library,
     /** Stops polling, publishes MQTT `offline`, stops the web server and the scheduler, then closes the store (the journal is already durable). Idempotent. */
     stop(): Promise<void> {
       stopping ??= (async () => {
         await spotify.stop();
+        await library.stop();
         await mqtt.stop();
         scheduler.stop();
         await web.stop();

@@ -24,8 +24,8 @@ describe('cli: vibescope serve|connect|import|status', function () {
   it('prints --help for the program and each command', () => {
     const main = vibescope(['--help']);
     expect(main.code).to.equal(0);
-    for (const cmd of ['serve', 'connect', 'import', 'status', 'analyze']) expect(main.out).to.include(cmd);
-    for (const cmd of ['serve', 'connect', 'import', 'status', 'analyze']) {
+    for (const cmd of ['serve', 'connect', 'import', 'status', 'analyze', 'scan']) expect(main.out).to.include(cmd);
+    for (const cmd of ['serve', 'connect', 'import', 'status', 'analyze', 'scan']) {
       const res = vibescope([cmd, '--help']);
       expect(res.code, cmd).to.equal(0);
       expect(res.out, cmd).to.include(`Usage: vibescope ${cmd}`);

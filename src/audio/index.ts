@@ -22,3 +22,5 @@ export async function analyzeFile(file: string, paths: FfmpegPaths): Promise<Des
   await decode(file, paths, (chunk) => analyzer.push(chunk), { expectedDurationS: probed.duration_s });
   return { path: file, ...analyzer.finish() };
 }
+export { createAudioLibrary, AUDIO_EXTENSIONS } from './library.js';
+export type { AudioLibrary, ScanReport } from './library.js';

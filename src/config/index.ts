@@ -74,6 +74,7 @@ function fromEnvString(key: string, value: string): unknown {
     try { return JSON.parse(trimmed); } catch { return value; } // left as given: the schema reports it
   }
   if (key === 'accounts') return trimmed === '' ? [] : trimmed.split(',').map((name) => ({ name: name.trim() }));
+  if (key === 'library_paths') return trimmed === '' ? [] : trimmed.split(',').map((p) => p.trim());
   return value;
 }
 

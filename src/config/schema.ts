@@ -57,6 +57,8 @@ export const configSchema = z.object({
   spotify_accounts_url: z.url().default(SPOTIFY_ACCOUNTS_URL),
   http_timeout_s: z.int().min(1).max(120).default(15),
   snapshot_max_journal_records: z.int().min(10).max(100_000).default(2000),
+  library_paths: z.array(z.string().min(1)).max(20).default([]),
+  library_rescan_hours: z.int().min(1).max(168).default(24),
   mqtt_url: z.string().regex(/^(mqtts?|wss?):\/\/[^\s]+$/, 'mqtt://host:1883, mqtts://host:8883, ws:// or wss://').optional(),
   mqtt_username: z.string().optional(),
   mqtt_password: z.string().optional(),

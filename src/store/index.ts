@@ -7,6 +7,7 @@ import { migrate } from './schema.js';
 import { createSql, type Sql } from './sql.js';
 import { createCatalog, type Catalog } from './catalog.js';
 import { createStreams, type Streams } from './streams.js';
+import { createLibrary } from './library.js';
 import { openJournal, type Journal, type JournalRecord } from './journal.js';
 import { writeSnapshot, readSnapshot, quarantine, removeTemp } from './snapshot.js';
 
@@ -16,6 +17,8 @@ export type { TrackRef } from './catalog.js';
 export type { Sql, Row } from './sql.js';
 export { STREAM_ROW_SELECT, SESSION_GAP_MS, EARLY_SKIP_MS, KIND_CODE, SOURCE_BIT, sourcesOf } from './streams.js';
 export { CONTENT_CODE } from './catalog.js';
+export { FILE_STATUS, FEATURE_COLUMNS, MATCH_DURATION_MS } from './library.js';
+export type { Library } from './library.js';
 export { nameKey, trackNameKey } from './names.js';
 
 /** File name of the sql.js snapshot inside data_dir. */
@@ -109,6 +112,7 @@ export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJou
   const tz = createTimeZoneMath(timeZone);
   const catalog = createCatalog(sql, now);
   const streams = createStreams(sql, catalog, tz);
+  const library = createLibrary(sql, now);
 
   const getMeta = (key: string) => sql.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', [key])?.value;
   const setMeta = (key: string, value: string) =>
@@ -266,7 +270,7 @@ export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJou
   }
 
   return {
-    sql, catalog, streams, tz, recovery,
+    sql, catalog, streams, library, tz, recovery,
     exclusive, transaction, transactionAsync, savepoint, journalAppend, info, close, getMeta, setMeta,
     /** Records journaled after the loaded snapshot; ingest replays them once at start-up. */
     pendingRecords(): JournalRecord[] { const out = pending; pending = []; return out; },

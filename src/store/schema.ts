@@ -74,6 +74,22 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX sessions_ended_at ON sessions(ended_at);
   `,
+  // 2: the local music library and its audio features (derived data: recomputable from the files).
+  `
+  CREATE TABLE library_files (
+    id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, size INTEGER NOT NULL, mtime_ms INTEGER NOT NULL,
+    status INTEGER NOT NULL, failure TEXT, artist TEXT, title TEXT, album TEXT, isrc TEXT, duration_ms INTEGER,
+    track_id INTEGER, scanned_at INTEGER NOT NULL, analysed_at INTEGER
+  );
+  CREATE INDEX library_files_track ON library_files(track_id);
+  CREATE INDEX tracks_isrc ON tracks(isrc);
+  CREATE TABLE audio_features (
+    file_id INTEGER PRIMARY KEY, duration_s REAL, loudness_lufs REAL, rms_dbfs REAL, tempo_bpm REAL, tempo_confidence REAL,
+    key TEXT, mode TEXT, key_confidence REAL, spectral_centroid_hz REAL, spectral_rolloff_hz REAL, spectral_flatness REAL,
+    zcr REAL, onset_rate REAL, dynamic_range_db REAL, energy REAL, danceability REAL, brightness REAL, acousticness REAL,
+    valence REAL, mfcc BLOB
+  );
+  `,
 ];
 
 /** Runs the migrations the database has not seen yet, each in its own transaction. */

@@ -37,6 +37,8 @@ export interface WebDeps {
   accounts: string[]; dataDir: string; addon: boolean; version: string; now?: () => number;
   /** MQTT connection state for health (main.ts hands it over: web never imports mqtt). */
   mqttStatus?: () => unknown;
+  /** The music library (scan status, scan now). */
+  library?: { status(): unknown; scan(): Promise<unknown> };
 }
 
 /** Only the ingress proxy and loopback may talk to an add-on (ARCHITECTURE.md "Web rules"). */
@@ -53,7 +55,7 @@ const route = (fn: Handler) => (req: Request, res: Response, next: NextFunction)
 };
 
 /** The express app: REST under /api/v1 (JSON in and out, errors as {error: {code, message}}). */
-export function createWeb({ bus, store, stats, spotify, importer, tokens, log, accounts, dataDir, addon, version, now = Date.now, mqttStatus }: WebDeps) {
+export function createWeb({ bus, store, stats, spotify, importer, tokens, log, accounts, dataDir, addon, version, now = Date.now, mqttStatus, library }: WebDeps) {
   const app = express();
   app.disable('x-powered-by');
   if (addon) app.use(ingressGuard);
@@ -134,6 +136,20 @@ export function createWeb({ bus, store, stats, spotify, importer, tokens, log, a
   api.get('/sessions', route((req) => {
     const range = rangeParams(req, now());
     return { from: range.from, to: range.to, ...stats.sessions(range, intParam(req, 'limit', 100, 1, 1000)) };
+  }));
+  api.get('/library', route(() => library?.status() ?? { roots: [], scanning: false }));
+  api.post('/library/scan', route((_req, res) => {
+    if (!library) throw new NotFoundError('music library');
+    library.scan().catch((err: Error) => log.error({ err }, 'library scan failed'));
+    res.status(202);
+    return { scanning: true };
+  }));
+  api.get('/tracks/:id/features', route((req) => {
+    const id = Number(req.params.id);
+    if (!Number.isInteger(id) || id <= 0) throw new BadParamError('id', req.params.id, 'a track id (positive integer)');
+    const features = store.library.featuresOfTrack(id);
+    if (!features) throw new NotFoundError(`audio features of track ${id}`);
+    return { track_id: id, ...features };
   }));
   api.post('/auth/start', route(async (req) => spotify.startConnect(accountParam(req))));
   api.post('/auth/finish', route(async (req) => {

@@ -80,7 +80,13 @@ describe('add-on: config.yaml, build.yaml, Dockerfile, rootfs, translations (res
         if (key in options) expect(valueMatches(element, options[key]), `default of ${key}`).to.equal(true);
       } else {
         expect(Array.isArray(element), key).to.equal(true);
-        for (const [sub, subElement] of Object.entries((element as Record<string, string>[])[0]!)) expect(subElement, `${key}.${sub}`).to.match(RE_SCHEMA_ELEMENT);
+        const item = (element as unknown[])[0];
+        if (typeof item === 'string') {
+          expect(item, `${key}[]`).to.match(RE_SCHEMA_ELEMENT);
+          for (const value of (options[key] as unknown[] | undefined) ?? []) expect(valueMatches(item, value), `default of ${key}[]`).to.equal(true);
+        } else {
+          for (const [sub, subElement] of Object.entries(item as Record<string, string>)) expect(subElement, `${key}.${sub}`).to.match(RE_SCHEMA_ELEMENT);
+        }
       }
     }
     const zodKeys = Object.keys(configSchema.shape);
@@ -99,7 +105,7 @@ describe('add-on: config.yaml, build.yaml, Dockerfile, rootfs, translations (res
       for (const [key, entry] of Object.entries<any>(t.configuration)) {
         expect(entry.name, `${lang}.${key}.name`).to.be.a('string').and.not.empty;
         expect(entry.description, `${lang}.${key}.description`).to.be.a('string').and.not.empty;
-        if (Array.isArray(schema[key])) {
+        if (Array.isArray(schema[key]) && typeof (schema[key] as unknown[])[0] === 'object') {
           expect(Object.keys(entry.fields).sort(), `${lang}.${key}.fields`).to.deep.equal(Object.keys((schema[key] as any[])[0]).sort());
         }
       }
