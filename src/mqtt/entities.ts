@@ -7,6 +7,8 @@ export interface AccountView {
   now_playing: NowPlaying | null;
   counters: Counters | null;
   sync: SyncStatus | null;
+  /** Audio features of the current track, when the user's own file of it was analysed. */
+  features: Record<string, unknown> | null;
 }
 
 /** HA's state limit: 255 characters (homeassistant.const MAX_LENGTH_STATE_STATE), counted in code points. */
@@ -66,9 +68,15 @@ export const ENTITIES: readonly EntityDef[] = [
       if (!n?.active) return { idle_reason: n?.idle_reason ?? 'idle' };
       return { title: n.track_name, artists: n.artists, album: n.album_name, album_art_url: n.album_art_url,
         duration_s: seconds(n.duration_ms), progress_s: seconds(n.progress_ms), is_playing: n.is_playing, device: n.device_name,
-        context_uri: n.context_uri, track_uri: n.track_uri, content: n.content, started_at: iso(n.started_at) };
+        context_uri: n.context_uri, track_uri: n.track_uri, content: n.content, started_at: iso(n.started_at),
+        tempo_bpm: (v.features?.tempo_bpm as number | undefined) ?? null,
+        key: v.features?.key ? `${String(v.features.key)} ${String(v.features.mode)}` : null,
+        energy: v.features?.energy === undefined || v.features.energy === null ? null : Math.round((v.features.energy as number) * 100) };
     },
   },
+  { key: 'current_energy', component: 'sensor', name: 'Current energy', icon: 'mdi:lightning-bolt', unit_of_measurement: '%',
+    state_class: 'measurement', suggested_display_precision: 0,
+    state: (v) => (v.now_playing?.active && typeof v.features?.energy === 'number' ? String(Math.round((v.features.energy as number) * 100)) : null) },
   { key: 'album_art', component: 'image', name: 'Album art', icon: 'mdi:album',
     state: (v) => (v.now_playing?.active ? v.now_playing.album_art_url : null),
     extra: (t) => ({ url_topic: t.state }) },

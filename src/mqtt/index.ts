@@ -207,7 +207,7 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
     start(): void {
       if (!connection) { log.info('mqtt: no broker configured (mqtt_url, or the Supervisor MQTT service): Home Assistant entities are off'); return; }
       for (const account of accounts) {
-        views.set(account, { account, now_playing: initialNowPlaying(account), counters: null, sync: initialSync(account) });
+        views.set(account, { account, now_playing: initialNowPlaying(account), counters: null, sync: initialSync(account), features: null });
         refreshCounters(account);
       }
       scheduleMidnight();
@@ -228,6 +228,7 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
           const view = views.get(np.account);
           if (!view) return;
           view.now_playing = np;
+          view.features = np.track_uri ? stats.trackFeatures(np.track_uri) : null;
           publishView(np.account);
         }),
         bus.on('sync.status', 'mqtt', (s) => {
@@ -235,6 +236,13 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
           if (!view) return;
           view.sync = s;
           publishView(s.account);
+        }),
+        bus.on('features.extracted', 'mqtt', () => {
+          for (const view of views.values()) {
+            if (!view.now_playing?.track_uri) continue;
+            view.features = stats.trackFeatures(view.now_playing.track_uri);
+            publishView(view.account);
+          }
         }),
         bus.on('import.progress', 'mqtt', (p) => { if (p.state !== 'running') for (const a of accounts) refreshCounters(a); }),
       );

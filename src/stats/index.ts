@@ -309,6 +309,11 @@ export function createStats(store: Store) {
     };
   }
 
+  /** Audio features of a Spotify track (from the user's own file matched to it), or null. */
+  function trackFeatures(uri: string): Record<string, unknown> | null {
+    return store.library.featuresOfUri(uri);
+  }
+
   /** Stored totals per account (health, status, data page). */
   function totals(): { account: string; streams: number; plays: number; skips: number; last_ended_at: number | null }[] {
     return sql.all<{ account_id: number; streams: number; plays: number; skips: number; last: number | null }>(
@@ -316,7 +321,7 @@ export function createStats(store: Store) {
       .map((r) => ({ account: store.catalog.accountName(r.account_id), streams: r.streams, plays: r.plays ?? 0, skips: r.skips ?? 0, last_ended_at: r.last }));
   }
 
-  return { summary, top, heatmap, timeline, sessions, streams, totals, counters, discoveries, skips };
+  return { summary, top, heatmap, timeline, sessions, streams, totals, counters, discoveries, skips, trackFeatures };
 }
 
 function add(grid: number[][], dow: number, hour: number, value: number): void {

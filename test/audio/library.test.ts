@@ -60,3 +60,38 @@ describe('audio: the music library (scan, match, analyse, failures, gone)', func
     } finally { await core.close(); }
   });
 });
+
+describe('audio: the library over REST', function () {
+  this.timeout(120_000);
+  it('shows scan status and failures, scans on request and serves a track\'s features', async () => {
+    const { parseConfig } = await import('../../src/config/index.js');
+    const { startVibescope } = await import('../../src/main.js');
+    const { quietLogger, waitFor } = await import('../support/helpers.js');
+    const tmp = await tempDir('vibescope-librest-');
+    const paths = resolveFfmpeg();
+    const music = path.join(tmp.dir, 'music');
+    mkdirSync(music, { recursive: true });
+    spawnSync(paths.ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=300:duration=9', '-metadata', 'artist=Artist 5', '-metadata', 'title=Song 5', path.join(music, 'five.flac')]);
+    writeFileSync(path.join(music, 'zero.mp3'), '');
+    const app = await startVibescope({ config: parseConfig({ data_dir: path.join(tmp.dir, 'data'), library_paths: [music] }), addon: false,
+      log: quietLogger(), version: 't', port: 0, env: {} });
+    const base = `http://127.0.0.1:${app.port}/api/v1`;
+    try {
+      await app.ingest.record([stream(5, Date.UTC(2026, 0, 3), { track: track(5, { duration_ms: null }) })]);
+      await waitFor(async () => ((await (await fetch(`${base}/library`)).json()) as any).last_scan_at, { what: 'first scan' });
+      // The first scan ran before the track existed; a re-scan does not redo unchanged files, so touch it.
+      spawnSync(paths.ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=300:duration=9.5', '-metadata', 'artist=Artist 5', '-metadata', 'title=Song 5', path.join(music, 'five.flac')]);
+      const started = await fetch(`${base}/library/scan`, { method: 'POST' });
+      expect(started.status).to.equal(202);
+      const status = await waitFor(async () => { const s = (await (await fetch(`${base}/library`)).json()) as any; return !s.scanning && s.matched === 1 ? s : null; }, { what: 'matched after rescan' });
+      expect(status).to.include({ analysed: 1, failed: 1 });
+      expect(status.failures[0].reason).to.match(/^zero-byte/);
+      const id = app.store.sql.get<{ id: number }>("SELECT id FROM tracks WHERE uri = 'spotify:track:t5'")!.id;
+      const features = (await (await fetch(`${base}/tracks/${id}/features`)).json()) as any;
+      expect(features.track_id).to.equal(id);
+      expect(features.duration_s).to.be.closeTo(9.5, 0.1);
+      expect((await fetch(`${base}/tracks/999999/features`)).status).to.equal(404);
+      expect((await fetch(`${base}/tracks/abc/features`)).status).to.equal(400);
+    } finally { await app.stop(); await tmp.remove(); }
+  });
+});

@@ -46,7 +46,7 @@ describe('mqtt: discovery payloads from the entity table', () => {
         if (c.entity_category) expect(c.entity_category).to.equal('diagnostic');
         const numeric = c.unit_of_measurement || c.state_class || c.suggested_display_precision !== undefined;
         const def = ENTITIES.find((e) => e.key === key)!;
-        if (numeric) expect(['plays_today', 'listening_time_today', 'skips_today', 'skip_rate_7d', 'streak_days', 'stored_plays']).to.include(key);
+        if (numeric) expect(['plays_today', 'listening_time_today', 'skips_today', 'skip_rate_7d', 'streak_days', 'stored_plays', 'current_energy']).to.include(key);
         void def;
       }
       if (c.platform === 'binary_sensor') expect(BINARY_CLASSES).to.include(c.device_class);
@@ -75,5 +75,19 @@ describe('mqtt: discovery payloads from the entity table', () => {
     expect(cut.endsWith('…')).to.equal(true);
     expect(cut.includes('\uFFFD')).to.equal(false);
     expect(cutState('Ünïcödé ✨ title')).to.equal('Ünïcödé ✨ title');
+  });
+});
+
+describe('mqtt: audio features on the now-playing entities', () => {
+  it('derives Current energy (0..100) and tempo/key/energy attributes from the current track\'s features', () => {
+    const np = { account: 'anna', active: true, is_playing: true, idle_reason: null, content: 'track' as const, track_uri: 'spotify:track:x',
+      track_name: 'Song', artists: ['A'], album_name: null, album_art_url: null, duration_ms: 1, progress_ms: 0, device_name: null,
+      device_type: null, context_uri: null, shuffle: null, repeat: null, started_at: null, observed_at: 0 };
+    const view = { account: 'anna', now_playing: np, counters: null, sync: null, features: { energy: 0.734, tempo_bpm: 128.2, key: 'F#', mode: 'minor' } };
+    const energy = ENTITIES.find((e) => e.key === 'current_energy')!;
+    expect(energy.state!(view)).to.equal('73');
+    expect(energy.state!({ ...view, features: null })).to.equal(null, 'unknown without an analysed file');
+    const attrs = ENTITIES.find((e) => e.key === 'now_playing')!.attributes!(view)!;
+    expect(attrs).to.include({ tempo_bpm: 128.2, key: 'F# minor', energy: 73 });
   });
 });
