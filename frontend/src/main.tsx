@@ -9,9 +9,10 @@ import { HistoryPage } from './pages/history';
 import { TopPage } from './pages/top';
 import { PatternsPage } from './pages/patterns';
 import { SkipsPage } from './pages/skips';
+import { MoodPage } from './pages/mood';
 import './styles.css';
 
-const PAGES = { now: NowPage, overview: OverviewPage, history: HistoryPage, top: TopPage, patterns: PatternsPage, skips: SkipsPage, settings: SettingsPage } as const;
+const PAGES = { now: NowPage, overview: OverviewPage, history: HistoryPage, top: TopPage, patterns: PatternsPage, skips: SkipsPage, mood: MoodPage, settings: SettingsPage } as const;
 type PageName = keyof typeof PAGES;
 const pageOf = (): PageName => { const p = location.hash.replace(/^#\/?/, ''); return (p in PAGES ? p : 'now') as PageName; };
 

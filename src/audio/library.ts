@@ -82,7 +82,9 @@ export function createAudioLibrary({ store, bus, log, roots, now = Date.now, ffm
       if (batch.length === 0) break;
       for (const { id, path: file } of batch) { if (stopped) break; await analyseOne(id, file, paths, report); }
     }
-    if (report.changed + report.gone > 0) await store.exclusive(() => store.compactNow('library'));
+    const rematched = await write(() => store.library.rematch());
+    report.matched += rematched;
+    if (report.changed + report.gone + rematched > 0) await store.exclusive(() => store.compactNow('library'));
     report.duration_ms = now() - started;
     lastScan = { at: now(), report };
     log.info(report, 'library scanned');

@@ -64,6 +64,17 @@ export function createLibrary(sql: Sql, now: () => number) {
     return fit[0]?.id ?? null;
   }
 
+  /** Matches analysed files that had no Spotify track yet (their track may have arrived since); returns how many matched now. */
+  function rematch(): number {
+    let n = 0;
+    for (const f of sql.all<{ id: number; artist: string | null; title: string | null; isrc: string | null; duration_ms: number | null }>(
+      'SELECT id, artist, title, isrc, duration_ms FROM library_files WHERE status = 1 AND track_id IS NULL')) {
+      const trackId = match({ artist: f.artist, title: f.title, isrc: f.isrc }, f.duration_ms);
+      if (trackId !== null) n += sql.exec('UPDATE library_files SET track_id = ? WHERE id = ?', [trackId, f.id]);
+    }
+    return n;
+  }
+
   function saveTags(id: number, tags: { artist: string | null; title: string | null; album: string | null; isrc: string | null }, durationMs: number | null, trackId: number | null): void {
     sql.exec('UPDATE library_files SET artist = ?, title = ?, album = ?, isrc = ?, duration_ms = ?, track_id = ? WHERE id = ?',
       [tags.artist, tags.title, tags.album, tags.isrc, durationMs, trackId, id]);
@@ -104,7 +115,7 @@ export function createLibrary(sql: Sql, now: () => number) {
     return t ? featuresOfTrack(t.id) : null;
   }
 
-  return { seen, markGone, pending, match, saveTags, saveFeatures, saveFailure, status, featuresOfTrack, featuresOfUri };
+  return { seen, markGone, pending, match, rematch, saveTags, saveFeatures, saveFailure, status, featuresOfTrack, featuresOfUri };
 }
 
 export type Library = ReturnType<typeof createLibrary>;

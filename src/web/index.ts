@@ -15,7 +15,7 @@ import { BadParamError, NotFoundError } from '../errors.js';
 import { errorHandler, notFound } from './errors.js';
 import { createHub } from './hub.js';
 import type { Bus } from '../bus.js';
-import { enumParam, intParam, rangeParams, stringParam, timeZoneParam } from './params.js';
+import { enumParam, intParam, rangeParams, stringParam, timeParam, timeZoneParam } from './params.js';
 
 /** The Supervisor's ingress proxy address (https://developers.home-assistant.io/docs/add-ons/presentation#ingress). */
 export const INGRESS_PROXY_IP = '172.30.32.2';
@@ -136,6 +136,10 @@ export function createWeb({ bus, store, stats, spotify, importer, tokens, log, a
   api.get('/sessions', route((req) => {
     const range = rangeParams(req, now());
     return { from: range.from, to: range.to, ...stats.sessions(range, intParam(req, 'limit', 100, 1, 1000)) };
+  }));
+  api.get('/stats/mood', route((req) => {
+    const to = req.query.to === undefined ? null : timeParam(req, 'to', now());
+    return { ...stats.mood(stringParam(req, 'account'), to, now()) };
   }));
   api.get('/library', route(() => library?.status() ?? { roots: [], scanning: false }));
   api.post('/library/scan', route((_req, res) => {

@@ -2,6 +2,7 @@
 /// <reference lib="dom.iterable" />
 import { expect } from 'chai';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -38,9 +39,26 @@ describe('panel: the real server behind an ingress proxy, in headless Chromium',
     const tokens = await openTokenStore(tmp.dir);
     const g = fake.grant();
     await tokens.updateAccount('default', { tokens: { access_token: g.access_token, refresh_token: g.refresh_token, expires_at: Date.now() + 3_600_000, scope: '' } });
+    // A small music library whose files match tracks of the imported history (for the Mood page).
+    const history = JSON.parse(readFileSync(path.join(EXTENDED_DIR, 'mica92_Streaming_History_Audio_2024_4.json'), 'utf8')) as any[];
+    const counts = new Map<string, { artist: string; title: string; n: number }>();
+    for (const r of history) if (r.spotify_track_uri && r.ms_played >= 30000) {
+      const k = `${r.master_metadata_album_artist_name}|${r.master_metadata_track_name}`;
+      counts.set(k, { artist: r.master_metadata_album_artist_name, title: r.master_metadata_track_name, n: (counts.get(k)?.n ?? 0) + 1 });
+    }
+    const music = path.join(tmp.dir, 'music');
+    mkdirSync(music, { recursive: true });
+    [...counts.values()].sort((a, b) => b.n - a.n).slice(0, 3).forEach((song, i) => {
+      const res = spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=${220 * (i + 1)}:duration=8`, '-metadata', `artist=${song.artist}`,
+        '-metadata', `title=${song.title}`, path.join(music, `${i}.flac`)]);
+      if (res.status !== 0) throw new Error('ffmpeg is needed (apt-get install -y ffmpeg)');
+    });
     app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir, client_id: 'x', spotify_api_url: fake.apiUrl, spotify_accounts_url: fake.accountsUrl,
-      history_poll_interval_s: 600, player_poll_interval_s: 120 }), addon: false, log: quietLogger(), version: 'test', port: 0, env: {} });
+      history_poll_interval_s: 600, player_poll_interval_s: 120, library_paths: [music] }), addon: false, log: quietLogger(), version: 'test', port: 0, env: {} });
     await app.importer.importPaths([path.join(EXTENDED_DIR, 'mica92_Streaming_History_Audio_2024_4.json')], { account: 'default' });
+    await app.library.scan();
+    const scan = await app.library.scan();
+    if (app.library.status().matched < 3) throw new Error(`library files did not match the history: ${JSON.stringify(scan)}`);
     proxy = await startIngressProxy(app.port);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
@@ -127,8 +145,18 @@ describe('panel: the real server behind an ingress proxy, in headless Chromium',
     await shoot('skips');
   });
 
+  it('renders Mood from the analysed library files matched to the history', async () => {
+    await page.goto(`${proxy.url}#/mood`);
+    await page.getByTestId('radar').waitFor();
+    expect(await page.locator('[data-testid=radar] polygon.week, [data-testid=radar] polygon.baseline').count()).to.be.at.least(1);
+    await page.getByTestId('outliers').locator('li').first().waitFor();
+    await shoot('mood');
+  });
+
   it('imports an export through Settings with the per-file result', async () => {
     await page.goto(`${proxy.url}#/settings`);
+    await page.getByTestId('library').waitFor();
+    expect(await page.getByTestId('library').textContent()).to.match(/3 analysed, 3 matched/);
     await page.getByTestId('import-files').setInputFiles(path.join(EXTENDED_DIR, 'efrrowini_Streaming_History_Video_2023.json'));
     await page.getByTestId('import-start').click();
     await page.getByTestId('import-result').waitFor();

@@ -21,6 +21,10 @@ export function SettingsPage({ account }: { account: string }) {
   const [message, setMessage] = useState<string | null>(null);
   const [job, setJob] = useState<Job | null>(null);
   const [files, setFiles] = useState<FileList | null>(null);
+  const [library, setLibrary] = useState<{ roots: string[]; scanning: boolean; analysed?: number; matched?: number; failed?: number; gone?: number;
+    failures?: { path: string; reason: string }[] } | null>(null);
+  const loadLibrary = () => api<NonNullable<typeof library>>('library').then(setLibrary).catch(() => setLibrary(null));
+  useEffect(() => { loadLibrary(); }, []);
   const load = () => api<Health>('health').then(setHealth).catch((e: Error) => setMessage(t('error', { message: e.message })));
   useEffect(() => { load(); }, []);
 
@@ -83,6 +87,13 @@ export function SettingsPage({ account }: { account: string }) {
             stored: num(f.streams_stored), plays: num(f.plays), skips: num(f.skips), merged: num(f.merged_duplicates), rejected: num(f.rows_rejected) })}
             {f.rejected.slice(0, 5).map((r) => <div class="hint" key={r.index}>#{r.index}: {r.reason}</div>)}</li>))}</ul>}
       </form>
+      {library && library.roots.length > 0 && <div class="card" data-testid="library">
+        <h3>{t('settings.library')}</h3>
+        <p>{library.roots.join(', ')}</p>
+        <p>{t('settings.library.counts', { analysed: num(library.analysed ?? 0), matched: num(library.matched ?? 0), failed: num(library.failed ?? 0), gone: num(library.gone ?? 0) })}</p>
+        <button disabled={library.scanning} onClick={() => { post('library/scan', {}).then(() => setTimeout(loadLibrary, 1000)); }}>{t('settings.library.scan')}</button>
+        <ul class="files">{(library.failures ?? []).slice(0, 50).map((f) => <li key={f.path} class="error">{f.path}: {f.reason}</li>)}</ul>
+      </div>}
       {health && <div class="card">
         <h3>{t('settings.status')}</h3>
         <dl class="status">

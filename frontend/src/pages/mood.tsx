@@ -1,0 +1,56 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api';
+import { t } from '../i18n';
+import { num } from '../format';
+import { TimeChart } from '../chart';
+
+interface Vec { energy: number; valence: number; danceability: number; tempo_bpm: number }
+interface Mood {
+  plays_with_features: number; plays: number; coverage: number; week: Vec | null; baseline: Vec | null;
+  weekly: ({ week: string } & Partial<Vec>)[]; tempo: { bpm: number; plays: number }[]; keys: { key: string; plays: number }[];
+  outliers: { track_id: number; name?: string; artist_name?: string | null; distance: number }[];
+}
+
+const AXES: (keyof Vec)[] = ['energy', 'valence', 'danceability', 'tempo_bpm'];
+const norm = (k: keyof Vec, v: number) => (k === 'tempo_bpm' ? Math.max(0, Math.min(1, (v - 60) / 140)) : v);
+
+/** A small SVG radar of the week against the baseline (0..1 per axis; tempo 60–200 BPM). */
+function Radar({ week, baseline }: { week: Vec | null; baseline: Vec | null }) {
+  const size = 240; const c = size / 2; const r = c - 44;
+  const point = (i: number, v: number) => { const a = (Math.PI * 2 * i) / AXES.length - Math.PI / 2; return [c + Math.cos(a) * r * v, c + Math.sin(a) * r * v]; };
+  const poly = (vec: Vec) => AXES.map((k, i) => point(i, norm(k, vec[k])).join(',')).join(' ');
+  return (
+    <svg viewBox={`0 0 ${size} ${size}`} class="radar" role="img" aria-label={t('mood.radar')} data-testid="radar">
+      {[0.25, 0.5, 0.75, 1].map((g) => <polygon key={g} points={AXES.map((_, i) => point(i, g).join(',')).join(' ')} class="grid" />)}
+      {AXES.map((k, i) => { const [x, y] = point(i, 1.18); return <text key={k} x={x} y={y} text-anchor="middle">{t(`mood.${k}`)}</text>; })}
+      {baseline && <polygon points={poly(baseline)} class="baseline" />}
+      {week && <polygon points={poly(week)} class="week" />}
+    </svg>
+  );
+}
+
+/** Mood: the week's energy, valence, danceability and tempo against the 6-month baseline, the weekly trajectory, tempo and key distributions, outliers. */
+export function MoodPage({ account }: { account: string }) {
+  const [mood, setMood] = useState<Mood | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => { api<Mood>(`stats/mood?account=${account}`).then(setMood).catch((e: Error) => setError(e.message)); }, [account]);
+  if (error) return <p class="error" role="alert">{t('error', { message: error })}</p>;
+  if (!mood) return null;
+  if (mood.plays_with_features === 0) return <div class="card empty" data-testid="mood-empty"><h3>{t('mood.empty.title')}</h3><p>{t('mood.empty.body')}</p><a href="#/settings">{t('nav.settings')}</a></div>;
+  const maxTempo = Math.max(1, ...mood.tempo.map((b) => b.plays));
+  return (
+    <section class="page mood">
+      <p class="hint">{t('mood.coverage', { pct: mood.coverage, n: num(mood.plays_with_features) })}</p>
+      <div class="card"><h3>{t('mood.radar')}</h3><Radar week={mood.week} baseline={mood.baseline} />
+        <p class="legend"><span class="swatch week" /> {t('mood.week')} <span class="swatch baseline" /> {t('mood.baseline')}</p></div>
+      {mood.weekly.length > 1 && <div class="card"><h3>{t('mood.trajectory')}</h3>
+        <TimeChart x={mood.weekly.map((w) => Date.parse(`${w.week}T00:00:00Z`) / 1000)} y={mood.weekly.map((w) => w.energy ?? 0)} label={t('mood.energy')} /></div>}
+      <div class="card"><h3>{t('mood.tempo')}</h3>
+        <div class="bars">{mood.tempo.map((b) => <div key={b.bpm} class="barrow"><span>{b.bpm}–{b.bpm + 9}</span>
+          <span class="bar" style={{ width: `${(100 * b.plays) / maxTempo}%` }} /><span>{num(b.plays)}</span></div>)}</div></div>
+      <div class="card"><h3>{t('mood.keys')}</h3><ol class="toplist">{mood.keys.slice(0, 12).map((k) => <li key={k.key}><span class="what">{k.key}</span><span class="count">{num(k.plays)}</span></li>)}</ol></div>
+      <div class="card"><h3>{t('mood.outliers')}</h3><ol class="toplist" data-testid="outliers">{mood.outliers.map((o) => <li key={o.track_id}>
+        <span class="what">{o.name}{o.artist_name ? ` — ${o.artist_name}` : ''}</span><span class="count">{o.distance.toFixed(2)}</span></li>)}</ol></div>
+    </section>
+  );
+}
