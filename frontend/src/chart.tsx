@@ -6,8 +6,10 @@ import { lang } from './i18n';
 /** A CSS custom property's value (canvas cannot resolve var()). */
 const cssVar = (name: string, fallback: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 
-/** A uPlot chart of one series over time (x in seconds since the epoch) that follows its box's width. */
-export function TimeChart({ x, y, label }: { x: number[]; y: number[]; label: string }) {
+const PALETTE = ['--accent', '#ff9800', '#4caf50', '#9c27b0'];
+
+/** A uPlot chart over time (x in seconds since the epoch) of one series (`y`) or several (`series`), following its box's width. */
+export function TimeChart({ x, y, label, series }: { x: number[]; y?: number[]; label: string; series?: { label: string; y: (number | null)[] }[] }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current;
@@ -16,19 +18,22 @@ export function TimeChart({ x, y, label }: { x: number[]; y: number[]; label: st
     const text = cssVar('--text-2', '#727272');
     const grid = cssVar('--divider', 'rgba(0,0,0,.12)');
     const dateFormat = new Intl.DateTimeFormat(lang, { dateStyle: 'medium' });
+    const lines = series ?? [{ label, y: y ?? [] }];
+    const colour = (i: number) => (PALETTE[i]!.startsWith('--') ? accent : PALETTE[i]!);
     const plot = new uPlot({
       width: el.clientWidth || 300, height: 220,
       series: [{ value: (_u, v) => (v == null ? '' : dateFormat.format(new Date(v * 1000))) },
-        { label, stroke: accent, fill: `${accent}40`, width: 2, value: (_u, v) => (v == null ? '' : v.toFixed(1)) }],
+        ...lines.map((l, i) => ({ label: l.label, stroke: colour(i % PALETTE.length), fill: lines.length === 1 ? `${accent}40` : undefined, width: 2,
+          value: (_u: uPlot, v: number | null) => (v == null ? '' : v.toFixed(2)) }))],
       axes: [{ stroke: text, grid: { stroke: grid }, values: (_u, ticks, _i, _space, incr) => ticks.map((v) =>
         new Intl.DateTimeFormat(lang, incr >= 28 * 86_400 ? { month: 'short', year: '2-digit' } : { day: 'numeric', month: 'short' }).format(new Date(v * 1000))) },
         { stroke: text, grid: { stroke: grid }, values: (_u, ticks) => ticks.map((v) => new Intl.NumberFormat(lang).format(v)) }],
       cursor: { points: { size: 6 } },
-    }, [x, y], el);
+    }, [x, ...lines.map((l) => l.y)] as uPlot.AlignedData, el);
     const observer = new ResizeObserver(() => plot.setSize({ width: el.clientWidth || 300, height: 220 }));
     observer.observe(el);
     return () => { observer.disconnect(); plot.destroy(); };
-  }, [x, y, label]);
+  }, [x, y, label, series]);
   return <div class="chart" ref={box} role="img" aria-label={label} />;
 }
 

@@ -150,6 +150,8 @@ describe('panel: the real server behind an ingress proxy, in headless Chromium',
     await page.getByTestId('radar').waitFor();
     expect(await page.locator('[data-testid=radar] polygon.week, [data-testid=radar] polygon.baseline').count()).to.be.at.least(1);
     await page.getByTestId('outliers').locator('li').first().waitFor();
+    await page.locator('.chart canvas').first().waitFor();
+    expect(await page.locator('.chart .u-legend .u-series').count()).to.equal(5, 'time + energy, valence, danceability, tempo');
     await shoot('mood');
   });
 

@@ -44,7 +44,8 @@ export function MoodPage({ account }: { account: string }) {
       <div class="card"><h3>{t('mood.radar')}</h3><Radar week={mood.week} baseline={mood.baseline} />
         <p class="legend"><span class="swatch week" /> {t('mood.week')} <span class="swatch baseline" /> {t('mood.baseline')}</p></div>
       {mood.weekly.length > 1 && <div class="card"><h3>{t('mood.trajectory')}</h3>
-        <TimeChart x={mood.weekly.map((w) => Date.parse(`${w.week}T00:00:00Z`) / 1000)} y={mood.weekly.map((w) => w.energy ?? 0)} label={t('mood.energy')} /></div>}
+        <TimeChart x={mood.weekly.map((w) => Date.parse(`${w.week}T00:00:00Z`) / 1000)} label={t('mood.trajectory')}
+          series={AXES.map((k) => ({ label: t(`mood.${k}`), y: mood.weekly.map((w) => (w[k] === undefined ? null : norm(k, w[k]!))) }))} /></div>}
       <div class="card"><h3>{t('mood.tempo')}</h3>
         <div class="bars">{mood.tempo.map((b) => <div key={b.bpm} class="barrow"><span>{b.bpm}–{b.bpm + 9}</span>
           <span class="bar" style={{ width: `${(100 * b.plays) / maxTempo}%` }} /><span>{num(b.plays)}</span></div>)}</div></div>
