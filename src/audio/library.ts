@@ -109,10 +109,11 @@ export function createAudioLibrary({ store, bus, log, roots, now = Date.now, ffm
       timer = setInterval(tick, intervalMs);
       timer.unref();
     },
+    /** Stops rescanning; the file being analysed may finish (its result is derived data), but stop waits at most 3 s. */
     async stop(): Promise<void> {
       stopped = true;
       if (timer) clearInterval(timer);
-      await running?.catch(() => undefined);
+      await Promise.race([running?.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 3_000).unref())]);
     },
   };
 }
