@@ -1,6 +1,6 @@
 import type { Logger } from '../log.js';
 import type { Bus } from '../bus.js';
-import type { Store, Candidate, JournalRecord } from '../store/index.js';
+import type { Store, JournalRecord } from '../store/index.js';
 import type { IncomingStream, StreamRow } from '../types.js';
 import { identityKey, findSameStream, fieldsFromRecord, mergeFields, CandidateIndex, SAME_STREAM_MINUTE_MS } from './same-stream.js';
 

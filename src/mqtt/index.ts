@@ -5,7 +5,7 @@ import type { Bus } from '../bus.js';
 import type { Stats } from '../stats/index.js';
 import type { NowPlaying, StreamRow, SyncStatus } from '../types.js';
 import { ENTITIES, type AccountView } from './entities.js';
-import { availabilityTopic, deviceId, discoveryPayloads, stateTopic, type DiscoveryContext } from './discovery.js';
+import { availabilityTopic, discoveryPayloads, stateTopic, type DiscoveryContext } from './discovery.js';
 
 export { ENTITIES, cutState, MAX_STATE_LENGTH } from './entities.js';
 export { devicePayload, entityPayloads, deviceId } from './discovery.js';
@@ -264,13 +264,6 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
       }
       await Promise.race([c.endAsync(), new Promise((r) => setTimeout(r, 2_000))]);
     },
-    /** Clears an account's entities (empty retained configs). */
-    removeAccount(account: string): void {
-      for (const { topic } of discoveryPayloads(ctx, account, config.mqtt_discovery_mode)) client?.publish(topic, '', { qos: 1, retain: true });
-      views.delete(account);
-    },
-    /** The discovery id prefix of an account (tests, docs). */
-    deviceId,
   };
 }
 

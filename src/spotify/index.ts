@@ -94,7 +94,7 @@ export function createSpotify({ config, tokens, ingest, bus, log, accounts, now 
       const childLog = log.child({ module: 'spotify', account });
       entry = {
         poller: createHistoryPoller({ account, client, ingest, tokens, log: childLog }),
-        watcher: createPlayerWatcher({ account, client, ingest, bus, log: childLog, intervalMs: config.player_poll_interval_s * 1000,
+        watcher: createPlayerWatcher({ account, client, ingest, bus, intervalMs: config.player_poll_interval_s * 1000,
           skipThresholdMs: config.skip_threshold_s * 1000, now }),
       };
       workers.set(account, entry);

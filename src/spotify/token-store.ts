@@ -67,7 +67,6 @@ export async function openTokenStore(dataDir: string) {
       data.pending_auth[state] = pending;
     }),
     removePending: (state: string) => update((data) => { delete data.pending_auth[state]; }),
-    removeAccount: (name: string) => update((data) => { delete data.accounts[name]; }),
   };
 }
 

@@ -1,4 +1,3 @@
-import type { Logger } from '../log.js';
 import type { Ingest } from '../ingest/index.js';
 import type { Bus } from '../bus.js';
 import { SpotifyError } from '../errors.js';
@@ -135,7 +134,7 @@ export function createPlayerStateMachine(account: string, skipThresholdMs: numbe
 }
 
 export interface WatcherDeps {
-  account: string; client: SpotifyClient; ingest: Ingest; bus: Bus; log: Logger;
+  account: string; client: SpotifyClient; ingest: Ingest; bus: Bus;
   intervalMs: number; skipThresholdMs: number; now?: () => number;
 }
 
@@ -144,7 +143,7 @@ export interface WatcherDeps {
  * about to end (as Home Assistant's spotify integration does), keeps now-playing and records the
  * streams the state machine ends through ingest.
  */
-export function createPlayerWatcher({ account, client, ingest, bus, log, intervalMs, skipThresholdMs, now = Date.now }: WatcherDeps) {
+export function createPlayerWatcher({ account, client, ingest, bus, intervalMs, skipThresholdMs, now = Date.now }: WatcherDeps) {
   const machine = createPlayerStateMachine(account, skipThresholdMs);
   let nowPlaying: NowPlaying = idle(now(), 'idle');
 

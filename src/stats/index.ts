@@ -74,9 +74,9 @@ export function createStats(store: Store) {
       distinct_tracks: distinct.t, distinct_artists: distinct.a };
   }
 
-  /** Per-track plays and ms in the range (music only), aggregated before any join. */
-  function trackAggregate(range: Range): string {
-    return coversAll(range)
+  /** Per-track plays and ms in the range (music only; `all`: the range covers every stream), aggregated before any join. */
+  function trackAggregate(all: boolean): string {
+    return all
       ? `SELECT track_id, sum(plays) AS plays, sum(ms_played) AS ms FROM track_stats WHERE 1 = 1 ACC GROUP BY track_id`
       : `SELECT track_id, sum(kind = 1) AS plays, sum(ms_played) AS ms FROM streams WHERE ended_at BETWEEN ? AND ? AND content = 0 ACC GROUP BY track_id`;
   }
@@ -85,7 +85,7 @@ export function createStats(store: Store) {
   function top(what: 'tracks' | 'artists' | 'albums', range: Range, limit: number, by: 'plays' | 'ms'): TopItem[] {
     const acc = accountFilter(range);
     const all = coversAll(range);
-    const agg = trackAggregate(range).replace('ACC', acc.clause);
+    const agg = trackAggregate(all).replace('ACC', acc.clause);
     const params = all ? acc.params : [range.from, range.to, ...acc.params];
     const order = by === 'plays' ? 'plays DESC, ms DESC' : 'ms DESC, plays DESC';
     let rows: Record<string, unknown>[];
@@ -194,8 +194,8 @@ export function createStats(store: Store) {
     const acc = accountFilter(query);
     if (acc.params.length) { where.push('s.account_id = ?'); params.push(...acc.params); }
     if (query.kind && query.kind !== 'all') { where.push('s.kind = ?'); params.push(query.kind === 'play' ? 1 : query.kind === 'skip' ? 2 : 0); }
-    if (query.artist) { where.push('ar.name LIKE ? ESCAPE \'\\\''); params.push(likeExact(query.artist)); }
-    if (query.track) { where.push('t.name LIKE ? ESCAPE \'\\\''); params.push(likeExact(query.track)); }
+    if (query.artist) { where.push('ar.name LIKE ? ESCAPE \'\\\''); params.push(escapeLike(query.artist)); }
+    if (query.track) { where.push('t.name LIKE ? ESCAPE \'\\\''); params.push(escapeLike(query.track)); }
     if (query.q) {
       where.push('(t.name LIKE ? ESCAPE \'\\\' OR ar.name LIKE ? ESCAPE \'\\\' OR al.name LIKE ? ESCAPE \'\\\')');
       const like = `%${escapeLike(query.q)}%`;
@@ -385,9 +385,6 @@ function add(grid: number[][], dow: number, hour: number, value: number): void {
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-function likeExact(text: string): string {
-  return escapeLike(text);
 }
 
 /** The live counters of one account (see {@link createStats} `counters`). */

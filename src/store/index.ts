@@ -4,7 +4,7 @@ import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 import type { Logger } from '../log.js';
 import { createTimeZoneMath, type TimeZoneMath } from '../time.js';
 import { migrate } from './schema.js';
-import { createSql, type Sql } from './sql.js';
+import { createSql } from './sql.js';
 import { createCatalog, type Catalog } from './catalog.js';
 import { createStreams, type Streams } from './streams.js';
 import { createLibrary } from './library.js';

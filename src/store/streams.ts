@@ -1,7 +1,7 @@
 import type { Sql, Row } from './sql.js';
 import type { Catalog } from './catalog.js';
 import { CONTENT_CODE, CONTENT_NAME } from './catalog.js';
-import type { TimeZoneMath } from '../time.js';
+import type { LocalBuckets, TimeZoneMath } from '../time.js';
 import type { ContentType, StreamKind, StreamRow, StreamSource } from '../types.js';
 
 export const KIND_CODE: Record<StreamKind, number> = { other: 0, play: 1, skip: 2 };
@@ -66,9 +66,9 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
   const trackDelta = new Map<string, [number, number, number, number, number, number, number]>();
   const touched = new Map<number, { lo: number; hi: number }>();
 
-  function contribute(f: StreamFields, sign: 1 | -1): void {
+  function contribute(f: StreamFields, sign: 1 | -1, b: LocalBuckets = tz.buckets(f.ended_at)): void {
     if (f.content !== 'track') return;
-    const { day, hour, dow } = tz.buckets(f.ended_at);
+    const { day, hour, dow } = b;
     const play = f.kind === 'play' ? sign : 0;
     const skip = f.kind === 'skip' ? sign : 0;
     const ms = f.ms_played * sign;
@@ -93,8 +93,7 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
     }
   }
 
-  function params(f: StreamFields): (number | string | null)[] {
-    const { day, hour } = tz.buckets(f.ended_at);
+  function params(f: StreamFields, { day, hour }: LocalBuckets): (number | string | null)[] {
     return [f.account_id, f.track_id, f.ended_at, f.ms_played, KIND_CODE[f.kind], CONTENT_CODE[f.content],
       SOURCE_BIT[f.source], f.sources, day, hour, catalog.label(f.reason_start), catalog.label(f.reason_end),
       bool(f.skipped), bool(f.shuffle), bool(f.offline), bool(f.incognito), catalog.label(f.platform),
@@ -111,20 +110,22 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
   /** Inserts a new stream with the id from {@link nextId}. */
   function insert(f: StreamFields, id: number): void {
     if (id !== nextId()) throw new Error(`streams.insert: id ${id} is not the next free id ${nextId()}`);
+    const b = tz.buckets(f.ended_at);
     sql.exec(`INSERT INTO streams (id, account_id, track_id, ended_at, ms_played, kind, content, source,
       sources, local_day, local_hour, reason_start, reason_end, skipped, shuffle, offline, incognito, platform, device,
-      context_uri) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [id, ...params(f)]);
+      context_uri) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [id, ...params(f, b)]);
     nextFree = id + 1;
-    contribute(f, 1);
+    contribute(f, 1, b);
   }
 
   /** Replaces a stored stream's fields (a merge); rollups move from `before` to `after`. */
   function update(id: number, before: StreamFields, after: StreamFields): void {
+    const b = tz.buckets(after.ended_at);
     sql.exec(`UPDATE streams SET account_id = ?, track_id = ?, ended_at = ?, ms_played = ?, kind = ?, content = ?,
       source = ?, sources = ?, local_day = ?, local_hour = ?, reason_start = ?, reason_end = ?, skipped = ?, shuffle = ?,
-      offline = ?, incognito = ?, platform = ?, device = ?, context_uri = ? WHERE id = ?`, [...params(after), id]);
+      offline = ?, incognito = ?, platform = ?, device = ?, context_uri = ? WHERE id = ?`, [...params(after, b), id]);
     contribute(before, -1);
-    contribute(after, 1);
+    contribute(after, 1, b);
   }
 
   /** Records that the record with identity `key` lands in stream `streamId`; false when the key was known (a duplicate). */
