@@ -1,28 +1,85 @@
+import { createHash } from 'node:crypto';
 import { open, rename, readFile, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { syncDir } from './journal.js';
 
 /**
- * Writes `bytes` to `file` safely (research/sqljs-store.md §6.2): temp file, fsync, keep the old
- * file as `<file>.prev`, rename temp over `file`, fsync the directory. A crash at any point leaves
- * either the old or the new snapshot complete on disk.
+ * Snapshot files are the SQLite bytes followed by a 48-byte trailer: the magic `VSSNAP01`, the
+ * SHA-256 of the SQLite bytes (32 bytes) and their length (uint64 big-endian). The checksum catches
+ * damage `PRAGMA quick_check` cannot see (a flipped bit inside a row). SQLite itself never reads
+ * the trailer: it is cut off before the bytes are opened.
  */
-export async function writeSnapshot(bytes: Uint8Array, file: string): Promise<void> {
+const MAGIC = Buffer.from('VSSNAP01', 'ascii');
+export const TRAILER_BYTES = MAGIC.length + 32 + 8;
+
+/** Why a snapshot file cannot be used. */
+export class SnapshotUnusableError extends Error {}
+
+function trailer(bytes: Uint8Array): Buffer {
+  const out = Buffer.alloc(TRAILER_BYTES);
+  MAGIC.copy(out, 0);
+  createHash('sha256').update(bytes).digest().copy(out, MAGIC.length);
+  out.writeBigUInt64BE(BigInt(bytes.byteLength), MAGIC.length + 32);
+  return out;
+}
+
+/**
+ * Checks a snapshot file's bytes and returns the SQLite part.
+ * @throws SnapshotUnusableError for an empty file, a wrong length or a checksum mismatch.
+ */
+export function verifySnapshot(file: Buffer): Uint8Array {
+  if (file.byteLength === 0) throw new SnapshotUnusableError('the file is empty (0 bytes)');
+  if (file.byteLength >= TRAILER_BYTES) {
+    const t = file.subarray(file.byteLength - TRAILER_BYTES);
+    if (t.subarray(0, MAGIC.length).equals(MAGIC)) {
+      const length = Number(t.readBigUInt64BE(MAGIC.length + 32));
+      if (length !== file.byteLength - TRAILER_BYTES) throw new SnapshotUnusableError(`length mismatch: trailer says ${length} bytes, file holds ${file.byteLength - TRAILER_BYTES}`);
+      const body = file.subarray(0, length);
+      const sum = createHash('sha256').update(body).digest();
+      if (!sum.equals(t.subarray(MAGIC.length, MAGIC.length + 32))) throw new SnapshotUnusableError('checksum mismatch (the file was damaged after it was written)');
+      return body;
+    }
+  }
+  // A snapshot written before checksums (0.1.x): only quick_check can judge it.
+  if (file.subarray(0, 16).toString('latin1') !== 'SQLite format 3\u0000') throw new SnapshotUnusableError('not an SQLite database');
+  return file;
+}
+
+/**
+ * Writes `bytes` to `file` safely (research/sqljs-store.md §6.2): temp file with the checksum trailer,
+ * fsync, keep the old file as `<file>.prev` (only when it still verifies: a damaged current file is
+ * moved aside instead, so a good `.prev` is never replaced by a bad one), rename temp over `file`,
+ * fsync the directory. A crash at any point leaves either the old or the new snapshot complete.
+ * @returns the name a damaged current file was moved to, or null.
+ */
+export async function writeSnapshot(bytes: Uint8Array, file: string, now = Date.now()): Promise<string | null> {
   const tmp = `${file}.tmp`;
   const fh = await open(tmp, 'w', 0o600);
   try {
     await fh.writeFile(bytes);
+    await fh.writeFile(trailer(bytes));
     await fh.sync();
-  } finally {
+  } catch (err) {
     await fh.close();
+    await unlink(tmp).catch(() => undefined); // the write failed: leave no temp file behind (ENOENT is fine)
+    throw err;
   }
-  if (await exists(file)) await rename(file, `${file}.prev`);
+  await fh.close();
+  let movedAside: string | null = null;
+  const current = await readSnapshot(file).catch(() => null);
+  if (current) {
+    let good = true;
+    try { verifySnapshot(current); } catch { good = false; }
+    if (good) await rename(file, `${file}.prev`);
+    else movedAside = await quarantine(file, now);
+  }
   await rename(tmp, file);
   await syncDir(path.dirname(file));
+  return movedAside;
 }
 
 /** Reads a snapshot file, or null when there is none. */
-export async function readSnapshot(file: string): Promise<Uint8Array | null> {
+export async function readSnapshot(file: string): Promise<Buffer | null> {
   try {
     return await readFile(file);
   } catch (err) {

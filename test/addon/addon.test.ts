@@ -3,7 +3,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { configSchema } from '../../src/config/index.js';
-import { INGRESS_PORT } from '../../src/config/index.js';
+import { INGRESS_PORT, STANDALONE_ONLY_OPTIONS } from '../../src/config/index.js';
 import { tempDir, waitFor } from '../support/helpers.js';
 import { ROOT, S6, RE_SCHEMA_ELEMENT, dockerInstructions, readYaml, valueMatches, walk } from './addon-files.js';
 
@@ -11,7 +11,7 @@ const config = readYaml('config.yaml');
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 
 /** Options the Supervisor fixes for the add-on (no UI option): config/index.ts addonFixedOptions. */
-const ADDON_FIXED = ['data_dir', 'port'];
+const ADDON_FIXED = STANDALONE_ONLY_OPTIONS;
 /** Keys the add-on linter knows (frenck/action-addon-linter config.schema.json, research/ha-addon.md §2). */
 const KNOWN_KEYS = new Set(['name', 'version', 'slug', 'description', 'arch', 'url', 'init', 'startup', 'boot', 'ingress', 'ingress_port',
   'ingress_entry', 'ingress_stream', 'panel_icon', 'panel_title', 'panel_admin', 'webui', 'ports', 'ports_description', 'host_network',

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { buildCore, stream, track } from '../support/core.js';
+import { buildCore, importRecords, stream, track } from '../support/core.js';
 import { classify } from '../../src/ingest/index.js';
 
 const T0 = Date.UTC(2026, 0, 10, 12);
@@ -13,9 +13,9 @@ describe('ingest: same stream (PRODUCT.md)', () => {
 
   it('merges a polled play with its export row 12 s apart and keeps the export ms_played and reasons', async () => {
     await core.ingest.record([stream(1, T0)]);
-    await core.ingest.importTransaction(async (scope) => scope.apply([
+    await importRecords(core, [
       stream(1, T0 + 12_000, { source: 'import-extended', ms_played: 187_000, reason_start: 'clickrow', reason_end: 'trackdone', skipped: false }),
-    ]));
+    ]);
     expect(count()).to.equal(1);
     const row = core.stats.streams({ from: 0, to: Infinity, limit: 10 }).streams[0]!;
     expect(row.ms_played).to.equal(187_000);
@@ -25,10 +25,10 @@ describe('ingest: same stream (PRODUCT.md)', () => {
   });
 
   it('does not merge two records of one track from one source seconds apart (back button)', async () => {
-    const result = await core.ingest.importTransaction(async (scope) => scope.apply([
+    const result = await importRecords(core, [
       stream(1, T0, { source: 'import-extended', ms_played: 4_000, reason_end: 'backbtn', skipped: true }),
       stream(1, T0 + 5_000, { source: 'import-extended', ms_played: 5_000, reason_end: 'trackdone' }),
-    ]));
+    ]);
     expect(result.inserted).to.have.length(2);
     expect(count()).to.equal(2);
   });
@@ -40,12 +40,12 @@ describe('ingest: same stream (PRODUCT.md)', () => {
   });
 
   it('matches account-data rows by artist + title within ±60 s and fills in the URI track', async () => {
-    await core.ingest.importTransaction(async (scope) => scope.apply([
+    await importRecords(core, [
       stream(2, T0 + 40_000, { source: 'import-account', ms_played: 190_000, track: track(2, { uri: null, album: null, artists: [{ spotify_id: null, name: 'Artist 2' }] }) }),
-    ]));
-    await core.ingest.importTransaction(async (scope) => scope.apply([
+    ]);
+    await importRecords(core, [
       stream(2, T0, { source: 'import-extended', ms_played: 191_000 }),
-    ]));
+    ]);
     expect(count()).to.equal(1);
     const row = core.stats.streams({ from: 0, to: Infinity, limit: 10 }).streams[0]!;
     expect(row.track_uri).to.equal('spotify:track:t2');
@@ -53,10 +53,10 @@ describe('ingest: same stream (PRODUCT.md)', () => {
   });
 
   it('matches one-to-one, nearest first', async () => {
-    await core.ingest.importTransaction(async (scope) => scope.apply([
+    await importRecords(core, [
       stream(3, T0, { source: 'import-extended', ms_played: 200_000 }),
       stream(3, T0 + 20_000, { source: 'import-extended', ms_played: 20_000, reason_end: 'fwdbtn', skipped: true }),
-    ]));
+    ]);
     await core.ingest.record([stream(3, T0 + 16_000), stream(3, T0 - 3_000)]);
     expect(count()).to.equal(2);
     const rows = core.store.sql.all<{ sources: number }>('SELECT sources FROM streams ORDER BY ended_at');
