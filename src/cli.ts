@@ -9,7 +9,7 @@ import { VibescopeError } from './errors.js';
 import { readVersion } from './version.js';
 import { startVibescope } from './main.js';
 import { createBus } from './bus.js';
-import { acquireDataLock, lockHolder } from './store/index.js';
+import { acquireDataLock, isStorageErrno, lockHolder, storageError } from './store/index.js';
 import { openCore } from './core.js';
 import type { ImportReport } from './importers/index.js';
 import { createSpotify, openTokenStore } from './spotify/index.js';
@@ -353,6 +353,8 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof VibescopeError) fail(err.message, 1);
-  process.stderr.write(`vibescope: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
+  if (isStorageErrno(err)) fail(storageError(err, 'start').message, 1);
+  // Not one of ours: a sentence for the person; the detail (stack) goes to the log.
+  createLogger('error').error({ err }, 'vibescope stopped because of an unexpected error');
+  fail(`stopped because of an unexpected error (${(err as Error).message ?? String(err)}). The log line above has the details; please report it.`, 1);
 });

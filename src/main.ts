@@ -49,7 +49,8 @@ export async function startVibescope({ config, addon, log, version, port: portOv
   const { bus, health, store, ingest, importer, stats } = await openCore({ dataDir, timeZone, log,
     skipThresholdMs: config.skip_threshold_s * 1000, maxJournalRecords: config.snapshot_max_journal_records });
   // Uploads of a run that died mid-import: their import never finished, the files are garbage now.
-  await rm(path.join(dataDir, 'uploads'), { recursive: true, force: true });
+  await rm(path.join(dataDir, 'uploads'), { recursive: true, force: true })
+    .catch((err: Error) => log.warn({ err }, 'could not remove uploads left by an earlier run'));
   const tokens = await openTokenStore(dataDir, { onDamaged: (movedTo, err) => {
     log.error({ err, moved_to: movedTo }, 'token file damaged: set aside; every account must connect again');
     health.report('tokens', { code: 'TOKENS_DAMAGED', dismissible: true, message: 'The saved Spotify connection was damaged and was set aside. Connect Spotify again in Settings.' });

@@ -68,7 +68,11 @@ export interface ImportOptions {
   displayNames?: ReadonlyMap<string, string>;
 }
 
-export interface ImporterDeps { store: Store; ingest: Ingest; bus: Bus; log: Logger; health?: Health }
+export interface ImporterDeps {
+  store: Store; ingest: Ingest; bus: Bus; log: Logger; health?: Health;
+  /** Hard cap on one history file's bytes (default {@link MAX_FILE_BYTES}; tests lower it). */
+  maxFileBytes?: number;
+}
 
 /** The journal line of one imported file: its staged copy, checked by SHA-256 before it is replayed. */
 const importFileRecordSchema = z.object({
@@ -104,7 +108,7 @@ function convert(value: unknown, state: { format: RowFormat | null }, account: s
  *    batches so live plays keep being recorded. Nothing of a file is visible before step 2.
  * A file with no valid row, or one the disk refuses, stores nothing.
  */
-export function createImporter({ store, ingest, bus, log, health }: ImporterDeps) {
+export function createImporter({ store, ingest, bus, log, health, maxFileBytes = MAX_FILE_BYTES }: ImporterDeps) {
   /** Parses a staged file: every valid row as a record (in memory only for small files, else counted), the report filled in. */
   async function parseStaged(staged: StagedFile, account: string, report: FileReport, keepRecords: boolean): Promise<{ records: IncomingStream[]; valid: number; span: { from: number; to: number } | null }> {
     const records: IncomingStream[] = [];
@@ -178,7 +182,7 @@ export function createImporter({ store, ingest, bus, log, health }: ImporterDeps
     const report = emptyReport(displayName);
     let staged: StagedFile | null = null;
     try {
-      staged = await stageInput(input.open(), store.journalDir, store.journalSeq, { maxBytes: MAX_FILE_BYTES });
+      staged = await stageInput(input.open(), store.journalDir, store.journalSeq, { maxBytes: maxFileBytes });
       if (staged.bytes === 0) throw new ParseError('the file is empty (0 bytes)');
       const parsed = await parseStaged(staged, account, report, staged.buffer !== null);
       if (parsed.valid === 0) {

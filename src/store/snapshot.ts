@@ -100,9 +100,13 @@ export async function exists(file: string): Promise<boolean> {
   try { await stat(file); return true; } catch { return false; } // ENOENT and friends: not there
 }
 
-/** Removes a leftover temp file from a crash during a snapshot write. */
+/**
+ * Removes a leftover temp file from a crash during a snapshot write. On a read-only disk there is
+ * nothing to do (the store opens for reading; the first write reports the problem).
+ */
 export async function removeTemp(file: string): Promise<void> {
   try { await unlink(`${file}.tmp`); } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'EROFS') throw err;
   }
 }
