@@ -14,6 +14,8 @@ export interface CoreOptions {
   /** skip_threshold_s in ms (default 30 000). */
   skipThresholdMs?: number;
   maxJournalRecords?: number;
+  /** Hard cap on one imported file's bytes (default: the importer's; tests lower it). */
+  maxFileBytes?: number;
   /** Open read-only: replay in memory, write nothing (vibescope status). */
   readOnly?: boolean;
   now?: () => number;
@@ -29,13 +31,13 @@ export interface CoreOptions {
  * health, store, ingest, importer and stats, with every journal record type registered and the
  * journal replayed. The caller holds the data folder's lock (except read-only).
  */
-export async function openCore({ dataDir, timeZone, log, skipThresholdMs, maxJournalRecords, readOnly, now, register }: CoreOptions) {
+export async function openCore({ dataDir, timeZone, log, skipThresholdMs, maxJournalRecords, readOnly, now, register, maxFileBytes }: CoreOptions) {
   const bus = createBus(log.child({ module: 'bus' }));
   const health = createHealth({ bus, ...(now ? { now } : {}) });
   const store = await openStore({ dataDir, timeZone, log: log.child({ module: 'store' }), health, readOnly: readOnly ?? false,
     ...(maxJournalRecords ? { maxJournalRecords } : {}), ...(now ? { now } : {}) });
   const ingest = createIngest({ store, bus, log: log.child({ module: 'ingest' }), ...(skipThresholdMs ? { skipThresholdMs } : {}) });
-  const importer = createImporter({ store, ingest, bus, health, log: log.child({ module: 'importers' }) });
+  const importer = createImporter({ store, ingest, bus, health, log: log.child({ module: 'importers' }), ...(maxFileBytes ? { maxFileBytes } : {}) });
   register?.({ store, ingest, bus });
   const replayed = await store.replay();
   const stats = createStats(store);
