@@ -13,7 +13,7 @@ import type { TokenStore } from './token-store.js';
 
 export { openTokenStore, SETTINGS_FILE } from './token-store.js';
 export type { TokenStore } from './token-store.js';
-export { parseCallback, SCOPES } from './auth.js';
+export { parseCallback, CallbackError, SCOPES } from './auth.js';
 export { createPlayerStateMachine, toObservation } from './watcher.js';
 
 export interface SpotifyDeps {
