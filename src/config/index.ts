@@ -82,9 +82,12 @@ function baseType(field: z.ZodType): { type: string; element: string | null } {
  * passed on unchanged so the schema reports it with the option's name.
  */
 export function fromEnvString(key: string, value: string): unknown {
-  const shape = configSchema.shape as Record<string, z.ZodType>;
-  const field = shape[key];
-  if (!field) return value;
+  const field = (configSchema.shape as Record<string, z.ZodType>)[key];
+  return field ? coerceString(field, value) : value;
+}
+
+/** {@link fromEnvString} for one schema field (exported for tests of types the options do not use yet). */
+export function coerceString(field: z.ZodType, value: string): unknown {
   const { type, element } = baseType(field);
   const trimmed = value.trim();
   switch (type) {
