@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { buildCore, stream } from '../support/core.js';
 import { mountTmpfs } from '../support/tmpfs.js';
 import { freePort, waitFor } from '../support/helpers.js';
+import { buildSpotifyApp } from '../support/spotify-app.js';
+import { trackObject } from '../support/fake-spotify.js';
 import { EXTENDED_DIR } from '../support/fixtures.js';
 import { StorageError } from '../../src/errors.js';
 
@@ -128,6 +130,29 @@ describe('store: a full, read-only or size-limited disk (a real tmpfs)', functio
       await once(child, 'exit');
     }
     disk.readOnly(false);
+  });
+
+  it('keeps a poll that could not store its plays visible: a later successful poll does not hide it, and nothing is lost', async () => {
+    const app = await buildSpotifyApp({ dataDir: disk.dir });
+    try {
+      await app.connect();
+      const t = Date.now() - 3_600_000;
+      app.fake.state.recent.push(...Array.from({ length: 30 }, (_, i) => ({ track: trackObject(500 + i), played_at: new Date(t + i * 60_000).toISOString() })));
+      const filler = disk.fill(0);
+      const failed = await app.spotify.syncNow('default');
+      expect(failed.state).to.equal('error');
+      expect(failed.last_error).to.match(/full/);
+      expect(app.tokens.account('default').cursor_after).to.equal(null, 'the cursor did not move past plays that were not stored');
+      const again = await app.spotify.syncNow('default'); // Spotify answers fine; the disk is still full
+      expect(again.state).to.equal('error', 'a later success at Spotify does not overwrite the storage failure');
+      unlinkSync(filler);
+      const ok = await app.spotify.syncNow('default');
+      await waitFor(() => !app.core.health.has('storage'), { what: 'storage problem cleared by a snapshot' });
+      const after = await app.spotify.syncNow('default');
+      expect(after.state).to.equal('ok');
+      expect(ok.last_error === null || after.last_error === null).to.equal(true);
+      expect(app.core.stats.summary({ from: 0, to: Date.now() }).plays).to.equal(30, 'every play arrived once the disk had room');
+    } finally { await app.close(); }
   });
 
   it('names the file-size limit when a write passes it (EFBIG, ulimit -f in a child process)', () => {
