@@ -5,6 +5,7 @@ import { createPatternStats } from './patterns.js';
 import { createSkipStats } from './skips.js';
 import { createCounterStats } from './counters.js';
 import { createMoodStats } from './mood.js';
+import { createRangeCache } from './cache.js';
 
 export type { Range, StatsContext } from './context.js';
 export type { Summary, TopItem, StreamQuery } from './listening.js';
@@ -18,12 +19,24 @@ export type { Summary, TopItem, StreamQuery } from './listening.js';
 export function createStats(store: Store) {
   const ctx = createStatsContext(store);
   const listening = createListeningStats(ctx);
+  const patterns = createPatternStats(ctx);
+  const skipStats = createSkipStats(ctx);
+  // Range statistics answer from a cache until the next write (src/stats/cache.ts).
+  const { memo } = createRangeCache(ctx);
   return {
     ...listening,
-    ...createPatternStats(ctx),
-    ...createSkipStats(ctx),
+    ...patterns,
+    ...skipStats,
     ...createCounterStats(ctx, listening),
     ...createMoodStats(ctx),
+    summary: memo('summary', listening.summary),
+    top: memo('top', listening.top, 1),
+    timeline: memo('timeline', listening.timeline),
+    streams: memo('streams', listening.streams),
+    heatmap: memo('heatmap', patterns.heatmap),
+    sessions: memo('sessions', patterns.sessions),
+    discoveries: memo('discoveries', patterns.discoveries),
+    skips: memo('skips', skipStats.skips),
   };
 }
 

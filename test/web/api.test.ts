@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseConfig } from '../../src/config/index.js';
 import { startVibescope, type Vibescope } from '../../src/main.js';
@@ -141,6 +141,17 @@ describe('web: REST API /api/v1', function () {
     expect(job.report.totals.streams_stored).to.equal(16);
     const empty = await fetch(`${base}/imports`, { method: 'POST', body: new FormData() });
     expect(empty.status).to.equal(400);
+    // A rejected upload (unknown account) and a failed job (not an export) leave no file behind.
+    const wrong = new FormData();
+    wrong.append('files', new Blob([readFileSync(file)]), 'Streaming_History_Video_2023.json');
+    expect((await fetch(`${base}/imports?account=nobody`, { method: 'POST', body: wrong })).status).to.equal(400);
+    const junk = new FormData();
+    junk.append('files', new Blob(['not json at all']), 'Streaming_History_Audio_2099.json');
+    const failed = await (await fetch(`${base}/imports`, { method: 'POST', body: junk })).json() as any;
+    const failedJob = await waitFor(async () => { const j = (await get(`/imports/${failed.job_id}`)).body; return j.state !== 'running' ? j : null; }, { what: 'failed job' });
+    expect(failedJob.state).to.equal('failed');
+    expect(failedJob.report.files[0].file).to.equal('Streaming_History_Audio_2099.json', 'the user\'s own file name, not the upload\'s temp name');
+    expect(readdirSync(path.join(tmp.dir, 'uploads'))).to.deep.equal([], 'uploads are removed on every path');
     expect((await get('/imports/unknown')).status).to.equal(404);
   });
 });
