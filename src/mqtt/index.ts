@@ -8,8 +8,8 @@ import type { Stats } from '../stats/index.js';
 import type { NowPlaying, StreamRow, SyncStatus } from '../types.js';
 import { ENTITIES, type AccountView } from './entities.js';
 import { availabilityTopic, discoveryPayloads, entityAvailabilityTopic, stateTopic, type DiscoveryContext } from './discovery.js';
-import { saveMqttIdentity, type MqttIdentity } from './identity.js';
-import { planDiscovery, type Retained } from './plan.js';
+import type { MqttIdentity } from './identity.js';
+import { startupScan } from './startup.js';
 import { createRetainedPublisher } from './publisher.js';
 import { skipEvent } from './skip-event.js';
 
@@ -48,12 +48,6 @@ export interface MqttDeps {
   minIntervalMs?: number;
 }
 
-/** How long the retained-config scan at the first connect waits for the broker's retained messages. */
-const SCAN_MS = 1_000;
-/** After migrated configs went out, HA gets this long before their old topics are emptied. */
-const MIGRATE_SETTLE_MS = 1_000;
-/** Old state topics (a moved url_topic) are emptied this long after the new configs, once HA has resubscribed. */
-const LEGACY_CLEAR_MS = 5_000;
 /** Reconnect back-off: first retry after this, doubling up to the cap while the broker stays away or refuses us. */
 const RECONNECT_MIN_MS = 1_000;
 const RECONNECT_MAX_MS = 60_000;
@@ -157,72 +151,6 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
     retained.resendAll((topic) => holdDiscovery && discoveryTopics.has(topic));
   }
 
-  /**
-   * The first connect's start-up pass, once the broker's retained messages are in: migrate_discovery
-   * for configs in the other mode, our configs, then empty payloads for the migrated, stale and old
-   * state topics (research/mqtt-discovery.md §3, HA's documented order).
-   */
-  async function startupPass(c: MqttClient, found: Retained[], legacyStates: string[]): Promise<void> {
-    const plan = planDiscovery({ ctx, accounts, mode, previousMode: identity?.discovery_mode ?? null, retained: found });
-    for (const topic of plan.migrate) {
-      log.info({ topic, mode }, 'mqtt: discovery mode changed: asking Home Assistant to migrate the entity (it keeps its id and history)');
-      await c.publishAsync(topic, JSON.stringify({ migrate_discovery: true }), { qos: 1, retain: false });
-    }
-    holdDiscovery = false;
-    publishDiscovery();
-    if (plan.foreign.length > 0) {
-      log.warn({ devices: [...new Set(plan.foreign.map((f) => f.device))], base_topic: ctx.base }, 'mqtt: another Vibescope publishes under the same base topic');
-      health?.report('mqtt.base_topic', { code: 'MQTT_BASE_TOPIC_SHARED', message: `Another Vibescope (or an earlier install of this one) `
-        + `publishes Home Assistant entities under the MQTT base topic "${ctx.base}", so the two overwrite each other's states. Give one `
-        + 'of them another MQTT base topic, or delete the old Vibescope device in Home Assistant (Settings → Devices).' });
-    } else {
-      health?.clear('mqtt.base_topic');
-    }
-    for (const topic of plan.stale) {
-      log.info({ topic }, 'mqtt: clearing a discovery config of a removed account or entity');
-      c.publish(topic, '', { qos: 1, retain: true });
-    }
-    if (plan.migrate.length > 0) await new Promise((r) => { later(() => r(null), MIGRATE_SETTLE_MS); });
-    if (stopped || !c.connected) return;
-    for (const topic of plan.migrate) await c.publishAsync(topic, '', { qos: 1, retain: true });
-    if (identity && identity.discovery_mode !== mode) {
-      identity.discovery_mode = mode;
-      try { await saveMqttIdentity(path.resolve(config.data_dir), identity); } catch (err) {
-        log.warn({ err }, 'mqtt: could not remember the discovery mode (the next start migrates again, which is harmless)');
-      }
-    }
-    if (legacyStates.length > 0) {
-      later(() => {
-        if (stopped || !c.connected) return;
-        for (const topic of legacyStates) { log.info({ topic }, 'mqtt: clearing a state topic earlier versions used'); c.publish(topic, '', { qos: 1, retain: true }); }
-      }, LEGACY_CLEAR_MS);
-    }
-  }
-
-  /** Subscribes to every retained discovery config and old state topic for SCAN_MS, then runs the start-up pass. */
-  function scan(c: MqttClient): (topic: string, text: string, retain: boolean) => boolean {
-    const found: Retained[] = [];
-    const legacy = new Set(accounts.flatMap((a) => ENTITIES.flatMap((def) => (def.legacy_topics ?? []).map((t) => stateTopic(ctx, a, t)))));
-    const legacyFound: string[] = [];
-    const filters = [`${ctx.prefix}/device/+/config`, `${ctx.prefix}/+/+/+/config`, ...legacy];
-    let active = true;
-    c.subscribe(filters, { qos: 1 });
-    later(() => {
-      active = false;
-      c.unsubscribe(filters);
-      startupPass(c, found, legacyFound).catch((err: Error) => {
-        log.warn({ err: err.message }, 'mqtt: start-up discovery pass failed; configs are published on the next connect');
-        holdDiscovery = false;
-      });
-    }, SCAN_MS);
-    return (topic, text, retain) => {
-      if (!active) return false;
-      if (legacy.has(topic)) { if (retain && text !== '') legacyFound.push(topic); return true; }
-      if (topic.startsWith(`${ctx.prefix}/`) && topic.endsWith('/config')) { if (retain) found.push({ topic, payload: text }); return true; }
-      return false;
-    };
-  }
-
   function onMessage(topic: string, buf: Buffer, packet: { retain: boolean }): void {
     const text = buf.toString('utf8');
     if (topic === config.mqtt_birth_topic) {
@@ -269,7 +197,7 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
     client = c;
     let attempts = 0;
     let refused = false;
-    let scanning: ReturnType<typeof scan> | null = null;
+    let scanning: ReturnType<typeof startupScan> | null = null;
     c.on('connect', () => {
       status.connected = true; status.last_error = null;
       attempts = 0; refused = false;
@@ -277,7 +205,11 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
       health?.clear('mqtt');
       log.info({ broker: status.broker, client_id: clientId }, 'mqtt: connected');
       c.subscribe({ [config.mqtt_birth_topic]: { qos: 1 }, [`${ctx.base}/+/sync/set`]: { qos: 1 } });
-      if (!scanned) { scanned = true; scanning = scan(c); }
+      if (!scanned) {
+        scanned = true;
+        scanning = startupScan({ client: c, ctx, accounts, mode, identity, dataDir: path.resolve(config.data_dir), health, log, later,
+          isStopped: () => stopped, publishDiscovery: () => { holdDiscovery = false; publishDiscovery(); } });
+      }
       publishAll();
     });
     c.on('reconnect', () => {

@@ -68,6 +68,51 @@ describe('mqtt: entities that can be "nothing", the Health entity and the sync s
     } finally { await ha.close(); }
   });
 
+  it('every retained message is one Home Assistant accepts at its start (no error for any entity, idle or playing)', async () => {
+    fake = await startFakeSpotify();
+    const tokens = await openTokenStore(tmp.dir);
+    const g = fake.grant();
+    await tokens.updateAccount('default', { tokens: { access_token: g.access_token, refresh_token: g.refresh_token, expires_at: Date.now() + 3_600_000, scope: '' } });
+    app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir, client_id: 'x', spotify_api_url: fake.apiUrl, spotify_accounts_url: fake.accountsUrl,
+      mqtt_url: broker.url, history_poll_interval_s: 600, player_poll_interval_s: 120 }), addon: false, log: memoryLogger('warn').log, version: 't', port: 0, env: {} });
+    const check = async (what: string) => {
+      const ha = await haClient(broker.url, ['homeassistant/#', 'vibescope/#']); // like HA at its start: retained messages only
+      try {
+        const topic = `homeassistant/device/vibescope_${instanceOf(tmp.dir)}_default/config`;
+        const config = JSON.parse(await waitFor(() => ha.value(topic), { what: 'discovery' }));
+        const stateTopics = Object.values<any>(config.components).filter((c) => c.state_topic && c.platform !== 'event').map((c) => c.state_topic);
+        await waitFor(() => stateTopics.every((t) => ha.last.has(t)), { what: () => `retained states: ${stateTopics.filter((t) => !ha.last.has(t)).join(', ')}` });
+        for (const [key, c] of Object.entries<any>(config.components)) {
+          const label = `${what}: ${key}`;
+          for (const a of c.availability ?? []) expect(ha.value(a.topic), `${label} availability`).to.be.oneOf(['online', 'offline']);
+          if (c.json_attributes_topic) expect(JSON.parse(ha.value(c.json_attributes_topic) ?? '{}'), label).to.be.an('object');
+          if (c.platform === 'event') { expect(ha.last.has(c.state_topic), `${label}: events are never retained`).to.equal(false); continue; }
+          if (c.platform === 'image') {
+            const url = ha.value(c.url_topic);
+            if (url !== undefined) expect(url, label).to.match(/^https?:\/\/\S+$/); // HA's image entity refuses anything else
+            continue;
+          }
+          if (!c.state_topic) continue;
+          const value = ha.value(c.state_topic);
+          expect(value, `${label} has a retained state`).to.be.a('string');
+          if (c.platform === 'binary_sensor') expect(value, label).to.be.oneOf(['ON', 'OFF']);
+          else if (c.device_class === 'enum') expect(c.options, label).to.include(value);
+          else if (c.device_class === 'timestamp') { if (value !== 'None') expect(new Date(value!).toISOString(), label).to.equal(value); }
+          else if (c.unit_of_measurement || c.state_class) { if (value !== 'None') expect(Number.isFinite(Number(value)), `${label}: ${value}`).to.equal(true); }
+          else expect([...value!].length, label).to.be.at.most(255);
+        }
+      } finally { await ha.close(); }
+    };
+    await check('idle');
+    const now = Date.now();
+    fake.state.recent = [{ track: trackObject(1, 200_000, 'First play'), played_at: new Date(now - 60_000).toISOString() }];
+    fake.state.player = playerState(trackObject(2, 200_000, 'Playing now'), 40_000);
+    await app.spotify.syncNow('default');
+    await waitFor(() => app!.stats.counters('default', Date.now()).plays_today === 1, { what: 'a play' });
+    await new Promise((r) => setTimeout(r, 1_200)); // the latest states are out (one publish per entity per second)
+    await check('playing');
+  });
+
   it('the Health entity shows degraded with each problem\'s sentence, and ok again when the problem is cleared', async () => {
     const ha = await haClient(broker.url, ['homeassistant/#', 'vibescope/default/health/#']);
     try {
