@@ -116,7 +116,8 @@ async function serve(args: string[]): Promise<void> {
   const { values } = parse(args, { port: { type: 'string' } });
   if (values.help) { process.stdout.write(`${HELP.serve}\n`); return; }
   const loaded = load(values, { port: values.port });
-  const log = createLogger(loaded.config.log_level);
+  // The add-on's Log tab shows stdout as text: plain lines there, JSON lines standalone.
+  const log = createLogger(loaded.config.log_level, undefined, { format: loaded.addon ? 'plain' : 'json' });
   const app = await startVibescope({ config: loaded.config, addon: loaded.addon, log, version: readVersion() });
   let signals = 0;
   const shutdown = (signal: string) => {

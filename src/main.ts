@@ -8,7 +8,7 @@ import { openCore } from './core.js';
 import { createSpotify, openTokenStore } from './spotify/index.js';
 import { createWeb } from './web/index.js';
 import { createScheduler } from './scheduler.js';
-import { createMqtt, type MqttConnection } from './mqtt/index.js';
+import { createMqtt, loadMqttIdentity, type MqttConnection } from './mqtt/index.js';
 import { createAudioLibrary } from './audio/index.js';
 
 /**
@@ -46,6 +46,9 @@ export async function startVibescope({ config, addon, log, version, port: portOv
   const lock = await acquireDataLock(dataDir, () => ({ pid: process.pid, port: boundPort, version }));
   const timeZone = resolveTimeZone(config);
   const accounts = accountNames(config);
+  // Before the store opens: whether this data folder was used before decides the MQTT id scheme.
+  const mqttIdentity = await loadMqttIdentity(dataDir);
+  if (mqttIdentity.error) log.warn({ err: mqttIdentity.error }, 'mqtt: could not save the instance id; using one derived from the data folder');
   const { bus, health, store, ingest, importer, stats } = await openCore({ dataDir, timeZone, log,
     skipThresholdMs: config.skip_threshold_s * 1000, maxJournalRecords: config.snapshot_max_journal_records });
   // Uploads of a run that died mid-import: their import never finished, the files are garbage now.
@@ -60,7 +63,8 @@ export async function startVibescope({ config, addon, log, version, port: portOv
   const connection = await resolveMqtt(config, addon, env, log.child({ module: 'mqtt' }));
   const mqtt = createMqtt({ config, connection, stats, bus, log: log.child({ module: 'mqtt' }), accounts, version,
     initialSync: (a) => spotify.status(a) ?? null, initialNowPlaying: spotify.nowPlaying, syncNow: spotify.syncNow,
-    configurationUrl: panelUrl(addon, portOverride ?? config.port, env) });
+    configurationUrl: panelUrl(addon, portOverride ?? config.port, env), identity: mqttIdentity, health,
+    refreshConnection: config.mqtt_url ? undefined : () => resolveMqtt(config, addon, env, log.child({ module: 'mqtt' })) });
   const web = createWeb({ bus, store, stats, spotify, importer, tokens, health, log: log.child({ module: 'web' }), accounts, dataDir, addon, version,
     mqttStatus: mqtt.status, library, config });
   const scheduler = createScheduler({ log: log.child({ module: 'scheduler' }), timeZone,
