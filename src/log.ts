@@ -5,12 +5,15 @@ export type { Logger } from 'pino';
 
 /**
  * Paths redacted in every log line: tokens, the client secret, Authorization headers, the OAuth
- * `code`/`state`/`code_verifier` and the MQTT password. Applies to every child logger.
+ * `code`/`state`/`code_verifier` and the passwords. Applies to every child logger. The OAuth `code`
+ * is redacted where a request's fields sit (top level, query, form, body) but not as `*.code`, which
+ * would also hide every error's errno (`err.code`: ENOSPC, EROFS…) that the log exists to show.
  */
 export const REDACT_PATHS = [
   'access_token', 'refresh_token', 'client_secret', 'code', 'state', 'code_verifier', 'password',
   'mqtt_password', 'authorization', 'Authorization',
-  '*.access_token', '*.refresh_token', '*.client_secret', '*.code', '*.state', '*.code_verifier',
+  'query.code', 'form.code', 'body.code', 'params.code', '*.query.code', '*.form.code', '*.body.code', '*.params.code',
+  '*.access_token', '*.refresh_token', '*.client_secret', '*.state', '*.code_verifier',
   '*.password', '*.mqtt_password', '*.authorization', '*.Authorization',
   '*.headers.authorization', '*.headers.Authorization', '*.*.headers.authorization', '*.*.headers.Authorization',
   'config.client_secret', 'config.mqtt_password', 'web_password', '*.web_password', 'config.web_password',
