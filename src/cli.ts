@@ -1,8 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --optimize-for-size --max-semi-space-size=1
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import cliProgress from 'cli-progress';
 import { accountNames, loadConfig, resolveTimeZone, DEFAULT_ACCOUNT, type LoadedConfig } from './config/index.js';
 import { createLogger, type Logger } from './log.js';
 import { VibescopeError } from './errors.js';
@@ -161,7 +160,8 @@ async function openOffline(loaded: LoadedConfig, log: Logger) {
   }
 }
 
-function progressBar() {
+async function progressBar() {
+  const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'importing [{bar}] {percentage}% | {rows} rows | {files}',
     hideCursor: true }, cliProgress.Presets.shades_classic);
   let started = false;
@@ -182,7 +182,7 @@ async function importCommand(args: string[]): Promise<void> {
   const log = createLogger(values['log-level'] ? loaded.config.log_level : 'warn');
   const account = pickAccount(loaded, values.account);
   const dataDir = path.resolve(loaded.config.data_dir);
-  const bar = progressBar();
+  const bar = await progressBar();
   const holder = await lockHolder(dataDir);
   if (holder) {
     // A server holds the data folder: import through it (its own job, same report).

@@ -1,5 +1,5 @@
 import { pino, type Logger, type LevelWithSilent } from 'pino';
-import { build as prettyStream } from 'pino-pretty';
+import { createRequire } from 'node:module';
 
 export type { Logger } from 'pino';
 
@@ -62,6 +62,8 @@ export function createLogger(level = 'info', destination?: NodeJS.WritableStream
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
   };
   if (format === 'plain') {
+    // Loaded only for the plain format: a standalone install logging JSON never pays pino-pretty's memory.
+    const { build: prettyStream } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
     const stream = prettyStream({ colorize: false, sync: true, singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,app,module',
       messageFormat: plainMessage, destination: destination ?? 1 });
     return pino(options, stream);

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import type { Bus } from '../bus.js';
@@ -186,8 +186,14 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
     }, (e: Error) => log.warn({ err: e.message, cause: err.message }, 'mqtt: could not ask for new broker credentials'));
   }
 
+  /** Loads the MQTT client only when a broker is configured (a standalone install without one never pays its memory). */
   function connect(conn: MqttConnection): void {
-    const c = mqtt.connect(conn.url, {
+    import('mqtt').then(({ default: mqtt }) => { if (!stopped) open(mqtt.connect, conn); },
+      (err: Error) => log.error({ err }, 'mqtt: the MQTT client could not be loaded'));
+  }
+
+  function open(connectTo: typeof import('mqtt').connect, conn: MqttConnection): void {
+    const c = connectTo(conn.url, {
       username: conn.username, password: conn.password, clientId,
       reconnectPeriod: RECONNECT_MIN_MS, connectTimeout: 10_000, queueQoSZero: false, clean: true,
       // mqtt.js stops for good after a refused CONNACK unless told otherwise; a broker that gets the user added must see us again.

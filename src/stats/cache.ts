@@ -1,7 +1,7 @@
 import type { Range, StatsContext } from './context.js';
 
 /** Results kept per store version; the whole cache empties at the next write. */
-const MAX_ENTRIES = 256;
+const MAX_ENTRIES = 64;
 
 /**
  * A cache of range statistics, valid until the next write (store.writeVersion). Ranges are first

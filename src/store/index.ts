@@ -29,6 +29,8 @@ export { storageError, isStorageErrno } from './storage-errors.js';
 export { syncDir } from './journal.js';
 export { acquireDataLock, lockHolder, LOCK_SOCKET, type DataLock, type LockInfo } from './lock.js';
 
+/** SQLite's page cache, KiB (its default is 2000): the pages are in memory already (see openStore). */
+const PAGE_CACHE_KIB = 256;
 /** File name of the sql.js snapshot inside data_dir. */
 export const SNAPSHOT_FILE = 'vibescope.db';
 
@@ -156,6 +158,10 @@ export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJou
     }
   }
   db ??= new SQL.Database();
+  // The whole database already lives in memory (sql.js keeps the file in its in-memory file system), so
+  // SQLite's own page cache only duplicates it: keep it small. Sorts and temp b-trees spill to temp
+  // files in that file system, which are freed afterwards, instead of growing the WebAssembly heap for good.
+  db.exec(`PRAGMA cache_size = -${PAGE_CACHE_KIB}; PRAGMA temp_store = FILE;`);
   const migrated = migrate(db);
   const sql = createSql(db);
   const tz = createTimeZoneMath(timeZone);
