@@ -153,8 +153,8 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
     if (batch.length > 0) yield batch;
   }
 
-  async function applyAll(staged: StagedFile, account: string, parsed: { records: IncomingStream[] }): Promise<ApplyResult> {
-    if (staged.buffer) return ingest.applyImported(parsed.records);
+  async function applyAll(staged: StagedFile, account: string, parsed: { records: IncomingStream[] } | null): Promise<ApplyResult> {
+    if (parsed) return ingest.applyImported(parsed.records);
     const total: ApplyResult = { inserted: [], merged: [], duplicates: 0 };
     for await (const batch of batchesOf(staged, account)) {
       const r = await ingest.applyImported(batch);
@@ -184,13 +184,16 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
     try {
       staged = await stageInput(input.open(), store.journalDir, store.journalSeq, { maxBytes: maxFileBytes });
       if (staged.bytes === 0) throw new ParseError('the file is empty (0 bytes)');
-      const parsed = await parseStaged(staged, account, report, staged.buffer !== null);
+      const inMemory = staged.buffer !== null;
+      const parsed = await parseStaged(staged, account, report, inMemory);
+      staged.buffer = null; // the records are in hand; the bytes are on disk
+
       if (parsed.valid === 0) {
         throw new ParseError(report.rows_read === 0 ? 'the file holds no rows'
           : `none of its ${report.rows_read} rows is a valid stream (first: row ${report.rejected[0]?.index}: ${report.rejected[0]?.reason})`);
       }
       // A file imported before (every row known) needs no second durable copy: count it, keep nothing.
-      if (staged.buffer && !parsed.records.some((r) => !ingest.isKnown(r))) {
+      if (inMemory && !parsed.records.some((r) => !ingest.isKnown(r))) {
         await discardStaged(staged);
         report.already_imported = parsed.valid;
         return { report, span: parsed.span };
@@ -198,7 +201,7 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
       if (staged.name) {
         await store.journalAppend([{ v: 1, t: 'import.file', staged: staged.name, sha256: staged.sha256, bytes: staged.bytes, account, name: displayName }]);
       }
-      const result = await applyAll(staged, account, parsed);
+      const result = await applyAll(staged, account, inMemory ? parsed : null);
       report.streams_stored = result.inserted.length;
       report.merged_duplicates = result.merged.length;
       report.already_imported = result.duplicates;

@@ -74,7 +74,7 @@ describe('importers: durable per file, invisible until durable, never blocking l
       { cwd: ROOT, stdio: 'ignore', env: { ...process.env, VIBESCOPE_OPTIONS_FILE: path.join(tmp.dir, 'none.json'), VIBESCOPE_LOG_LEVEL: 'warning' } });
     let child = start();
     const base = `http://127.0.0.1:${port}/api/v1`;
-    await waitFor(async () => (await fetch(`${base}/health`)).ok, { timeoutMs: 20_000, what: 'server' });
+    await waitFor(async () => (await fetch(`${base}/health`)).ok, { timeoutMs: 60_000, what: 'server' });
     const form = new FormData();
     for (const f of copies) form.append('files', new Blob([readFileSync(f)]), path.basename(f));
     const { job_id } = await (await fetch(`${base}/imports`, { method: 'POST', body: form })).json() as { job_id: string };
@@ -87,7 +87,7 @@ describe('importers: durable per file, invisible until durable, never blocking l
     expect(progress.state).to.equal('running', 'killed mid-job');
     child = start();
     try {
-      const health = await waitFor(async () => (await fetch(`${base}/health`)).json() as Promise<any>, { timeoutMs: 20_000, what: 'server after the kill' });
+      const health = await waitFor(async () => (await fetch(`${base}/health`)).json() as Promise<any>, { timeoutMs: 60_000, what: 'server after the kill' });
       const stored = health.store.totals[0]?.streams ?? 0;
       const perFile = big.length;
       expect(stored).to.be.at.least(progress.files_done * perFile, 'every file reported done is kept');
