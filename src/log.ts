@@ -4,15 +4,17 @@ export type { Logger } from 'pino';
 
 /**
  * Paths redacted in every log line: tokens, the client secret, Authorization headers, the OAuth
- * `code`/`state`/`code_verifier` and the MQTT password. Applies to every child logger.
+ * `code`/`state`/`code_verifier`, the MQTT password and the AI provider's key (ai_api_key, Gemini's
+ * x-goog-api-key header). Applies to every child logger.
  */
 export const REDACT_PATHS = [
   'access_token', 'refresh_token', 'client_secret', 'code', 'state', 'code_verifier', 'password',
-  'mqtt_password', 'authorization', 'Authorization',
+  'mqtt_password', 'authorization', 'Authorization', 'ai_api_key', 'apiKey', 'x-goog-api-key',
   '*.access_token', '*.refresh_token', '*.client_secret', '*.code', '*.state', '*.code_verifier',
-  '*.password', '*.mqtt_password', '*.authorization', '*.Authorization',
+  '*.password', '*.mqtt_password', '*.authorization', '*.Authorization', '*.ai_api_key', '*.apiKey', '*["x-goog-api-key"]',
   '*.headers.authorization', '*.headers.Authorization', '*.*.headers.authorization', '*.*.headers.Authorization',
-  'config.client_secret', 'config.mqtt_password',
+  'config.client_secret', 'config.mqtt_password', 'config.ai_api_key',
+  '*.headers["x-goog-api-key"]', '*.*.headers["x-goog-api-key"]',
 ];
 
 /** Maps the add-on's log levels (notice, warning) onto pino's. */

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { hostname } from 'node:os';
-import { accountNames, resolveTimeZone, supervisorMqtt, type Config } from './config/index.js';
+import { accountNames, resolveStoryLanguage, resolveTimeZone, supervisorMqtt, type Config } from './config/index.js';
 import type { Logger } from './log.js';
 import { acquireDataLock } from './store/index.js';
 import { openCore } from './core.js';
@@ -10,6 +10,7 @@ import { createWeb } from './web/index.js';
 import { createScheduler } from './scheduler.js';
 import { createMqtt, type MqttConnection } from './mqtt/index.js';
 import { createAudioLibrary } from './audio/index.js';
+import { createStories, registerStoryRecords, storyConfigOf, storyCron } from './story/index.js';
 
 /**
  * The broker: the mqtt_url option (standalone or add-on), else the Supervisor's MQTT service
@@ -47,7 +48,8 @@ export async function startVibescope({ config, addon, log, version, port: portOv
   const timeZone = resolveTimeZone(config);
   const accounts = accountNames(config);
   const { bus, health, store, ingest, importer, stats } = await openCore({ dataDir, timeZone, log,
-    skipThresholdMs: config.skip_threshold_s * 1000, maxJournalRecords: config.snapshot_max_journal_records });
+    skipThresholdMs: config.skip_threshold_s * 1000, maxJournalRecords: config.snapshot_max_journal_records,
+    register: (parts) => { registerStoryRecords(parts.store); } });
   // Uploads of a run that died mid-import: their import never finished, the files are garbage now.
   await rm(path.join(dataDir, 'uploads'), { recursive: true, force: true });
   const tokens = await openTokenStore(dataDir, { onDamaged: (movedTo, err) => {
@@ -60,21 +62,26 @@ export async function startVibescope({ config, addon, log, version, port: portOv
   const mqtt = createMqtt({ config, connection, stats, bus, log: log.child({ module: 'mqtt' }), accounts, version,
     initialSync: (a) => spotify.status(a) ?? null, initialNowPlaying: spotify.nowPlaying, syncNow: spotify.syncNow,
     configurationUrl: panelUrl(addon, portOverride ?? config.port, env) });
+  const stories = createStories({ store, stats, bus, health, log: log.child({ module: 'story' }),
+    config: storyConfigOf(config, await resolveStoryLanguage(config, log.child({ module: 'story' }), env)) });
   const web = createWeb({ bus, store, stats, spotify, importer, tokens, health, log: log.child({ module: 'web' }), accounts, dataDir, addon, version,
-    mqttStatus: mqtt.status, library, config });
+    mqttStatus: mqtt.status, library, config, stories });
+  const storyRule = storyCron(config.story_schedule);
   const scheduler = createScheduler({ log: log.child({ module: 'scheduler' }), timeZone,
-    compact: () => store.exclusive(() => (store.journalPending > 0 ? store.compactNow('daily') : null)) });
+    compact: () => store.exclusive(() => (store.journalPending > 0 ? store.compactNow('daily') : null)),
+    jobs: storyRule ? [{ name: 'weekly story', cron: storyRule, run: () => stories.weekly(accounts) }] : [] });
   const port = await web.listen(portOverride ?? config.port, config.bind_address);
   boundPort = port;
   scheduler.start();
   mqtt.start();
   spotify.start();
   library.start(config.library_rescan_hours * 3_600_000);
+  await stories.start();
   log.info({ port, data_dir: dataDir, time_zone: timeZone, accounts, addon, version }, 'vibescope started');
 
   let stopping: Promise<void> | null = null;
   return {
-    port, store, bus, health, ingest, importer, stats, spotify, web, tokens, mqtt, library,
+    port, store, bus, health, ingest, importer, stats, spotify, web, tokens, mqtt, library, stories,
     /** Stops polling, publishes MQTT `offline`, stops the web server and the scheduler, then closes the store (the journal is already durable). Idempotent. */
     stop(): Promise<void> {
       stopping ??= (async () => {
@@ -83,6 +90,7 @@ export async function startVibescope({ config, addon, log, version, port: portOv
         await mqtt.stop();
         scheduler.stop();
         await web.stop();
+        await stories.stop();
         await store.close();
         await lock.release();
         log.info('vibescope stopped');

@@ -1,4 +1,5 @@
 import type { Bus } from '../bus.js';
+import type { Config } from '../config/index.js';
 import type { Health } from '../health.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/index.js';
@@ -23,6 +24,13 @@ export { MAX_ATTEMPTS } from './attempts.js';
 export type { StoryLanguage } from './numbers.js';
 /** The languages stories are written in (the template's and the grounding of written-out numbers). */
 export const STORY_LANGUAGES = ['en', 'de'] as const;
+
+/** The story options of the config, with the language resolved (story_language, or Home Assistant's). */
+export function storyConfigOf(config: Pick<Config, 'ai_provider' | 'ai_base_url' | 'ai_model' | 'ai_api_key' | 'ai_timeout_s' | 'story_tone'>,
+  language: StoryLanguage): StoryConfig {
+  return { provider: config.ai_provider, baseUrl: config.ai_base_url, model: config.ai_model, apiKey: config.ai_api_key,
+    timeoutMs: config.ai_timeout_s * 1000, tone: config.story_tone, language };
+}
 
 /** The story options, resolved (main.ts: language from story_language or Home Assistant's). */
 export interface StoryConfig extends ProviderOptions {
@@ -55,6 +63,13 @@ export interface StoryRequest {
 }
 
 const HEALTH_ID = 'story';
+
+const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+/** The option story_schedule ("mon 08:00", "off") as a cron rule for node-schedule, or null when off. */
+export function storyCron(schedule: string): string | null {
+  const m = /^(mon|tue|wed|thu|fri|sat|sun) (\d{2}):(\d{2})$/.exec(schedule);
+  return m ? `${Number(m[3])} ${Number(m[2])} * * ${WEEKDAYS.indexOf(m[1]!)}` : null;
+}
 
 function sumTokens(run: ModelRun): TokenUsage | null {
   const used = run.attempts.map((a) => a.tokens).filter((t): t is TokenUsage => t !== null);
