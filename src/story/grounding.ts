@@ -1,6 +1,6 @@
 import type { StoryFacts } from '../stats/index.js';
 import { findNumbers, type StoryLanguage, type TextNumber } from './numbers.js';
-import { findUnknownNames, maskNames, MASK } from './names.js';
+import { createMasker, findUnknownNames } from './names.js';
 import type { StoryOutput } from './schema.js';
 
 /** Version of the grounding rules (stored with every check). */
@@ -21,7 +21,7 @@ export interface GroundingResult {
   ok: boolean;
   rules: typeof GROUNDING_RULES;
   violations: Violation[];
-  /** How many numbers and names were checked (and found in the facts). */
+  /** How many numbers were checked, and how many times names of the facts were found. */
   numbers_checked: number;
   names_checked: number;
 }
@@ -122,15 +122,16 @@ export function checkGrounding(output: StoryOutput, facts: StoryFacts, options: 
   const violations: Violation[] = [];
   let numbersChecked = 0; let namesChecked = 0;
   const persona = output.persona.name;
-  const nameOptions = { language: options.language, factNames: index.names, factGenres: index.genres,
+  const masker = createMasker(index.names);
+  const nameOptions = { language: options.language, factNames: index.names, factGenres: index.genres, masker,
     libraryNames: (options.libraryNames ?? []).filter((n) => !index.names.includes(n)), allowedWords: [persona] };
 
   const checkText = (field: string, text: string, leaves: Leaf[] | null, citedKeys: string[]) => {
     for (const v of findUnknownNames(text, nameOptions)) {
       violations.push({ rule: 'name', field, text: v.text, message: nameMessage(v.text, v.why) });
     }
-    namesChecked += index.names.filter((n) => maskNames(text, [n]).includes(MASK)).length;
-    const masked = maskNames(text, index.names);
+    namesChecked += masker.count(text);
+    const masked = masker.mask(text);
     for (const n of findNumbers(masked, options.language)) {
       numbersChecked++;
       if ((leaves ?? index.leaves).some((l) => numberMatches(n, l))) continue;

@@ -39,12 +39,21 @@ export function nameVariants(name: string): string[] {
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const bounded = (s: string, flags: string) => new RegExp(`(?<![\\p{L}\\p{N}])${escape(s)}(?![\\p{L}\\p{N}])`, flags);
 
+/** One compiled pattern of every variant of the names (longer first), for masking many texts. */
+export function createMasker(names: readonly string[]) {
+  const variants = [...new Set(names.flatMap(nameVariants))].sort((a, b) => b.length - a.length);
+  const pattern = variants.length ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${variants.map(escape).join('|')})(?![\\p{L}\\p{N}])`, 'giu') : null;
+  return {
+    /** The text normalised, every name replaced by {@link MASK}. */
+    mask: (text: string): string => (pattern ? normalizeText(text).replace(pattern, MASK) : normalizeText(text)),
+    /** How many times names occur in the text. */
+    count: (text: string): number => (pattern ? [...normalizeText(text).matchAll(pattern)].length : 0),
+  };
+}
+
 /** Replaces every occurrence (any case) of the names' variants by {@link MASK}; longer names first. */
 export function maskNames(text: string, names: readonly string[]): string {
-  const variants = [...new Set(names.flatMap(nameVariants))].sort((a, b) => b.length - a.length);
-  let out = normalizeText(text);
-  for (const v of variants) out = out.replace(bounded(v, 'giu'), MASK);
-  return out;
+  return createMasker(names).mask(text);
 }
 
 const ALLOWED: Record<StoryLanguage, string[]> = {
@@ -66,6 +75,8 @@ export interface NameViolation { text: string; why: 'quoted' | 'library' | 'capi
 
 export interface NameCheckOptions {
   language: StoryLanguage;
+  /** A masker of factNames compiled once (createMasker), when many texts are checked. */
+  masker?: ReturnType<typeof createMasker>;
   /** Names the facts hold (masked before the text is examined). */
   factNames: readonly string[];
   /** Genre names of the facts (a genre word is allowed when one of these contains it). */
@@ -88,12 +99,16 @@ function nameWords(names: readonly string[]): Set<string> {
  * (title, summary, a highlight, the persona); each violation is reported once.
  */
 export function findUnknownNames(text: string, options: NameCheckOptions): NameViolation[] {
-  const masked = maskNames(text, options.factNames);
+  const masked = (options.masker ?? createMasker(options.factNames)).mask(text);
   const found = new Map<string, NameViolation>();
   const add = (t: string, why: NameViolation['why']) => { const k = t.trim(); if (k && !found.has(k.toLowerCase())) found.set(k.toLowerCase(), { text: k, why }); };
 
-  for (const m of masked.matchAll(/"([^"]{1,120})"/g)) if (/\p{L}/u.test(m[1]!.replaceAll(MASK, ''))) add(m[1]!, 'quoted');
   let rest = masked;
+  for (const m of masked.matchAll(/"([^"]{1,120})"/g)) {
+    if (!/\p{L}/u.test(m[1]!.replaceAll(MASK, ''))) continue;
+    add(m[1]!, 'quoted');
+    rest = rest.replace(m[0], MASK);
+  }
   for (const name of options.libraryNames) {
     for (const v of nameVariants(name)) {
       if (v.length < 4 || !rest.includes(v) || !bounded(v, 'u').test(rest)) continue;
@@ -122,9 +137,11 @@ function capitalisedRuns(text: string, language: StoryLanguage, allowed: Set<str
   const sentences = new Intl.Segmenter(language, { granularity: 'sentence' }).segment(text);
   for (const { segment } of sentences) {
     let run: string[] = []; let strong = false; let first = true; let pendingConnector: string | null = null;
+    // English: a capitalised first word joins the run when the next word is a name too ("Phoebe Bridgers said…").
+    let opener: string | null = null;
     const flush = () => {
       if (run.length > 0 && (language === 'en' || run.length >= 2 || strong)) runs.push(run.join(' '));
-      run = []; strong = false; pendingConnector = null;
+      run = []; strong = false; pendingConnector = null; opener = null;
     };
     for (const m of segment.matchAll(/[\p{L}\p{N}][\p{L}\p{N}'&.+-]*|[:"(]|\uE000/gu)) {
       const word = m[0].replace(/[.'-]+$/, '');
@@ -133,8 +150,12 @@ function capitalisedRuns(text: string, language: StoryLanguage, allowed: Set<str
       const capital = /^\p{Lu}/u.test(word);
       const allCaps = word.length >= 2 && /^[\p{Lu}\p{N}&+.-]+$/u.test(word) && /\p{Lu}.*\p{Lu}/u.test(word);
       const candidate = capital && !first && !allowed.has(word.toLowerCase());
+      const wasFirst = first;
       first = false;
+      if (wasFirst && capital && language === 'en' && !allowed.has(word.toLowerCase())) { opener = word; continue; }
       if (candidate) {
+        if (opener && run.length === 0) run.push(opener);
+        opener = null;
         if (pendingConnector && run.length > 0) run.push(pendingConnector);
         pendingConnector = null;
         run.push(word);
@@ -144,6 +165,7 @@ function capitalisedRuns(text: string, language: StoryLanguage, allowed: Set<str
       } else {
         flush();
       }
+      if (!candidate) opener = null;
     }
     flush();
   }

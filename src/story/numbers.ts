@@ -157,7 +157,8 @@ export function findNumbers(text: string, language: StoryLanguage): TextNumber[]
   for (const m of digits.matchAll(COMPOSITE)) {
     const hours = valuesOf(m[1]!, language)[0]?.value;
     const mins = Number(m[2]);
-    if (hours === undefined) continue;
+    // "2 h 17 min" only: whole hours and fewer than 60 minutes ("6.5 hours, 137 minutes" are two numbers).
+    if (hours === undefined || !Number.isInteger(hours) || mins >= 60) continue;
     covered.push([m.index!, m.index! + m[0].length]);
     found.push({ text: m[0], candidates: [{ value: hours * 60 + mins, decimals: 0 }], unit: 'hours_minutes', total_minutes: hours * 60 + mins,
       written_out: isWritten(m.index!, m.index! + m[0].length) });
