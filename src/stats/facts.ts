@@ -52,7 +52,7 @@ export interface StoryFacts {
   top_tracks: RankedFact[];
   top_albums: RankedFact[];
   top_genres: RankedFact[];
-  /** Artists with a play in the period and none of this account before it. */
+  /** Artists with a play in the period and no stream of any kind (play, skip, shorter) of this account before it. */
   new_artists: { count: number; share_of_artists_pct: number | null; top: { name: string; plays: number }[] };
   sessions: ReturnType<ReturnType<typeof createFactParts>['sessions']> & ReturnType<ReturnType<typeof createFactParts>['dayParts']>;
   skips: {
@@ -107,12 +107,16 @@ export function createFactStats(ctx: StatsContext, { summary, top }: Pick<Listen
     return ranked(cur, source(previous, PREVIOUS_DEPTH).map((g) => ({ id: g.name })), plays);
   }
 
+  /**
+   * Artists with a play in the period whose first stream of any kind (play, skip or shorter) falls in
+   * it: the track_stats rollup's first_at answers "streamed before?" without scanning the history.
+   */
   function newArtists(accountId: number, period: Period, distinctArtists: number) {
     const rows = sql.all<{ name: string; plays: number }>(`SELECT ar.name AS name, p.plays AS plays FROM (SELECT t.artist_id AS artist_id, count(*) AS plays
       FROM streams s JOIN tracks t ON t.id = s.track_id WHERE s.ended_at BETWEEN ? AND ? AND s.kind = 1 AND s.account_id = ? AND t.artist_id IS NOT NULL
-      GROUP BY t.artist_id) p JOIN artists ar ON ar.id = p.artist_id WHERE p.artist_id NOT IN (SELECT DISTINCT t.artist_id FROM streams s
-      JOIN tracks t ON t.id = s.track_id WHERE s.ended_at < ? AND s.kind = 1 AND s.account_id = ? AND t.artist_id IS NOT NULL)
-      ORDER BY p.plays DESC, ar.name`, [period.from, period.to, accountId, period.from, accountId]);
+      GROUP BY t.artist_id) p JOIN artists ar ON ar.id = p.artist_id WHERE NOT EXISTS (SELECT 1 FROM tracks t2 JOIN track_stats ts
+      ON ts.account_id = ? AND ts.track_id = t2.id WHERE t2.artist_id = p.artist_id AND ts.first_at < ?)
+      ORDER BY p.plays DESC, ar.name`, [period.from, period.to, accountId, accountId, period.from]);
     return { count: rows.length, share_of_artists_pct: pct(rows.length, distinctArtists), top: rows.slice(0, FACTS_TOP) };
   }
 

@@ -27,7 +27,8 @@ function expectedWeek(monday: string) {
     byArtist.set(r.master_metadata_album_artist_name!, a);
   }
   const top = [...byArtist.entries()].sort((x, y) => y[1].plays - x[1].plays || y[1].ms - x[1].ms)[0]!;
-  const before = new Set(rows.filter((r) => at(r) < from && r.ms_played >= 30_000).map((r) => r.master_metadata_album_artist_name));
+  // New artist: a play in the week, and no stream of any kind of theirs before it.
+  const before = new Set(rows.filter((r) => at(r) < from).map((r) => r.master_metadata_album_artist_name));
   const newArtists = [...byArtist.keys()].filter((a) => !before.has(a)).sort();
   const days = new Set(plays.map((r) => new Date(at(r) - OFFSET_MS).toISOString().slice(0, 10)));
   return { plays: plays.length, skips: skips.length, topArtist: top[0], topArtistPlays: top[1].plays, newArtists, distinctArtists: byArtist.size,
