@@ -127,7 +127,9 @@ export function checkGrounding(output: StoryOutput, facts: StoryFacts, options: 
     libraryNames: (options.libraryNames ?? []).filter((n) => !index.names.includes(n)), allowedWords: [persona] };
 
   const checkText = (field: string, text: string, leaves: Leaf[] | null, citedKeys: string[]) => {
-    for (const v of findUnknownNames(text, nameOptions)) {
+    // The persona's name may be title-like; its words are allowed elsewhere, but not to smuggle in a name of the library or a genre.
+    const own = field === 'persona.name' ? { ...nameOptions, allowedWords: [], skipCapitalised: true } : nameOptions;
+    for (const v of findUnknownNames(text, own)) {
       violations.push({ rule: 'name', field, text: v.text, message: nameMessage(v.text, v.why) });
     }
     namesChecked += masker.count(text);

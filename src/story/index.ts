@@ -12,7 +12,7 @@ import type { StoryLanguage } from './numbers.js';
 import { factsMessage, systemPrompt } from './prompt.js';
 import { createProvider, type AiProvider, type ProviderOptions, type StoryProvider, type TokenUsage } from './provider.js';
 import type { StoryTone } from './schema.js';
-import { createStoryStore, type Story, type StoryStatus } from './store.js';
+import { createStoryStore, type Story, type StoryStatus, type StorySummary } from './store.js';
 import { templateStory } from './template.js';
 
 export { registerStoryRecords, STORY_RECORD, type Story, type StorySummary, type StoryStatus, type StoryAttempt } from './store.js';
@@ -79,7 +79,7 @@ function sumTokens(run: ModelRun): TokenUsage | null {
 }
 
 /** The bus payload (and Home Assistant's view) of a story. */
-export function storyReady(s: Story): StoryReady {
+export function storyReady(s: StorySummary): StoryReady {
   return { id: s.id, account: s.account, period: s.period, start: s.start, end: s.end, title: s.title, summary: s.summary,
     highlights: s.highlights.map((h) => h.text), persona: s.persona, status: s.status, source: s.source, created_at: s.created_at };
 }
@@ -126,6 +126,8 @@ export function createStories({ store, stats, bus, health, log, config, sources 
         setupError = err;
       }
     }
+    // Stopped while the provider was asked (shutdown): store nothing, so the next request writes the story.
+    if (abort.signal.aborted) throw new Error('story: stopped before the provider answered; nothing was stored');
     const error = setupError ?? run?.error ?? null;
     const status: StoryStatus = run?.output ? 'accepted' : error ? 'failed' : run?.rejected ? 'rejected' : 'template';
     const shown = run?.output ?? template;
@@ -223,7 +225,7 @@ export function createStories({ store, stats, bus, health, log, config, sources 
     /** The newest stored story of an account's period kind (Home Assistant's weekly story at start-up). */
     latest(account: string, period: PeriodKind = 'week'): StoryReady | null {
       const s = stories.list({ account, period, limit: 1 })[0];
-      return s ? storyReady({ ...s, attempts: [], rejected: null, facts: null as never }) : null;
+      return s ? storyReady(s) : null;
     },
     /** Whether a generation runs for the key (account|period|start). */
     isRunning: (account: string, period: PeriodKind, start: string) => running.has(`${account}|${period}|${start}`),

@@ -85,6 +85,8 @@ export interface NameCheckOptions {
   libraryNames: readonly string[];
   /** Words always allowed (the persona's name). */
   allowedWords: readonly string[];
+  /** Skip rule 3 (the persona's own name is title-like: "The Night Owl"); rules 1, 2 and 4 still apply. */
+  skipCapitalised?: boolean;
 }
 
 /** The words of the names (each at least 3 letters), allowed alone ("Taylor" of "Taylor Swift"). */
@@ -124,7 +126,7 @@ export function findUnknownNames(text: string, options: NameCheckOptions): NameV
   }
   const allowed = new Set([...ALLOWED[options.language], ...options.allowedWords.flatMap((w) => w.split(/\s+/))].map((w) => w.toLowerCase()));
   for (const w of nameWords(options.factNames)) allowed.add(w);
-  for (const run of capitalisedRuns(rest, options.language, allowed)) add(run, 'capitalised');
+  if (!options.skipCapitalised) for (const run of capitalisedRuns(rest, options.language, allowed)) add(run, 'capitalised');
   return [...found.values()];
 }
 

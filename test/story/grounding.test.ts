@@ -96,6 +96,12 @@ describe('story grounding: a story against its facts', function () {
     expect(result.violations.map((v) => [v.rule, v.text])).to.deep.equal([['key', 'top_artists.7.name'], ['name', 'Phoebe Bridgers']]);
   });
 
+  it('lets the persona have a title-like name, but not a genre or a library name the facts do not hold', () => {
+    expect(checkGrounding(story({ persona: { name: 'The Midnight Devotee', description: 'Loyal to the end.' } }), facts, { language: 'en' }).ok).to.equal(true);
+    const result = checkGrounding(story({ persona: { name: 'The Jazz Cat', description: 'Smooth.' } }), facts, { language: 'en', libraryNames: ['Midnights'] });
+    expect(result.violations.map((v) => [v.field, v.rule, v.text])).to.deep.equal([['persona.name', 'name', 'Jazz']]);
+  });
+
   it('indexes every key path and the numbers inside dates and times', () => {
     const index = indexFacts(facts);
     expect(index.keys.has('top_artists.0.name')).to.equal(true);

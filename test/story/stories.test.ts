@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { startFakeGemini, type FakeAi } from '../support/fake-ai.js';
-import { memoryLogger } from '../support/helpers.js';
+import { memoryLogger, waitFor } from '../support/helpers.js';
 import { coreWithHistory, goodStory, storiesFor, WEEK, NOW, type TestCore } from './support.js';
 import { storyCron } from '../../src/story/index.js';
 import { createScheduler } from '../../src/scheduler.js';
@@ -37,6 +37,22 @@ describe('story: one story per period, shared generations, events, the weekly ru
     expect(events.map((e) => [e.id, e.title, e.status])).to.deep.equal([[a.story.id, a.story.title, 'accepted'], [forced.story.id, 'Again: one week', 'accepted']]);
     expect(stories.latest('default')!.title).to.equal('Again: one week');
     off();
+  });
+
+  it('stopping while the provider thinks stores nothing, so the next request writes the story', async () => {
+    const facts = core.stats.facts({ account: 'default', period: 'week', start: '2024-11-04', now: NOW });
+    gemini.answer({ delayMs: 5_000, then: { story: goodStory(facts) } }, { story: goodStory(facts) });
+    const stories = storiesFor(core, config());
+    const pending = stories.generate({ account: 'default', period: 'week', start: '2024-11-04' });
+    await waitFor(() => gemini.seen.length === 1, { what: 'the request at the fake' });
+    await stories.stop();
+    let failure: Error | null = null;
+    await pending.catch((err: Error) => { failure = err; });
+    expect(failure!.message).to.include('nothing was stored');
+    expect(stories.list({ account: 'default', period: 'week', limit: 100 }).some((s) => s.start === '2024-11-04')).to.equal(false);
+    const next = await storiesFor(core, config()).generate({ account: 'default', period: 'week', start: '2024-11-04' });
+    expect(next).to.deep.include({ created: true });
+    expect(next.story.status).to.equal('accepted');
   });
 
   it('the weekly job writes last week\'s story for every account and never throws', async () => {
