@@ -10,6 +10,7 @@ import { coreBench, type Line } from './core.js';
 import { fretsOnFireSongs } from '../test/support/fretsonfire.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { storyBench } from './story.js';
 
 const DIST = path.dirname(fileURLToPath(import.meta.url));
 const ONLY = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
@@ -47,7 +48,9 @@ function audioBench(): void {
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'vibescope-bench-'));
 try {
-  if (run('core')) await coreBench(lines, tmp, ROWS);
+  // The core builds a data folder of ROWS plays that later areas measure on.
+  const dataDir = run('core') || run('story') ? await coreBench(lines, tmp, ROWS) : null;
+  if (run('story') && dataDir) lines.push(...storyBench(dataDir));
 
   // Audio descriptors on real music (Debian's Frets on Fire songs), single process.
   if (run('audio')) audioBench();

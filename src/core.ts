@@ -5,6 +5,15 @@ import { openStore } from './store/index.js';
 import { createIngest } from './ingest/index.js';
 import { createImporter } from './importers/index.js';
 import { createStats } from './stats/index.js';
+import { registerStoryRecords } from './story/index.js';
+
+/**
+ * Every capability that journals records of its own registers them here, so whoever opens the data
+ * core (server, CLI, status, tests, benchmarks) replays them instead of setting them aside.
+ */
+function registerDurableRecords(store: Awaited<ReturnType<typeof openStore>>): void {
+  registerStoryRecords(store);
+}
 
 export interface CoreOptions {
   /** Folder of the snapshot and journal; null keeps everything in memory (tests). */
@@ -20,8 +29,8 @@ export interface CoreOptions {
   readOnly?: boolean;
   now?: () => number;
   /**
-   * Runs before the journal is replayed: a capability that journals its own record types (e.g. a
-   * scrobble outbox) registers them here with `store.registerRecord`.
+   * Runs before the journal is replayed, after the durable record types of every capability were
+   * registered (registerDurableRecords): for extra record types in tests.
    */
   register?: (parts: { store: Awaited<ReturnType<typeof openStore>>; ingest: ReturnType<typeof createIngest>; bus: ReturnType<typeof createBus> }) => void;
 }
@@ -38,6 +47,7 @@ export async function openCore({ dataDir, timeZone, log, skipThresholdMs, maxJou
     ...(maxJournalRecords ? { maxJournalRecords } : {}), ...(now ? { now } : {}) });
   const ingest = createIngest({ store, bus, log: log.child({ module: 'ingest' }), ...(skipThresholdMs ? { skipThresholdMs } : {}) });
   const importer = createImporter({ store, ingest, bus, health, log: log.child({ module: 'importers' }), ...(maxFileBytes ? { maxFileBytes } : {}) });
+  registerDurableRecords(store);
   register?.({ store, ingest, bus });
   const replayed = await store.replay();
   const stats = createStats(store);

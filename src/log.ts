@@ -5,18 +5,20 @@ export type { Logger } from 'pino';
 
 /**
  * Paths redacted in every log line: tokens, the client secret, Authorization headers, the OAuth
- * `code`/`state`/`code_verifier` and the passwords. Applies to every child logger. The OAuth `code`
+ * `code`/`state`/`code_verifier`, the passwords and the AI provider's key (ai_api_key, Gemini's
+ * x-goog-api-key header). Applies to every child logger. The OAuth `code`
  * is redacted where a request's fields sit (top level, query, form, body) but not as `*.code`, which
  * would also hide every error's errno (`err.code`: ENOSPC, EROFS…) that the log exists to show.
  */
 export const REDACT_PATHS = [
   'access_token', 'refresh_token', 'client_secret', 'code', 'state', 'code_verifier', 'password',
-  'mqtt_password', 'authorization', 'Authorization',
+  'mqtt_password', 'authorization', 'Authorization', 'ai_api_key', 'apiKey', 'x-goog-api-key',
   'query.code', 'form.code', 'body.code', 'params.code', '*.query.code', '*.form.code', '*.body.code', '*.params.code',
   '*.access_token', '*.refresh_token', '*.client_secret', '*.state', '*.code_verifier',
-  '*.password', '*.mqtt_password', '*.authorization', '*.Authorization',
+  '*.password', '*.mqtt_password', '*.authorization', '*.Authorization', '*.ai_api_key', '*.apiKey', '*["x-goog-api-key"]',
   '*.headers.authorization', '*.headers.Authorization', '*.*.headers.authorization', '*.*.headers.Authorization',
-  'config.client_secret', 'config.mqtt_password', 'web_password', '*.web_password', 'config.web_password',
+  'config.client_secret', 'config.mqtt_password', 'web_password', '*.web_password', 'config.web_password', 'config.ai_api_key',
+  '*.headers["x-goog-api-key"]', '*.*.headers["x-goog-api-key"]',
 ];
 
 /**

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { hostname } from 'node:os';
-import { accountNames, resolveTimeZone, supervisorMqtt, type Config } from './config/index.js';
+import { accountNames, resolveStoryLanguage, resolveTimeZone, supervisorMqtt, type Config } from './config/index.js';
 import type { Logger } from './log.js';
 import { acquireDataLock } from './store/index.js';
 import { openCore } from './core.js';
@@ -10,6 +10,7 @@ import { createWeb } from './web/index.js';
 import { createScheduler } from './scheduler.js';
 import { createMqtt, loadMqttIdentity, type MqttConnection } from './mqtt/index.js';
 import { createAudioLibrary } from './audio/index.js';
+import { createStories, storyConfigOf, storyCron } from './story/index.js';
 
 /**
  * The broker: the mqtt_url option (standalone or add-on), else the Supervisor's MQTT service
@@ -60,26 +61,32 @@ export async function startVibescope({ config, addon, log, version, port: portOv
   } });
   const spotify = createSpotify({ config, tokens, ingest, bus, health, log: log.child({ module: 'spotify' }), accounts });
   const library = createAudioLibrary({ store, bus, log: log.child({ module: 'audio.library' }), roots: config.library_paths.map((p) => path.resolve(p)) });
+  const stories = createStories({ store, stats, bus, health, log: log.child({ module: 'story' }),
+    config: storyConfigOf(config, await resolveStoryLanguage(config, log.child({ module: 'story' }), env)) });
   const connection = await resolveMqtt(config, addon, env, log.child({ module: 'mqtt' }));
   const mqtt = createMqtt({ config, connection, stats, bus, log: log.child({ module: 'mqtt' }), accounts, version,
     initialSync: (a) => spotify.status(a) ?? null, initialNowPlaying: spotify.nowPlaying, syncNow: spotify.syncNow,
+    initialStory: (a) => stories.latest(a),
     configurationUrl: panelUrl(addon, portOverride ?? config.port, env), identity: mqttIdentity, health,
     refreshConnection: config.mqtt_url ? undefined : () => resolveMqtt(config, addon, env, log.child({ module: 'mqtt' })) });
   const web = createWeb({ bus, store, stats, spotify, importer, tokens, health, log: log.child({ module: 'web' }), accounts, dataDir, addon, version,
-    mqttStatus: mqtt.status, library, config });
+    mqttStatus: mqtt.status, library, config, stories });
+  const storyRule = storyCron(config.story_schedule);
   const scheduler = createScheduler({ log: log.child({ module: 'scheduler' }), timeZone,
-    compact: () => store.exclusive(() => (store.journalPending > 0 ? store.compactNow('daily') : null)) });
+    compact: () => store.exclusive(() => (store.journalPending > 0 ? store.compactNow('daily') : null)),
+    jobs: storyRule ? [{ name: 'weekly story', cron: storyRule, run: () => stories.weekly(accounts) }] : [] });
   const port = await web.listen(portOverride ?? config.port, config.bind_address);
   boundPort = port;
   scheduler.start();
   mqtt.start();
   spotify.start();
   library.start(config.library_rescan_hours * 3_600_000);
+  await stories.start();
   log.info({ port, data_dir: dataDir, time_zone: timeZone, accounts, addon, version }, 'vibescope started');
 
   let stopping: Promise<void> | null = null;
   return {
-    port, store, bus, health, ingest, importer, stats, spotify, web, tokens, mqtt, library,
+    port, store, bus, health, ingest, importer, stats, spotify, web, tokens, mqtt, library, stories,
     /** Stops polling, publishes MQTT `offline`, stops the web server and the scheduler, then closes the store (the journal is already durable). Idempotent. */
     stop(): Promise<void> {
       stopping ??= (async () => {
@@ -88,6 +95,7 @@ export async function startVibescope({ config, addon, log, version, port: portOv
         await mqtt.stop();
         scheduler.stop();
         await web.stop();
+        await stories.stop();
         await store.close();
         await lock.release();
         log.info('vibescope stopped');

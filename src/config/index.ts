@@ -7,6 +7,7 @@ import { configSchema, type Config } from './schema.js';
 
 export { configSchema, SPOTIFY_API_URL, SPOTIFY_ACCOUNTS_URL } from './schema.js';
 export { supervisorMqtt, type SupervisorMqtt } from './supervisor.js';
+export { resolveStoryLanguage, storyLanguageOf, type StoryLanguageOption } from './language.js';
 export type { Config, AccountConfig } from './schema.js';
 
 /** Where the Home Assistant Supervisor writes the add-on's options. */

@@ -1,6 +1,6 @@
 import type { Counters } from '../stats/index.js';
 import type { HealthState } from '../health.js';
-import type { NowPlaying, SyncStatus } from '../types.js';
+import type { NowPlaying, StoryReady, SyncStatus } from '../types.js';
 
 /** Everything an account's entities are derived from. */
 export interface AccountView {
@@ -12,6 +12,16 @@ export interface AccountView {
   features: Record<string, unknown> | null;
   /** Vibescope's health (src/health.ts): the same for every account. */
   health?: HealthState | null;
+  /**
+   * The newest weekly story (bus `story.created` with period week; at start the stories' `latest(account)`).
+   * Optional so views built without it stay valid.
+   */
+  story?: StoryReady | null;
+}
+
+/** The payload of the story event entity when a story is ready (publish it, not retained, on `story.created`). */
+export function storyEventPayload(s: StoryReady): Record<string, unknown> {
+  return { event_type: 'ready', title: s.title, summary: s.summary, period: s.period, start: s.start, end: s.end, status: s.status, source: s.source };
 }
 
 /** HA's state limit: 255 characters (homeassistant.const MAX_LENGTH_STATE_STATE), counted in code points. */
@@ -157,4 +167,12 @@ export const ENTITIES: readonly EntityDef[] = [
     state: (v) => (v.sync?.state === 'needs_reconnect' ? 'ON' : 'OFF') },
   { key: 'sync_now', component: 'button', name: 'Sync now', icon: 'mdi:sync',
     extra: (t) => ({ command_topic: `${t.base}/sync/set`, payload_press: 'PRESS', qos: 1 }) },
+  // The story (src/story/): the latest weekly story, and an event when any story is ready.
+  { key: 'weekly_story', component: 'sensor', name: 'Weekly story', icon: 'mdi:book-open-variant',
+    state: (v) => (v.story ? cutState(v.story.title) : null),
+    attributes: (v) => (v.story ? { summary: v.story.summary, highlights: v.story.highlights, persona: v.story.persona,
+      period: { kind: v.story.period, start: v.story.start, end: v.story.end }, status: v.story.status, source: v.story.source,
+      created_at: iso(v.story.created_at) } : {}) },
+  { key: 'story', component: 'event', name: 'Story', icon: 'mdi:book-open-page-variant',
+    extra: (t) => ({ event_types: ['ready'], qos: 1, state_topic: t.state }) },
 ];

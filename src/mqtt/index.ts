@@ -5,8 +5,8 @@ import type { Logger } from '../log.js';
 import type { Bus } from '../bus.js';
 import type { Health } from '../health.js';
 import type { Stats } from '../stats/index.js';
-import type { NowPlaying, StreamRow, SyncStatus } from '../types.js';
-import { ENTITIES, type AccountView } from './entities.js';
+import type { NowPlaying, StoryReady, StreamRow, SyncStatus } from '../types.js';
+import { ENTITIES, storyEventPayload, type AccountView } from './entities.js';
 import { availabilityTopic, discoveryPayloads, entityAvailabilityTopic, stateTopic, type DiscoveryContext } from './discovery.js';
 import type { MqttIdentity } from './identity.js';
 import { startupScan } from './startup.js';
@@ -30,6 +30,8 @@ export interface MqttDeps {
   /** The account's sync state and now playing when MQTT starts (later: bus events). */
   initialSync: (account: string) => SyncStatus | null;
   initialNowPlaying: (account: string) => NowPlaying | null;
+  /** The newest weekly story of an account when MQTT starts (later: bus `story.created`). */
+  initialStory?: (account: string) => StoryReady | null;
   /** "Sync now" button. */
   syncNow: (account: string) => Promise<unknown>;
   configurationUrl?: string | null;
@@ -65,7 +67,7 @@ const AUTH_REFUSED = new Set([4, 5, 134, 135]);
  * A broker outage never blocks recording: while disconnected, states are only remembered, and all of
  * them are published again on reconnect.
  */
-export function createMqtt({ config, connection, stats, bus, log, accounts, version, initialSync, initialNowPlaying, syncNow,
+export function createMqtt({ config, connection, stats, bus, log, accounts, version, initialSync, initialNowPlaying, initialStory, syncNow,
   configurationUrl = null, identity, health, refreshConnection, now = Date.now, minIntervalMs = 1_000 }: MqttDeps) {
   const ctx: DiscoveryContext = {
     prefix: config.mqtt_discovery_prefix, base: config.mqtt_base_topic, version, configurationUrl,
@@ -256,6 +258,7 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
       if (!connection) { log.info('mqtt: no broker configured (mqtt_url, or the Supervisor MQTT service): Home Assistant entities are off'); return; }
       for (const account of accounts) {
         views.set(account, { account, now_playing: initialNowPlaying(account), counters: null, sync: initialSync(account), features: null,
+          story: initialStory?.(account) ?? null,
           health: health?.state() ?? null });
         refreshCounters(account);
       }
@@ -284,6 +287,13 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
           publishView(s.account);
         }),
         bus.on('health.changed', 'mqtt', setHealthView),
+        bus.on('story.created', 'mqtt', (story) => {
+          const view = views.get(story.account);
+          if (!view) return;
+          // The sensor shows the newest weekly story; the event fires for every story that is ready.
+          if (story.period === 'week' && (!view.story || story.start >= view.story.start)) { view.story = story; publishView(story.account); }
+          if (client?.connected) client.publish(stateTopic(ctx, story.account, 'story'), JSON.stringify(storyEventPayload(story)), { qos: 1, retain: false });
+        }),
         bus.on('features.extracted', 'mqtt', () => {
           for (const view of views.values()) {
             if (!view.now_playing?.track_uri) continue;

@@ -6,14 +6,17 @@ import { createSkipStats } from './skips.js';
 import { createCounterStats } from './counters.js';
 import { createMoodStats } from './mood.js';
 import { createRangeCache } from './cache.js';
+import { createFactStats } from './facts.js';
 
 export type { Range, StatsContext } from './context.js';
 export type { Summary, TopItem, StreamQuery } from './listening.js';
+export type { StoryFacts, RankedFact, FactsRequest, FactSources, GenreSource, ObscuritySource, Period, PeriodKind } from './facts.js';
+export { FACTS_SCHEMA, PERIOD_KINDS, resolvePeriod } from './facts.js';
 
 /**
  * Listening statistics as functions of (store, range, time zone) → plain data (ARCHITECTURE.md
  * "stats"), one module per idea: listening (summary, top lists, timeline, the log), patterns
- * (heatmap, sessions, discoveries), skips, live counters, mood. A new kind of statistic is a new
+ * (heatmap, sessions, discoveries), skips, live counters, mood, the story facts of a period. A new kind of statistic is a new
  * module here, composed below.
  */
 export function createStats(store: Store) {
@@ -37,6 +40,7 @@ export function createStats(store: Store) {
     sessions: memo('sessions', patterns.sessions),
     discoveries: memo('discoveries', patterns.discoveries),
     skips: memo('skips', skipStats.skips),
+    ...createFactStats(ctx, listening),
   };
 }
 

@@ -20,6 +20,8 @@ import { accountRoutes } from './routes/accounts.js';
 import { statsRoutes } from './routes/stats.js';
 import { libraryRoutes } from './routes/library.js';
 import { importRoutes } from './routes/imports.js';
+import { storyRoutes } from './routes/stories.js';
+import type { Stories } from '../story/index.js';
 
 export { INGRESS_PROXY_IP, ingressGuard } from './security.js';
 
@@ -45,6 +47,8 @@ export interface WebDeps {
   mqttStatus?: () => unknown;
   /** The music library (scan status, scan now). */
   library?: { status(): unknown; scan(): Promise<unknown> };
+  /** Stories (GET/POST /api/v1/stories…). */
+  stories?: Stories;
 }
 
 /**
@@ -70,6 +74,7 @@ export function createWeb(deps: WebDeps) {
   api.use(statsRoutes(deps));
   api.use(libraryRoutes(deps));
   api.use(importRoutes(deps));
+  api.use(storyRoutes(deps));
   api.use(notFound);
   app.use('/api/v1', api);
 

@@ -50,7 +50,7 @@ describe('mqtt: discovery payloads from the entity table', () => {
         void def;
       }
       if (c.platform === 'binary_sensor') expect(BINARY_CLASSES).to.include(c.device_class);
-      if (c.platform === 'event') expect(c).to.include({ qos: 1 }) && expect(c.event_types).to.deep.equal(['skip']);
+      if (c.platform === 'event') expect(c).to.include({ qos: 1 }) && expect(c.event_types).to.deep.equal(key === 'story' ? ['ready'] : ['skip']);
       if (c.platform === 'image') {
         expect(c.url_topic).to.equal('vibescope/anna/album_art/url');
         // HA's image entity has no payload for "no picture": its own availability, and Vibescope's, both online (zigbee2mqtt's form).
