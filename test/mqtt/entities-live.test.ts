@@ -164,4 +164,26 @@ describe('mqtt: entities that can be "nothing", the Health entity and the sync s
       expect(app.spotify.status('default')?.state).to.equal('ok');
     } finally { await ha.close(); }
   });
+
+  it('shows the newest weekly story on its sensor and fires the story event when one is ready', async () => {
+    const ha = await haClient(broker.url, ['vibescope/#']);
+    try {
+      app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir, mqtt_url: broker.url }), addon: false, log: memoryLogger('warn').log,
+        version: 't', port: 0, env: {} });
+      await waitFor(() => ha.value('vibescope/status') === 'online', { what: 'online' });
+      const story = { id: 7, account: 'default', period: 'week' as const, start: '2026-11-23', end: '2026-11-29', title: 'A week of Ella',
+        summary: 'You played Ella Fitzgerald most.', highlights: ['Ella Fitzgerald 12 plays'], persona: { name: 'The Crooner', description: 'Swing first.' },
+        status: 'template' as const, source: 'template' as const, created_at: Date.now() };
+      app.bus.emit('story.created', story);
+      await waitFor(() => ha.value('vibescope/default/weekly_story') === 'A week of Ella', { what: 'the sensor state' });
+      const event = await waitFor(() => ha.log.find((m) => m.topic === 'vibescope/default/story'), { what: 'the story event' });
+      expect(JSON.parse(event.payload)).to.include({ event_type: 'ready', title: 'A week of Ella', period: 'week' });
+      expect(event.retain).to.equal(false, 'events are never retained');
+      // An older week's story fires its event but does not replace the sensor's newest one.
+      app.bus.emit('story.created', { ...story, id: 6, start: '2026-11-16', end: '2026-11-22', title: 'An older week' });
+      await waitFor(() => ha.log.filter((m) => m.topic === 'vibescope/default/story').length === 2, { what: 'second event' });
+      expect(ha.value('vibescope/default/weekly_story')).to.equal('A week of Ella');
+    } finally { await ha.close(); }
+  });
+
 });
