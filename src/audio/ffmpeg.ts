@@ -112,38 +112,57 @@ export async function probe(file: string, paths: FfmpegPaths): Promise<ProbeResu
 /** Analysis rate: mono 22 050 Hz float (research/audio-features.md). */
 export const ANALYSIS_RATE_HZ = 22_050;
 
+/** A second decoded stream of the same run: interleaved f32le at its own rate and channel count. */
+export interface NativeOutput { sampleRateHz: number; channels: number; onSamples: (chunk: Float32Array) => void }
+
+/** Turns a byte stream of f32le into aligned Float32Array chunks (a sample may straddle two reads). */
+function floatReader(onSamples: (chunk: Float32Array) => void) {
+  let carry: Buffer | null = null;
+  let count = 0;
+  return {
+    read(chunk: Buffer): void {
+      const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
+      const usable = buf.length - (buf.length % 4);
+      carry = usable < buf.length ? Buffer.from(buf.subarray(usable)) : null;
+      if (usable === 0) return;
+      // Copy into an aligned Float32Array (Buffer offsets are not always 4-byte aligned).
+      const out = new Float32Array(usable / 4);
+      new Uint8Array(out.buffer).set(buf.subarray(0, usable));
+      count += out.length;
+      onSamples(out);
+    },
+    get samples() { return count; },
+  };
+}
+
 /**
  * Decodes a file to mono f32le PCM at `sampleRateHz`, streamed through a pipe: `onSamples` gets
- * each chunk (never the whole track in memory). ffmpeg can exit 0 after decoding part of a cut
- * file, so the decoded duration is checked against `expectedDurationS` (from {@link probe}).
- * @returns the number of samples decoded and their duration (s).
+ * each chunk (never the whole track in memory). With `native`, the same ffmpeg run also writes the
+ * audio at `native.sampleRateHz` with `native.channels` channels (the file's own format, for
+ * loudness) to a second pipe (fd 3): one decode, two outputs. ffmpeg can exit 0 after decoding part
+ * of a cut file, so the decoded duration is checked against `expectedDurationS` (from {@link probe}).
+ * @returns the number of mono samples decoded and their duration (s).
  * @throws AudioDecodeError corrupt / unsupported (ffmpeg failed), truncated (decoded < 90 % and
  *   more than 1 s short of the probed duration).
  */
 export function decode(file: string, paths: FfmpegPaths, onSamples: (chunk: Float32Array) => void,
-  { sampleRateHz = ANALYSIS_RATE_HZ, expectedDurationS }: { sampleRateHz?: number; expectedDurationS?: number } = {}): Promise<{ samples: number; duration_s: number }> {
+  { sampleRateHz = ANALYSIS_RATE_HZ, expectedDurationS, native }: { sampleRateHz?: number; expectedDurationS?: number; native?: NativeOutput } = {}): Promise<{ samples: number; duration_s: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(paths.ffmpeg, ['-v', 'error', '-nostdin', '-i', file, '-map', 'a:0', '-vn', '-ac', '1', '-ar', String(sampleRateHz), '-f', 'f32le', 'pipe:1'],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = ['-v', 'error', '-nostdin', '-i', file, '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(sampleRateHz), '-f', 'f32le', 'pipe:1'];
+    if (native) args.push('-map', '0:a:0', '-vn', '-ac', String(native.channels), '-ar', String(native.sampleRateHz), '-f', 'f32le', 'pipe:3');
+    const child = spawn(paths.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe', ...(native ? ['pipe' as const] : [])] });
     lowPriority(child.pid);
     let stderr = '';
-    let samples = 0;
-    let carry: Buffer | null = null;
-    child.stderr.on('data', (c) => { stderr = (stderr + String(c)).slice(-4000); });
-    child.stdout.on('data', (chunk: Buffer) => {
-      let buf = carry ? Buffer.concat([carry, chunk]) : chunk;
-      const usable = buf.length - (buf.length % 4);
-      carry = usable < buf.length ? Buffer.from(buf.subarray(usable)) : null;
-      buf = buf.subarray(0, usable);
-      if (usable === 0) return;
-      // Copy into an aligned Float32Array (Buffer offsets are not always 4-byte aligned).
-      const out = new Float32Array(usable / 4);
-      new Uint8Array(out.buffer).set(buf);
-      samples += out.length;
-      onSamples(out);
-    });
+    const mono = floatReader(onSamples);
+    child.stderr!.on('data', (c) => { stderr = (stderr + String(c)).slice(-4000); });
+    child.stdout!.on('data', (chunk: Buffer) => mono.read(chunk));
+    if (native) {
+      const second = floatReader(native.onSamples);
+      (child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => second.read(chunk));
+    }
     child.on('error', (err) => reject(new AudioDecodeError(file, 'unsupported', `cannot run ffmpeg: ${err.message}`)));
     child.on('close', (code) => {
+      const samples = mono.samples;
       const duration = samples / sampleRateHz;
       if (code !== 0) {
         const reason: DecodeFailure = /Invalid data|could not find codec|Decoder .* not found|not supported/i.test(stderr) ? 'unsupported' : 'corrupt';

@@ -1,7 +1,10 @@
 /**
- * Integrated loudness per ITU-R BS.1770-4 / EBU R128 for a mono signal: K-weighting (a high-shelf
- * pre-filter and the RLB high-pass, coefficients derived for any sample rate with the bilinear
- * formulas libebur128 uses), 400 ms blocks every 100 ms, absolute gate −70 LUFS, relative gate −10 LU.
+ * Integrated loudness and loudness range per ITU-R BS.1770-4 / EBU R128 on every channel at the
+ * file's own sample rate: each channel is K-weighted (a high-shelf pre-filter and the RLB
+ * high-pass, coefficients derived for any sample rate with the bilinear formulas libebur128 uses),
+ * the channels' mean squares are summed with their weights (1 for left, right and centre, 1.41 for
+ * the surround channels, 0 for LFE; BS.1770-4 table 3) and only then gated: 400 ms blocks every
+ * 100 ms, absolute gate −70 LUFS, relative gate −10 LU. Loudness range per EBU Tech 3342.
  */
 
 interface Biquad { b0: number; b1: number; b2: number; a1: number; a2: number }
@@ -21,22 +24,50 @@ export function kWeighting(fs: number): [Biquad, Biquad] {
   return [shelf, highpass];
 }
 
-/** Streaming integrated-loudness meter. `push` samples, then `lufs()`; also the short-term (3 s) loudness range. */
-export function createLoudnessMeter(fs: number) {
+/**
+ * BS.1770-4 channel weights for ffmpeg's channel order: 1 for mono/stereo; for 5.1 (FL FR FC LFE
+ * BL BR or SL SR) the LFE is left out and the surrounds count 1.41; other layouts weigh every channel 1.
+ */
+export function channelWeights(channels: number): number[] {
+  if (channels === 6) return [1, 1, 1, 0, 1.41, 1.41];
+  return new Array<number>(channels).fill(1);
+}
+
+/**
+ * Streaming meter. `push` interleaved samples of `channels` channels at `fs` Hz (any chunk size,
+ * frames may straddle chunks), then `lufs()` and `range()`.
+ */
+export function createLoudnessMeter(fs: number, channels = 1) {
   const [s1, s2] = kWeighting(fs);
-  let x1 = 0, x2 = 0, y1 = 0, y2 = 0, z1 = 0, z2 = 0;  // filter states (direct form I, two stages)
-  const sub = Math.round(fs / 10);                     // 100 ms sub-blocks
-  let acc = 0; let n = 0;
-  const subBlocks: number[] = [];                       // mean square of each 100 ms
+  const weights = channelWeights(channels);
+  // Filter state per channel: x1 x2 y1 y2 z1 z2 (direct form I, two stages).
+  const state = new Float64Array(channels * 6);
+  const sub = Math.round(fs / 10);                     // 100 ms sub-blocks, in frames
+  const acc = new Float64Array(channels);
+  let n = 0; let channel = 0;
+  let subBlocks = new Float64Array(1024); let count = 0;  // weighted channel sum of each 100 ms mean square
+
   function push(samples: Float32Array): void {
+    const { b0: a0, b1: a1, b2: a2, a1: p1, a2: p2 } = s1;
+    const { b0: c0, b1: c1, b2: c2, a1: q1, a2: q2 } = s2;
     for (let i = 0; i < samples.length; i++) {
+      const o = channel * 6;
       const x = samples[i]!;
-      const y = s1.b0 * x + s1.b1 * x1 + s1.b2 * x2 - s1.a1 * y1 - s1.a2 * y2;
-      x2 = x1; x1 = x;
-      const z = s2.b0 * y + s2.b1 * y1 + s2.b2 * y2 - s2.a1 * z1 - s2.a2 * z2;
-      y2 = y1; y1 = y; z2 = z1; z1 = z;
-      acc += z * z;
-      if (++n === sub) { subBlocks.push(acc / sub); acc = 0; n = 0; }
+      const x1 = state[o]!; const x2 = state[o + 1]!; const y1 = state[o + 2]!; const y2 = state[o + 3]!;
+      const y = a0 * x + a1 * x1 + a2 * x2 - p1 * y1 - p2 * y2;
+      const z = c0 * y + c1 * y1 + c2 * y2 - q1 * state[o + 4]! - q2 * state[o + 5]!;
+      state[o + 1] = x1; state[o] = x; state[o + 3] = y1; state[o + 2] = y; state[o + 5] = state[o + 4]!; state[o + 4] = z;
+      acc[channel] = acc[channel]! + z * z;
+      if (++channel === channels) {
+        channel = 0;
+        if (++n === sub) {
+          let sum = 0;
+          for (let c = 0; c < channels; c++) { sum += weights[c]! * acc[c]!; acc[c] = 0; }
+          if (count === subBlocks.length) { const grown = new Float64Array(count * 2); grown.set(subBlocks); subBlocks = grown; }
+          subBlocks[count++] = sum / sub;
+          n = 0;
+        }
+      }
     }
   }
   const toLufs = (meanSquare: number) => -0.691 + 10 * Math.log10(meanSquare);
@@ -44,7 +75,7 @@ export function createLoudnessMeter(fs: number) {
   function windows(width: number): number[] {
     const out: number[] = [];
     let sum = 0;
-    for (let i = 0; i < subBlocks.length; i++) {
+    for (let i = 0; i < count; i++) {
       sum += subBlocks[i]!;
       if (i >= width) sum -= subBlocks[i - width]!;
       if (i >= width - 1) out.push(sum / width);
