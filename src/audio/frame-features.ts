@@ -67,11 +67,14 @@ export function createFrameFeatures(sampleRate: number) {
       if (i > 0 && (windowed[i - 1]! >= 0) !== (windowed[i]! >= 0)) crossings++;
     }
     fft.forward(windowed);
-    const { re, im } = fft;
-    let sum = 0; let moment = 0; let logSum = 0;
+    const { out } = fft;
+    let sum = 0; let moment = 0; let logSum = 0; let product = 1;
     for (let k = 0; k < bins; k++) {
-      const a = Math.sqrt(re[k]! * re[k]! + im[k]! * im[k]!);
-      amp[k] = a; sum += a; moment += k * a; logSum += Math.log(a);
+      const a = Math.sqrt(out[2 * k]! * out[2 * k]! + out[2 * k + 1]! * out[2 * k + 1]!);
+      amp[k] = a; sum += a; moment += k * a;
+      // One log per 8 bins: the product of 8 magnitudes stays far inside the float64 range.
+      product *= a;
+      if ((k & 7) === 7) { logSum += Math.log(product); product = 1; }
     }
     if (!(sum > 0)) return;                                   // all-zero spectrum: digital silence
     frames++;

@@ -55,11 +55,11 @@ export function createOnsetEnvelope(sampleRate: number) {
     for (let i = 0; i < ONSET_FRAME; i++) windowed[i] = frame[i]! * win[i]!;
     fft.forward(windowed);
     bands.fill(0);
-    const { re, im } = fft; const { lo, weightLo } = map;
-    for (let k = 0; k < re.length; k++) {
+    const { out } = fft; const { lo, weightLo } = map;
+    for (let k = 0; k < lo.length; k++) {
       const b = lo[k]!;
       if (b < 0) continue;
-      const mag = Math.sqrt(re[k]! * re[k]! + im[k]! * im[k]!);
+      const mag = Math.sqrt(out[2 * k]! * out[2 * k]! + out[2 * k + 1]! * out[2 * k + 1]!);
       const w = weightLo[k]!;
       bands[b] = bands[b]! + w * mag; bands[b + 1] = bands[b + 1]! + (1 - w) * mag;
     }
