@@ -14,7 +14,7 @@ export const MIN_BPM = 40;
 export const MAX_BPM = 240;
 /** Centre (BPM) and width (octaves, one standard deviation) of the tempo prior. */
 const PRIOR_BPM = 120;
-const PRIOR_OCTAVES = 1;
+const PRIOR_OCTAVES = 1.4;
 const COMB = 4;
 
 /** A tempo estimate. */
@@ -22,9 +22,10 @@ export interface TempoEstimate {
   /** Tempo, BPM (2 decimals). */
   bpm: number;
   /**
-   * 0..1: how much the chosen period's prior-weighted score exceeds the best one of a different
-   * tempo (its octave neighbours included): 1 − second / best. Near 0 means two tempi explain the
-   * envelope about equally well, so the value may be an octave (or 2:3) off.
+   * 0..1: how much the chosen period's score exceeds the best score of a different tempo (more
+   * than 6 % away, octave neighbours included): 2·(1 − rival / best), capped at 1, so a rival at
+   * half the best score or less gives 1. Near 0 means two tempi explain the envelope about
+   * equally well: the value may be an octave (or 2:3) off, as on half-time metal.
    */
   confidence: number;
   /** Beat times, s from the start (the dynamic-programming tracker at that tempo). */
@@ -89,17 +90,22 @@ export function estimateTempo(envelope: ArrayLike<number>, fps: number): TempoEs
   const x = normalise(envelope, fps);
   const minLag = Math.floor((60 * fps) / MAX_BPM);
   const maxLag = Math.ceil((60 * fps) / MIN_BPM);
-  const r = autocorrelation(x, Math.min(COMB * maxLag + COMB + 2, x.length - 1));
+  const r = autocorrelation(x, Math.min(3 * COMB * maxLag + COMB + 2, x.length - 1));
   if (!(r[0]! > 0)) return null;
   const comb = (lag: number) => {
     let s = 0; let k = 0;
     for (let m = 1; m <= COMB && m * lag < r.length - 2; m++) { s += Math.max(0, peakNear(r, m * lag, m / 2).value); k++; }
     return k === 0 ? 0 : s / k;
   };
+  // Prior-weighted comb per lag, then Ellis's duple/triple combination (§3.1, TPS2/TPS3): a period
+  // also scores half of its double's (or triple's) weighted score, which decides between metrical
+  // levels whose own scores tie (a click track at 174 BPM is not heard at 87).
+  const base = new Float64Array(3 * maxLag + 1);
+  for (let lag = minLag; lag <= 3 * maxLag && COMB * lag < r.length - 2; lag++) base[lag] = comb(lag) * prior((60 * fps) / lag);
   const weighted = new Float64Array(maxLag + 1);
   let bestLag = -1;
   for (let lag = minLag; lag <= maxLag; lag++) {
-    weighted[lag] = comb(lag) * prior((60 * fps) / lag);
+    weighted[lag] = base[lag]! + 0.5 * Math.max(base[2 * lag] ?? 0, base[3 * lag] ?? 0);
     if (bestLag < 0 || weighted[lag]! > weighted[bestLag]!) bestLag = lag;
   }
   if (bestLag < 0 || !(weighted[bestLag]! > 0)) return null;
@@ -117,5 +123,5 @@ export function estimateTempo(envelope: ArrayLike<number>, fps: number): TempoEs
   }
   const beats = trackBeats(x, period).map((b) => Math.round((b / fps) * 1000) / 1000);
   const bpm = (60 * fps) / period;
-  return { bpm: Math.round(bpm * 100) / 100, confidence: Math.round(Math.max(0, 1 - rival / weighted[bestLag]!) * 1000) / 1000, beats_s: beats };
+  return { bpm: Math.round(bpm * 100) / 100, confidence: Math.round(Math.max(0, Math.min(1, 2 * (1 - rival / weighted[bestLag]!))) * 1000) / 1000, beats_s: beats };
 }
