@@ -1,4 +1,5 @@
 import { trackBeats } from './beats.js';
+import { ONSET_FRAME, ONSET_HOP } from './onset.js';
 
 /**
  * Tempo from the onset envelope (onset.ts): the autocorrelation of the envelope scored as a comb
@@ -121,7 +122,10 @@ export function estimateTempo(envelope: ArrayLike<number>, fps: number): TempoEs
     num += p.value * m * p.at; den += p.value * m * m;
     period = num / den;
   }
-  const beats = trackBeats(x, period).map((b) => Math.round((b / fps) * 1000) / 1000);
+  // An onset raises the Hann-windowed spectrum fastest when it sits 3/4 into the frame (where the
+  // window's slope is steepest), so a frame's onset time is its start plus 3/4 of its length.
+  const lag = (0.75 * ONSET_FRAME) / ONSET_HOP;
+  const beats = trackBeats(x, period).map((b) => Math.round(((b + lag) / fps) * 1000) / 1000);
   const bpm = (60 * fps) / period;
   return { bpm: Math.round(bpm * 100) / 100, confidence: Math.round(Math.max(0, Math.min(1, 2 * (1 - rival / weighted[bestLag]!))) * 1000) / 1000, beats_s: beats };
 }
