@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { freePort } from '../test/support/helpers.js';
-import { fretsOnFireSongs } from '../test/support/fretsonfire.js';
+import { audioBench } from './audio.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -106,24 +106,8 @@ try {
   lines.push({ bench: 'store bytes written per day (110 plays + 1 snapshot)', n: 1, p50: `${written.toFixed(1)} MB`,
     p95: `snapshot ${(writes.snapshot_bytes / 1e6).toFixed(1)} MB, journal ${(writes.journal_bytes / 1e3).toFixed(0)} kB`, target: '<= 40 MB', result: ok(written <= 40) });
 
-  // 4. Audio descriptors on real music (Debian's Frets on Fire songs), single process.
-  const songs = fretsOnFireSongs().map((s) => s.audio);
-  let decodeWall = 0;
-  for (const file of songs) {
-    const t = performance.now();
-    const res = spawnSync('ffmpeg', ['-v', 'error', '-nostdin', '-i', file, '-ac', '1', '-ar', '22050', '-f', 'f32le', '-y', '/dev/null']);
-    if (res.status !== 0) throw new Error(`ffmpeg failed on ${file}`);
-    decodeWall += (performance.now() - t) / 1000;
-  }
-  const audio = node('audio-child.js', songs);
-  const full = audio.audio_s / audio.wall_s;
-  const decodeOnly = audio.audio_s / decodeWall;
-  lines.push({ bench: `audio descriptors end to end, ${songs.length} songs (${(audio.audio_s / 60).toFixed(1)} min)`, n: songs.length,
-    p50: `${full.toFixed(0)}x real time`, p95: `${(audio.wall_s).toFixed(1)} s wall`, target: '>= 100x', result: ok(full >= 100) });
-  lines.push({ bench: 'ffmpeg decode only (same files) / ratio to descriptors', n: songs.length, p50: `${decodeOnly.toFixed(0)}x real time`,
-    p95: `descriptors take ${(decodeOnly / full).toFixed(2)}x decode time`, target: 'info', result: 'info' });
-  lines.push({ bench: 'audio job peak RSS above baseline', n: 1, p50: `${(audio.peak_mb - audio.baseline_mb).toFixed(0)} MB`,
-    p95: `baseline ${audio.baseline_mb.toFixed(0)} MB`, target: '<= 60 MB', result: ok(audio.peak_mb - audio.baseline_mb <= 60) });
+  // 4. Audio descriptors on real music (Debian's Frets on Fire songs): bench/audio.ts.
+  lines.push(...audioBench());
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

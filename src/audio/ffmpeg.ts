@@ -125,9 +125,10 @@ function floatReader(onSamples: (chunk: Float32Array) => void) {
       const usable = buf.length - (buf.length % 4);
       carry = usable < buf.length ? Buffer.from(buf.subarray(usable)) : null;
       if (usable === 0) return;
-      // Copy into an aligned Float32Array (Buffer offsets are not always 4-byte aligned).
-      const out = new Float32Array(usable / 4);
-      new Uint8Array(out.buffer).set(buf.subarray(0, usable));
+      // A view when the Buffer is 4-byte aligned, else an aligned copy (valid during the call only).
+      let out: Float32Array;
+      if (buf.byteOffset % 4 === 0) out = new Float32Array(buf.buffer, buf.byteOffset, usable / 4);
+      else { out = new Float32Array(usable / 4); new Uint8Array(out.buffer).set(buf.subarray(0, usable)); }
       count += out.length;
       onSamples(out);
     },
@@ -137,7 +138,7 @@ function floatReader(onSamples: (chunk: Float32Array) => void) {
 
 /**
  * Decodes a file to mono f32le PCM at `sampleRateHz`, streamed through a pipe: `onSamples` gets
- * each chunk (never the whole track in memory). With `native`, the same ffmpeg run also writes the
+ * each chunk (never the whole track in memory; the chunk may be a view, valid only during the call). With `native`, the same ffmpeg run also writes the
  * audio at `native.sampleRateHz` with `native.channels` channels (the file's own format, for
  * loudness) to a second pipe (fd 3): one decode, two outputs. ffmpeg can exit 0 after decoding part
  * of a cut file, so the decoded duration is checked against `expectedDurationS` (from {@link probe}).
@@ -148,8 +149,11 @@ function floatReader(onSamples: (chunk: Float32Array) => void) {
 export function decode(file: string, paths: FfmpegPaths, onSamples: (chunk: Float32Array) => void,
   { sampleRateHz = ANALYSIS_RATE_HZ, expectedDurationS, native }: { sampleRateHz?: number; expectedDurationS?: number; native?: NativeOutput } = {}): Promise<{ samples: number; duration_s: number }> {
   return new Promise((resolve, reject) => {
-    const args = ['-v', 'error', '-nostdin', '-i', file, '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(sampleRateHz), '-f', 'f32le', 'pipe:1'];
-    if (native) args.push('-map', '0:a:0', '-vn', '-ac', String(native.channels), '-ar', String(native.sampleRateHz), '-f', 'f32le', 'pipe:3');
+    // -flush_packets 0: ffmpeg fills its 32 KB output buffer before writing, instead of one small
+    // write per decoded packet (measured: 17 000 pipe reads of 2–11 KB per song → 3 700 of 32 KB,
+    // half the CPU node spends receiving).
+    const args = ['-v', 'error', '-nostdin', '-i', file, '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(sampleRateHz), '-f', 'f32le', '-flush_packets', '0', 'pipe:1'];
+    if (native) args.push('-map', '0:a:0', '-vn', '-ac', String(native.channels), '-ar', String(native.sampleRateHz), '-f', 'f32le', '-flush_packets', '0', 'pipe:3');
     const child = spawn(paths.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe', ...(native ? ['pipe' as const] : [])] });
     lowPriority(child.pid);
     let stderr = '';

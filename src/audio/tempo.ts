@@ -1,3 +1,4 @@
+import FFT from 'fft.js';
 import { trackBeats } from './beats.js';
 import { ONSET_FRAME, ONSET_HOP } from './onset.js';
 
@@ -57,15 +58,33 @@ function normalise(env: ArrayLike<number>, fps: number): Float64Array {
   return out;
 }
 
-/** Autocorrelation at lags 0..maxLag, each divided by its number of terms. */
+/**
+ * Autocorrelation at lags 0..maxLag, each divided by its number of terms. Computed block by block
+ * with FFTs (each block of the signal cross-correlated with the stretch that starts with it), so
+ * the cost is O(n log n) and the memory a few blocks, whatever the length of the track.
+ */
 function autocorrelation(x: Float64Array, maxLag: number): Float64Array {
-  const r = new Float64Array(maxLag + 1);
   const n = x.length;
-  for (let lag = 0; lag <= maxLag && lag < n; lag++) {
-    let s = 0;
-    for (let i = 0; i + lag < n; i++) s += x[i]! * x[i + lag]!;
-    r[lag] = s / (n - lag);
+  let size = 1024;
+  while (size < 2 * (maxLag + 1)) size <<= 1;
+  const block = size - maxLag;
+  const fft = new FFT(size);
+  const a = new Float64Array(2 * size); const y = new Float64Array(2 * size);
+  const fa = new Float64Array(2 * size); const fy = new Float64Array(2 * size); const c = new Float64Array(2 * size);
+  const r = new Float64Array(maxLag + 1);
+  for (let start = 0; start < n; start += block) {
+    a.fill(0); y.fill(0);
+    for (let i = 0; i < block && start + i < n; i++) a[2 * i] = x[start + i]!;
+    for (let i = 0; i < size && start + i < n; i++) y[2 * i] = x[start + i]!;
+    fft.transform(fa, a); fft.transform(fy, y);
+    for (let k = 0; k < size; k++) { // conj(A)·Y
+      const ar = fa[2 * k]!; const ai = fa[2 * k + 1]!; const yr = fy[2 * k]!; const yi = fy[2 * k + 1]!;
+      fa[2 * k] = ar * yr + ai * yi; fa[2 * k + 1] = ar * yi - ai * yr;
+    }
+    fft.inverseTransform(c, fa);
+    for (let lag = 0; lag <= maxLag; lag++) r[lag] = r[lag]! + c[2 * lag]!;
   }
+  for (let lag = 0; lag <= maxLag; lag++) r[lag] = lag < n ? r[lag]! / (n - lag) : 0;
   return r;
 }
 
@@ -83,10 +102,11 @@ function peakNear(r: Float64Array, at: number, width: number): { at: number; val
 const prior = (bpm: number) => Math.exp(-0.5 * (Math.log2(bpm / PRIOR_BPM) / PRIOR_OCTAVES) ** 2);
 
 /**
- * Estimates the tempo from an onset envelope sampled at `fps` frames per second.
+ * Estimates the tempo from an onset envelope sampled at `fps` frames per second; `offsetS` is
+ * added to the beat times (the delay of the stream the envelope was computed on).
  * @returns null when the envelope is shorter than 6 s or has no periodicity (silence, noise).
  */
-export function estimateTempo(envelope: ArrayLike<number>, fps: number): TempoEstimate | null {
+export function estimateTempo(envelope: ArrayLike<number>, fps: number, offsetS = 0): TempoEstimate | null {
   if (envelope.length < fps * 6) return null;
   const x = normalise(envelope, fps);
   const minLag = Math.floor((60 * fps) / MAX_BPM);
@@ -125,7 +145,7 @@ export function estimateTempo(envelope: ArrayLike<number>, fps: number): TempoEs
   // An onset raises the Hann-windowed spectrum fastest when it sits 3/4 into the frame (where the
   // window's slope is steepest), so a frame's onset time is its start plus 3/4 of its length.
   const lag = (0.75 * ONSET_FRAME) / ONSET_HOP;
-  const beats = trackBeats(x, period).map((b) => Math.round(((b + lag) / fps) * 1000) / 1000);
+  const beats = trackBeats(x, period).map((b) => Math.round(((b + lag) / fps + offsetS) * 1000) / 1000);
   const bpm = (60 * fps) / period;
   return { bpm: Math.round(bpm * 100) / 100, confidence: Math.round(Math.max(0, Math.min(1, 2 * (1 - rival / weighted[bestLag]!))) * 1000) / 1000, beats_s: beats };
 }
