@@ -51,7 +51,7 @@ export function createFrameFeatures(sampleRate: number) {
   const fft = createRealFft(n);
   const win = hannSymmetric(n);
   const windowed = new Float64Array(n);
-  const amp = new Float64Array(bins);
+  const amp = new Float64Array(bins); const power = new Float64Array(bins);
   const bank = melBank(sampleRate, n);
   const mel = new Float64Array(MEL_BANDS);
   const cos = new Float64Array(MFCC * MEL_BANDS);
@@ -70,8 +70,9 @@ export function createFrameFeatures(sampleRate: number) {
     const { out } = fft;
     let sum = 0; let moment = 0; let logSum = 0; let product = 1;
     for (let k = 0; k < bins; k++) {
-      const a = Math.sqrt(out[2 * k]! * out[2 * k]! + out[2 * k + 1]! * out[2 * k + 1]!);
-      amp[k] = a; sum += a; moment += k * a;
+      const p = out[2 * k]! * out[2 * k]! + out[2 * k + 1]! * out[2 * k + 1]!;
+      const a = Math.sqrt(p);
+      power[k] = p; amp[k] = a; sum += a; moment += k * a;
       // One log per 8 bins: the product of 8 magnitudes stays far inside the float64 range.
       product *= a;
       if ((k & 7) === 7) { logSum += Math.log(product); product = 1; }
@@ -87,7 +88,7 @@ export function createFrameFeatures(sampleRate: number) {
     for (let j = 0; j < MEL_BANDS; j++) {
       const { start, weights } = bank[j]!;
       let s = 0;
-      for (let i = 0; i < weights.length; i++) s += weights[i]! * amp[start + i]! * amp[start + i]!;
+      for (let i = 0; i < weights.length; i++) s += weights[i]! * power[start + i]!;
       mel[j] = Math.log(s + 1);
     }
     for (let c = 0; c < MFCC; c++) {
