@@ -102,7 +102,25 @@ export function audioBench(): BenchLine[] {
   const loud = songs.map((s) => Math.abs(byFile.get(s.audio)!.loudness_lufs! - ebur128(s.audio)));
   lines.push({ bench: 'integrated loudness vs ffmpeg ebur128 (stereo)', n: songs.length, p50: `${loud.filter((d) => d <= 0.5).length}/${songs.length} within 0.5 LU`,
     p95: `worst ${Math.max(...loud).toFixed(2)} LU`, target: 'info', result: 'info' });
+  lines.push(...aubioRows(songs, r.audio_s));
   return lines;
+}
+
+/**
+ * For comparison only, when Debian's aubio-tools is installed (never a dependency of the product):
+ * `aubio tempo` on the same songs (it prints the mean of its beat periods), and its CPU time.
+ */
+function aubioRows(songs: ReturnType<typeof fretsOnFireHalves>['tuning'], audioS: number): BenchLine[] {
+  if (spawnSync('aubio', ['--help']).error) return [];
+  const cpu = childCpuS(); let hits = 0;
+  for (const s of songs) {
+    const res = spawnSync('aubio', ['tempo', s.audio], { encoding: 'utf8' });
+    const bpm = Number(/([\d.]+) bpm/.exec(res.stdout)?.[1]);
+    if (Math.abs(bpm / s.chart_bpm - 1) <= 0.04) hits++;
+  }
+  const spent = childCpuS() - cpu;
+  return [{ bench: 'aubio tempo (aubio-tools, comparison only): chart within 4 %', n: songs.length, p50: `${hits}/${songs.length}`,
+    p95: `tempo alone at ${(audioS / spent).toFixed(0)}x real time CPU`, target: 'info', result: 'info' }];
 }
 
 // `node dist/bench/audio.js` runs these rows alone (npm run bench runs them with the rest).
