@@ -3,8 +3,10 @@ import { type Descriptors } from './descriptors.js';
 import { analyzeProbed } from './analyze.js';
 
 /**
- * Audio features from the user's own music files (issue 6, in progress): the ffmpeg/ffprobe layer
- * and the descriptors. Library scan, matching, storage and the job queue are still to come.
+ * Audio features from the user's own music files: the ffmpeg/ffprobe layer (one decode, two
+ * streams: mono 22 050 Hz for the spectral descriptors, the native format for loudness), the
+ * descriptors (onset.ts + tempo.ts + beats.ts, pitch-profile.ts + key.ts, loudness.ts,
+ * frame-features.ts) and the library scan.
  */
 export { resolveFfmpeg, probe, decode, AudioDecodeError, ANALYSIS_RATE_HZ } from './ffmpeg.js';
 export type { FfmpegPaths, ProbeResult, DecodeFailure, NativeOutput } from './ffmpeg.js';
