@@ -5,9 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createLogger } from '../src/log.js';
-import { createBus } from '../src/bus.js';
-import { openStore } from '../src/store/index.js';
-import { createIngest } from '../src/ingest/index.js';
+import { openCore } from '../src/core.js';
 
 function ioWrites(): number {
   const line = readFileSync('/proc/self/io', 'utf8').split('\n').find((l) => l.startsWith('write_bytes:'));
@@ -15,9 +13,7 @@ function ioWrites(): number {
 }
 const [dataDir] = process.argv.slice(2);
 const log = createLogger('warn');
-const store = await openStore({ dataDir: dataDir!, timeZone: 'Europe/Berlin', log });
-const ingest = createIngest({ store, bus: createBus(log), log });
-await ingest.recover();
+const { store, ingest } = await openCore({ dataDir: dataDir!, timeZone: 'Europe/Berlin', log });
 const before = ioWrites();
 const day = Date.UTC(2026, 10, 20);
 for (let i = 0; i < 110; i++) {

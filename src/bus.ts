@@ -1,6 +1,7 @@
 import { EventEmitter, once } from 'node:events';
 import type { Logger } from './log.js';
 import type { StreamRow, NowPlaying, SyncStatus, ImportProgress } from './types.js';
+import type { HealthState } from './health.js';
 
 /**
  * Every event on the bus, with its listener arguments. Events are facts that already happened and
@@ -23,6 +24,8 @@ export interface BusEvents {
   'features.extracted': [event: { path: string; track_id: number | null; energy: number | null; tempo_bpm: number | null; key: string | null; mode: string | null }];
   /** An import job made progress or finished. */
   'import.progress': [progress: ImportProgress];
+  /** A problem was reported or cleared (src/health.ts). */
+  'health.changed': [state: HealthState];
 }
 
 /** The typed event bus: `emit`, `on` (returns the unsubscribe), `next` (a promise of the next event). */

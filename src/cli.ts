@@ -1,19 +1,18 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --optimize-for-size --max-semi-space-size=1
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import cliProgress from 'cli-progress';
 import { accountNames, loadConfig, resolveTimeZone, DEFAULT_ACCOUNT, type LoadedConfig } from './config/index.js';
 import { createLogger, type Logger } from './log.js';
 import { VibescopeError } from './errors.js';
 import { readVersion } from './version.js';
-import { acquireLock, startVibescope } from './main.js';
+import { startVibescope } from './main.js';
 import { createBus } from './bus.js';
-import { openStore } from './store/index.js';
-import { createIngest } from './ingest/index.js';
-import { createImporter, type ImportReport } from './importers/index.js';
-import { createStats } from './stats/index.js';
+import { acquireDataLock, isStorageErrno, lockHolder, storageError } from './store/index.js';
+import { openCore } from './core.js';
+import type { ImportReport } from './importers/index.js';
 import { createSpotify, openTokenStore } from './spotify/index.js';
+import { serverClient } from './cli-server.js';
 
 const COMMON = `
 Options for every command:
@@ -116,7 +115,8 @@ async function serve(args: string[]): Promise<void> {
   const { values } = parse(args, { port: { type: 'string' } });
   if (values.help) { process.stdout.write(`${HELP.serve}\n`); return; }
   const loaded = load(values, { port: values.port });
-  const log = createLogger(loaded.config.log_level);
+  // The add-on's Log tab shows stdout as text: plain lines there, JSON lines standalone.
+  const log = createLogger(loaded.config.log_level, undefined, { format: loaded.addon ? 'plain' : 'json' });
   const app = await startVibescope({ config: loaded.config, addon: loaded.addon, log, version: readVersion() });
   let signals = 0;
   const shutdown = (signal: string) => {
@@ -147,15 +147,31 @@ function printReport(report: ImportReport): void {
   if (!report.ok) out.write(`\nImport FAILED: ${report.error}\n`);
 }
 
-/** Opens store + ingest directly (no server) for one-shot commands, holding the data folder's lock. */
+/** Opens the data core directly (no server) for one-shot commands, holding the data folder's lock. */
 async function openOffline(loaded: LoadedConfig, log: Logger) {
   const dataDir = path.resolve(loaded.config.data_dir);
-  const release = await acquireLock(dataDir);
-  const store = await openStore({ dataDir, timeZone: resolveTimeZone(loaded.config), log: log.child({ module: 'store' }) });
-  const bus = createBus(log);
-  const ingest = createIngest({ store, bus, log: log.child({ module: 'ingest' }) });
-  await ingest.recover();
-  return { store, bus, ingest, dataDir, close: async () => { await store.close(); await release(); } };
+  const lock = await acquireDataLock(dataDir, () => ({ pid: process.pid, port: null, version: readVersion() }));
+  try {
+    const core = await openCore({ dataDir, timeZone: resolveTimeZone(loaded.config), log, skipThresholdMs: loaded.config.skip_threshold_s * 1000 });
+    return { ...core, dataDir, close: async () => { await core.close(); await lock.release(); } };
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+async function progressBar() {
+  const { default: cliProgress } = await import('cli-progress');
+  const bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'importing [{bar}] {percentage}% | {rows} rows | {files}',
+    hideCursor: true }, cliProgress.Presets.shades_classic);
+  let started = false;
+  return {
+    update(p: { bytes_done: number; bytes_total: number; rows_read: number; files_done: number }) {
+      if (!started && process.stderr.isTTY) { bar.start(Math.max(1, p.bytes_total), 0, { rows: 0, files: '' }); started = true; }
+      if (started) bar.update(Math.min(p.bytes_done, p.bytes_total), { rows: p.rows_read, files: `${p.files_done} file(s) done` });
+    },
+    stop() { if (started) bar.stop(); },
+  };
 }
 
 async function importCommand(args: string[]): Promise<void> {
@@ -165,17 +181,23 @@ async function importCommand(args: string[]): Promise<void> {
   const loaded = load(values);
   const log = createLogger(values['log-level'] ? loaded.config.log_level : 'warn');
   const account = pickAccount(loaded, values.account);
+  const dataDir = path.resolve(loaded.config.data_dir);
+  const bar = await progressBar();
+  const holder = await lockHolder(dataDir);
+  if (holder) {
+    // A server holds the data folder: import through it (its own job, same report).
+    const files = await expandFiles(positionals);
+    const report = await serverClient(holder, loaded.config).importFiles(files, account, (p) => bar.update(p)).catch((err: Error) => fail(err.message, 1));
+    bar.stop();
+    process.stdout.write(`Imported into account "${account}" through the running Vibescope (pid ${holder.pid})\n`);
+    printReport(report);
+    process.exitCode = report.ok ? 0 : 1;
+    return;
+  }
   const offline = await openOffline(loaded, log);
-  const importer = createImporter({ ingest: offline.ingest, bus: offline.bus, log });
-  const bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'importing [{bar}] {percentage}% | {rows} rows | {files}',
-    hideCursor: true }, cliProgress.Presets.shades_classic);
-  let started = false;
   try {
-    const report = await importer.importPaths(positionals, { account, onProgress: (p) => {
-      if (!started && process.stderr.isTTY) { bar.start(Math.max(1, p.bytes_total), 0, { rows: 0, files: '' }); started = true; }
-      if (started) bar.update(Math.min(p.bytes_done, p.bytes_total), { rows: p.rows_read, files: `${p.files_done} file(s) done` });
-    } });
-    if (started) bar.stop();
+    const report = await offline.importer.importPaths(positionals, { account, onProgress: (p) => bar.update(p) });
+    bar.stop();
     process.stdout.write(`Imported into account "${account}" (${offline.dataDir})\n`);
     printReport(report);
     process.exitCode = report.ok ? 0 : 1;
@@ -184,33 +206,64 @@ async function importCommand(args: string[]): Promise<void> {
   }
 }
 
+/** Files for an upload: folders are expanded to the files in them (the server finds the history files). */
+async function expandFiles(paths: string[]): Promise<string[]> {
+  const { readdir, stat } = await import('node:fs/promises');
+  const out: string[] = [];
+  for (const p of paths) {
+    const info = await stat(p).catch(() => fail(`no such file or folder: ${p}`, 1));
+    if (!info.isDirectory()) { out.push(p); continue; }
+    for (const entry of await readdir(p, { withFileTypes: true, recursive: true })) {
+      if (entry.isFile() && /\.(json|zip)$/i.test(entry.name)) out.push(path.join(entry.parentPath, entry.name));
+    }
+  }
+  return out;
+}
+
 async function connectCommand(args: string[]): Promise<void> {
   const { values } = parse(args, { account: { type: 'string' }, url: { type: 'string' } });
   if (values.help) { process.stdout.write(`${HELP.connect}\n`); return; }
   const loaded = load(values);
   const log = createLogger(values['log-level'] ? loaded.config.log_level : 'warn');
   const account = pickAccount(loaded, values.account);
-  const tokens = await openTokenStore(path.resolve(loaded.config.data_dir));
-  const bus = createBus(log);
-  const spotify = createSpotify({ config: loaded.config, tokens, ingest: null as never, bus, log, accounts: accountNames(loaded.config) });
-  try {
-    let pasted = typeof values.url === 'string' ? values.url : null;
-    if (!pasted) {
-      const { url } = await spotify.startConnect(account);
-      process.stdout.write(`1. Open this address in a browser and allow access:\n\n${url}\n\n`
-        + `2. The browser then tries to open ${loaded.config.redirect_uri}?code=… and shows an error page: that is expected.\n`
-        + '3. Copy the whole address from the address bar and paste it here.\n\n');
-      const rl = createInterface({ input: process.stdin, output: process.stdout });
-      pasted = await rl.question('Address: ');
-      rl.close();
+  const dataDir = path.resolve(loaded.config.data_dir);
+  const askUrl = async (url: string): Promise<string> => {
+    if (typeof values.url === 'string') return values.url;
+    process.stdout.write(`1. Open this address in a browser and allow access:\n\n${url}\n\n`
+      + `2. The browser then tries to open ${loaded.config.redirect_uri}?code=… and shows an error page: that is expected.\n`
+      + '3. Copy the whole address from the address bar and paste it here.\n\n');
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    const pasted = await rl.question('Address: ');
+    rl.close();
+    return pasted;
+  };
+  const holder = await lockHolder(dataDir);
+  if (holder) {
+    // The server owns the token file: connect through it, never behind its back.
+    const client = serverClient(holder, loaded.config);
+    try {
+      const url = typeof values.url === 'string' ? '' : (await client.startConnect(account)).url;
+      const { account: connected } = await client.finishConnect(await askUrl(url));
+      process.stdout.write(`Connected account "${connected}" through the running Vibescope; it polls from now on.\n`);
+    } catch (err) {
+      fail((err as Error).message, 1);
     }
-    const { account: connected } = await spotify.finishConnect(pasted);
+    return;
+  }
+  const lock = await acquireDataLock(dataDir, () => ({ pid: process.pid, port: null, version: readVersion() }));
+  const tokens = await openTokenStore(dataDir, { onDamaged: (movedTo) => process.stderr.write(`vibescope: the saved Spotify connection was damaged and was set aside${movedTo ? ` (${path.basename(movedTo)})` : ''}.\n`) });
+  const spotify = createSpotify({ config: loaded.config, tokens, ingest: null as never, bus: createBus(log), log, accounts: accountNames(loaded.config) });
+  try {
+    const url = typeof values.url === 'string' ? '' : (await spotify.startConnect(account)).url;
+    const { account: connected } = await spotify.finishConnect(await askUrl(url));
     await spotify.stop();
     process.stdout.write(`Connected account "${connected}". Start the server (vibescope serve) and it polls from now on.\n`);
   } catch (err) {
     await spotify.stop();
+    await lock.release();
     fail((err as Error).message, 1);
   }
+  await lock.release();
 }
 
 async function statusCommand(args: string[]): Promise<void> {
@@ -219,12 +272,14 @@ async function statusCommand(args: string[]): Promise<void> {
   const loaded = load(values);
   const log = createLogger('warn');
   const dataDir = path.resolve(loaded.config.data_dir);
-  const tokens = await openTokenStore(dataDir);
-  const disk = await openStore({ dataDir, timeZone: resolveTimeZone(loaded.config), log }).catch((err: Error) => fail(err.message, 1));
-  const stats = createStats(disk);
-  const info = await disk.info();
-  const totals = new Map(stats.totals().map((t) => [t.account, t]));
-  process.stdout.write(`Vibescope ${readVersion()} - data in ${dataDir}\n`);
+  // Read-only: no lock, nothing on disk created, moved or deleted (a server may be running).
+  const tokens = await openTokenStore(dataDir, { readOnly: true });
+  const core = await openCore({ dataDir, timeZone: resolveTimeZone(loaded.config), log, readOnly: true,
+    skipThresholdMs: loaded.config.skip_threshold_s * 1000 }).catch((err: Error) => fail(err.message, 1));
+  const info = await core.store.info();
+  const totals = new Map(core.stats.totals().map((t) => [t.account, t]));
+  const holder = await lockHolder(dataDir);
+  process.stdout.write(`Vibescope ${readVersion()} - data in ${dataDir}${holder ? ` (served by pid ${holder.pid}${holder.port ? ` on port ${holder.port}` : ''})` : ''}\n`);
   for (const account of accountNames(loaded.config)) {
     const state = tokens.account(account);
     const t = totals.get(account);
@@ -234,7 +289,8 @@ async function statusCommand(args: string[]): Promise<void> {
   }
   process.stdout.write(`  snapshot: ${info.snapshot_bytes} bytes, written ${info.last_snapshot_at ? new Date(info.last_snapshot_at).toISOString() : 'never'}; `
     + `journal records not yet in the snapshot: ${info.recovery.journal_records_pending}\n`);
-  await disk.close();
+  for (const p of core.health.state().problems) process.stdout.write(`  problem: ${p.message}\n`);
+  await core.close();
 }
 
 /** The fields `analyze` prints, in order (the MFCC summary stays in the library API). */
@@ -298,6 +354,8 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof VibescopeError) fail(err.message, 1);
-  process.stderr.write(`vibescope: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
+  if (isStorageErrno(err)) fail(storageError(err, 'start').message, 1);
+  // Not one of ours: a sentence for the person; the detail (stack) goes to the log.
+  createLogger('error').error({ err }, 'vibescope stopped because of an unexpected error');
+  fail(`stopped because of an unexpected error (${(err as Error).message ?? String(err)}). The log line above has the details; please report it.`, 1);
 });

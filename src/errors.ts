@@ -12,6 +12,10 @@ export type ErrorCode =
   | 'IMPORT_BAD_FILE'
   | 'IMPORT_EMPTY'
   | 'STORE_CORRUPT'
+  | 'STORAGE_FULL'
+  | 'STORAGE_READ_ONLY'
+  | 'STORAGE_FILE_TOO_LARGE'
+  | 'STORAGE_FAILED'
   | 'AUDIO_DECODE_FAILED'
   | 'AUDIO_TOOL_MISSING'
   | 'SPOTIFY_AUTH'
@@ -83,6 +87,25 @@ export class SpotifyError extends VibescopeError {
     this.endpoint = endpoint;
     this.httpStatus = extra.httpStatus;
     this.retryAfterS = extra.retryAfterS;
+  }
+}
+
+/** Why the data folder refused a write, as a machine-readable code. */
+export type StorageErrorCode = Extract<ErrorCode, `STORAGE_${string}`>;
+
+/**
+ * The disk refused to store something (ENOSPC, EDQUOT, EROFS, EFBIG, EIO…). `message` is a sentence
+ * for a person (cause and fix, no paths); the errno and the operation travel in `errno` and `operation`
+ * for the log. HTTP 507 for a full disk, 503 otherwise: the failure is the server's, never the request's.
+ */
+export class StorageError extends VibescopeError {
+  readonly errno: string | undefined;
+  /** What was being written: 'journal', 'snapshot', 'import', 'upload', 'tokens'… */
+  readonly operation: string;
+  constructor(code: StorageErrorCode, message: string, operation: string, errno: string | undefined, options?: ErrorOptions) {
+    super(code, message, code === 'STORAGE_FULL' ? 507 : 503, options);
+    this.errno = errno;
+    this.operation = operation;
   }
 }
 

@@ -1,7 +1,11 @@
+import { DateTime, IANAZone } from 'luxon';
+
 /**
- * Time-zone arithmetic for local buckets (day, hour of day, weekday) without per-row Intl calls:
- * the UTC offset is looked up once per UTC hour and cached (zones change offset on whole hours or
- * half hours UTC; IANA tz database). All `*_at` values are ms since the epoch, UTC.
+ * Time-zone arithmetic for local buckets (day, hour of day, weekday). The zone rules come from Luxon
+ * (IANA tz database through Intl); Vibescope only caches the UTC offset per UTC hour so a bucket costs
+ * no Intl call per row. Correct in zones whose DST change falls at midnight (America/Santiago,
+ * America/Havana, America/Asuncion: that day starts at 01:00) and in half-hour zones (Asia/Kolkata,
+ * America/St_Johns). All `*_at` values are ms since the epoch, UTC.
  */
 
 export const MS_PER_MINUTE = 60_000;
@@ -16,6 +20,16 @@ export function dowOfDay(day: number): number {
   return (((day + 3) % 7) + 7) % 7;
 }
 
+/** The civil date (YYYY-MM-DD) of a local day number. */
+export function dateOfDay(day: number): string {
+  return new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
+}
+
+/** True when Luxon (Intl) knows the IANA zone. */
+export function isTimeZone(tz: string): boolean {
+  return IANAZone.isValidZone(tz);
+}
+
 /** A converter for one IANA zone, with its own offset cache. */
 export interface TimeZoneMath {
   readonly timeZone: string;
@@ -24,49 +38,35 @@ export interface TimeZoneMath {
   buckets(atMs: number): LocalBuckets;
   /** Local day number of an instant. */
   dayOf(atMs: number): number;
-  /** The UTC instant at which local day `day` starts (00:00 local; DST-correct to the hour). */
+  /** The UTC instant at which local day `day` starts (its first existing minute: 01:00 where DST begins at midnight). */
   startOfDay(day: number): number;
 }
 
 /**
  * Creates the converter for `timeZone`.
- * @throws RangeError when Intl does not know the zone (config validation prevents this).
+ * @throws RangeError when the zone is unknown (config validation prevents this).
  */
 export function createTimeZoneMath(timeZone: string): TimeZoneMath {
-  const format = new Intl.DateTimeFormat('en-US', {
-    timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric',
-    hour: 'numeric', minute: 'numeric', second: 'numeric',
-  });
+  if (!isTimeZone(timeZone)) throw new RangeError(`unknown time zone ${timeZone}`);
+  const zone = IANAZone.create(timeZone);
   const cache = new Map<number, number>();
-  const dayCache = new Map<number, number | null>();
-  function computeOffset(hourStart: number): number {
-    const parts: Record<string, number> = {};
-    for (const part of format.formatToParts(hourStart)) {
-      if (part.type !== 'literal') parts[part.type] = Number(part.value);
-    }
-    const local = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
-    return local - hourStart;
-  }
   function hourOffset(hourIndex: number): number {
     let offset = cache.get(hourIndex);
     if (offset === undefined) {
-      offset = computeOffset(hourIndex * MS_PER_HOUR);
+      // Offsets change on whole quarter hours UTC at most (tz database): one look-up per UTC hour start
+      // is exact except inside the one hour of a change, which is checked at its end too.
+      const start = hourIndex * MS_PER_HOUR;
+      const a = zone.offset(start);
+      const b = zone.offset(start + MS_PER_HOUR - 1);
+      offset = a === b ? a * MS_PER_MINUTE : Number.NaN;
       if (cache.size > 200_000) cache.clear();
       cache.set(hourIndex, offset);
     }
     return offset;
   }
   function offsetMs(atMs: number): number {
-    // Most UTC days have one offset all day: two hourly look-ups settle it, then the day is cached.
-    const dayIndex = Math.floor(atMs / MS_PER_DAY);
-    let whole = dayCache.get(dayIndex);
-    if (whole === undefined) {
-      const first = hourOffset(dayIndex * 24);
-      whole = first === hourOffset(dayIndex * 24 + 23) ? first : null; // at most one change a day
-      if (dayCache.size > 100_000) dayCache.clear();
-      dayCache.set(dayIndex, whole);
-    }
-    return whole ?? hourOffset(Math.floor(atMs / MS_PER_HOUR));
+    const cached = hourOffset(Math.floor(atMs / MS_PER_HOUR));
+    return Number.isNaN(cached) ? zone.offset(atMs) * MS_PER_MINUTE : cached;
   }
   function buckets(atMs: number): LocalBuckets {
     const local = atMs + offsetMs(atMs);
@@ -77,11 +77,41 @@ export function createTimeZoneMath(timeZone: string): TimeZoneMath {
   function dayOf(atMs: number): number {
     return Math.floor((atMs + offsetMs(atMs)) / MS_PER_DAY);
   }
+  const dayStarts = new Map<number, number>();
   function startOfDay(day: number): number {
-    const guess = day * MS_PER_DAY;
-    let utc = guess - offsetMs(guess);
-    utc = guess - offsetMs(utc);
-    return utc;
+    let start = dayStarts.get(day);
+    if (start === undefined) {
+      const [year, month, date] = dateOfDay(day).split('-').map(Number) as [number, number, number];
+      start = DateTime.fromObject({ year, month, day: date }, { zone }).startOf('day').toMillis();
+      if (dayStarts.size > 10_000) dayStarts.clear();
+      dayStarts.set(day, start);
+    }
+    return start;
   }
   return { timeZone, offsetMs, buckets, dayOf, startOfDay };
+}
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TIME_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/**
+ * Parses a date or date-time strictly (ISO 8601 calendar dates): `2024-08-02` is the start of that
+ * local day in `timeZone`; a date-time without a zone is local time in `timeZone`; one with `Z` or an
+ * offset is that instant. Impossible values (2024-02-30, month 13, T24:00, minute 60) are refused
+ * rather than rolled over as `Date.parse` would.
+ * @returns ms since the epoch, or null when the text is not a valid date.
+ */
+export function parseDateTime(text: string, timeZone: string): number | null {
+  const value = text.trim();
+  let m = DATE_RE.exec(value);
+  if (m) {
+    const d = DateTime.fromObject({ year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) }, { zone: timeZone });
+    return d.isValid ? d.startOf('day').toMillis() : null;
+  }
+  m = DATE_TIME_RE.exec(value);
+  if (!m) return null;
+  const [hour, minute, second] = [Number(m[4]), Number(m[5]), Number(m[6] ?? 0)];
+  if (hour > 23 || minute > 59 || second > 59) return null;
+  const d = DateTime.fromISO(value.replace(' ', 'T'), { zone: m[8] ? 'utc' : timeZone, setZone: false });
+  return d.isValid ? d.toMillis() : null;
 }

@@ -43,6 +43,13 @@ export function addonFixedOptions(optionsFile: string): Record<string, unknown> 
   return { data_dir: path.dirname(optionsFile), port: INGRESS_PORT };
 }
 
+/**
+ * Options the add-on's Configuration tab does not offer: the ones the Supervisor fixes (data folder,
+ * ingress port) and the standalone web server's (the add-on is reached only through ingress, which
+ * does its own authentication).
+ */
+export const STANDALONE_ONLY_OPTIONS: readonly string[] = ['data_dir', 'port', 'bind_address', 'web_username', 'web_password'];
+
 /** Where the options came from, for the log and the health endpoint. */
 export interface LoadedConfig {
   config: Config;
@@ -61,21 +68,54 @@ export interface LoadConfigOptions {
   yamlFile?: string;
 }
 
-/** Converts an environment string to the option's type (numbers, JSON arrays, comma lists). */
-function fromEnvString(key: string, value: string): unknown {
-  const shape = configSchema.shape as Record<string, z.ZodType>;
-  const field = shape[key];
-  if (!field) return value;
-  const probe = field.safeParse(value);
-  if (probe.success) return value;
+/** The base type of an option's schema (defaults, optionals and refinements unwrapped). */
+function baseType(field: z.ZodType): { type: string; element: string | null } {
+  let t = field as unknown as { _zod: { def: { type: string; innerType?: unknown; element?: { _zod: { def: { type: string } } } } } };
+  while (t._zod.def.innerType) t = t._zod.def.innerType as typeof t;
+  return { type: t._zod.def.type, element: t._zod.def.element?._zod.def.type ?? null };
+}
+
+/**
+ * Converts an environment variable or flag (always a string) to the option's type, read from the
+ * schema: booleans (`true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`), numbers, lists (JSON, or comma
+ * separated; `accounts` as `name,name`), strings as they are. A value that does not convert is
+ * passed on unchanged so the schema reports it with the option's name.
+ */
+export function fromEnvString(key: string, value: string): unknown {
+  const field = (configSchema.shape as Record<string, z.ZodType>)[key];
+  return field ? coerceString(field, value) : value;
+}
+
+/** {@link fromEnvString} for one schema field (exported for tests of types the options do not use yet). */
+export function coerceString(field: z.ZodType, value: string): unknown {
+  const { type, element } = baseType(field);
   const trimmed = value.trim();
-  if (/^-?\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
-  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
-    try { return JSON.parse(trimmed); } catch { return value; } // left as given: the schema reports it
+  switch (type) {
+    case 'boolean': {
+      const lower = trimmed.toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(lower)) return true;
+      if (['false', '0', 'no', 'off'].includes(lower)) return false;
+      return value;
+    }
+    case 'number':
+      return /^-?\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : value;
+    case 'array': {
+      if (trimmed.startsWith('[')) {
+        try { return JSON.parse(trimmed); } catch { return value; } // left as given: the schema reports it
+      }
+      const items = trimmed === '' ? [] : trimmed.split(',').map((item) => item.trim());
+      if (element === 'object') return items.map((name) => ({ name }));
+      if (element === 'number') return items.map((item) => (/^-?\d+(\.\d+)?$/.test(item) ? Number(item) : item));
+      return items;
+    }
+    case 'object':
+      if (trimmed.startsWith('{')) {
+        try { return JSON.parse(trimmed); } catch { return value; } // left as given: the schema reports it
+      }
+      return value;
+    default:
+      return value;
   }
-  if (key === 'accounts') return trimmed === '' ? [] : trimmed.split(',').map((name) => ({ name: name.trim() }));
-  if (key === 'library_paths') return trimmed === '' ? [] : trimmed.split(',').map((p) => p.trim());
-  return value;
 }
 
 /** Reads a JSON or YAML options file. @throws VibescopeError CONFIG_INVALID when it does not parse. */
@@ -127,7 +167,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     }
   }
   // The add-on writes empty strings for optional fields left blank.
-  for (const key of ['client_secret', 'mqtt_url', 'mqtt_username', 'mqtt_password']) if (raw[key] === '') delete raw[key];
+  for (const [key, field] of Object.entries(configSchema.shape)) {
+    if (raw[key] === '' && (field as z.ZodType).safeParse(undefined).success) delete raw[key];
+  }
   return { config: parseConfig(raw), addon, sources };
 }
 

@@ -1,18 +1,9 @@
 import { z } from 'zod';
+import { isTimeZone } from '../time.js';
 
 /** Spotify's own base URLs (https://developer.spotify.com/documentation/web-api). */
 export const SPOTIFY_API_URL = 'https://api.spotify.com/v1';
 export const SPOTIFY_ACCOUNTS_URL = 'https://accounts.spotify.com';
-
-/** True when `tz` is an IANA time zone name Intl knows. */
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false; // RangeError: an unknown zone is exactly what we test for
-  }
-}
 
 /**
  * Spotify accepts as redirect URI only HTTPS or a loopback IP literal over HTTP (`localhost` is refused):
@@ -46,11 +37,17 @@ export const configSchema = z.object({
     .default('http://127.0.0.1:8888/callback'),
   history_poll_interval_s: z.int().min(30).max(600).default(60),
   player_poll_interval_s: z.int().min(5).max(120).default(15),
-  skip_threshold_s: z.int().min(5).max(120).default(30),
+  /** A track changed before this much listening is a skip (at most 30: see classify() in src/ingest/classify.ts). */
+  skip_threshold_s: z.int().min(5).max(30).default(30),
   timezone: z.string().refine((tz) => tz === '' || isTimeZone(tz), 'an IANA time zone such as Europe/Berlin')
     .default(''),
   data_dir: z.string().min(1).default('./data'),
   port: z.int().min(1).max(65535).default(8099),
+  /** Standalone: the address the panel listens on (0.0.0.0 = every interface; 127.0.0.1 = this machine only). */
+  bind_address: z.union([z.ipv4(), z.ipv6()]).default('0.0.0.0'),
+  /** Standalone: basic auth for the panel and the REST API (both set, or neither). */
+  web_username: z.string().min(1).max(128).optional(),
+  web_password: z.string().min(8, 'at least 8 characters').max(256).optional(),
   log_level: z.enum(['trace', 'debug', 'info', 'notice', 'warning', 'error', 'fatal']).default('info'),
   accounts: z.array(accountSchema).max(5, 'at most 5 accounts (Spotify allows 5 users per app)').default([]),
   spotify_api_url: z.url().default(SPOTIFY_API_URL),
@@ -66,7 +63,8 @@ export const configSchema = z.object({
   mqtt_birth_topic: z.string().min(1).default('homeassistant/status'),
   mqtt_base_topic: z.string().regex(/^[A-Za-z0-9_/-]+$/, 'letters, digits, _, - and /').default('vibescope'),
   mqtt_discovery_mode: z.enum(['device', 'entity']).default('device'),
-}).strict();
+}).strict().refine((c) => (c.web_username === undefined) === (c.web_password === undefined),
+  { message: 'set both web_username and web_password, or neither', path: ['web_password'] });
 
 /** The validated options. */
 export type Config = z.infer<typeof configSchema>;

@@ -1,46 +1,27 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { chain } from 'stream-chain';
-import { parser } from 'stream-json';
-import { streamArray } from 'stream-json/streamers/stream-array.js';
+import { z } from 'zod';
 import type { Logger } from '../log.js';
 import type { Bus } from '../bus.js';
-import type { Ingest, ImportScope } from '../ingest/index.js';
-import { classify } from '../ingest/index.js';
-import { ImportFileError, VibescopeError } from '../errors.js';
+import type { Health } from '../health.js';
+import type { Store } from '../store/index.js';
+import type { Ingest, ApplyResult } from '../ingest/index.js';
+import { IMPORT_BATCH_ROWS } from '../ingest/index.js';
+import { ImportFileError, StorageError, VibescopeError } from '../errors.js';
 import type { ImportProgress, IncomingStream } from '../types.js';
 import { historyInputs, totalBytes, type HistoryInput } from './sources.js';
 import { detectFormat, fromAccountRow, fromExtendedRow, KNOWN_FIELDS, type RowFormat } from './rows.js';
+import { stageInput, discardStaged, ImportLimitError, type StagedFile } from './stage.js';
+import { rowsOf, ParseError } from './parse.js';
 
 export { HISTORY_FILE_RE } from './sources.js';
+export { MAX_ROWS_PER_FILE } from './parse.js';
 
-/**
- * Files up to this size are parsed with JSON.parse (fast); larger ones are streamed with stream-json
- * so memory stays bounded. Spotify splits exports into files of about 12 MB.
- */
-const WHOLE_FILE_MAX_BYTES = 48 * 1024 * 1024;
-
-/** The rows of one history file, in order, whatever its size. */
-async function* rowsOf(input: HistoryInput): AsyncGenerator<{ key: number; value: unknown }> {
-  if (input.size > 0 && input.size <= WHOLE_FILE_MAX_BYTES) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of input.open()) chunks.push(chunk as Buffer);
-    let data: unknown;
-    try {
-      data = JSON.parse(Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, ''));
-    } catch (err) {
-      throw new Error(`not valid JSON (truncated or damaged): ${(err as Error).message}`, { cause: err });
-    }
-    if (!Array.isArray(data)) throw new Error('Top-level object should be an array.');
-    for (let key = 0; key < data.length; key++) yield { key, value: data[key] };
-    return;
-  }
-  const pipeline = chain([input.open(), parser({ streamValues: false }), streamArray()]);
-  yield* pipeline as AsyncIterable<{ key: number; value: unknown }>;
-}
-
-/** Rows applied per batch (one candidate window per group inside it). */
-const BATCH_ROWS = 2000;
+/** Hard cap on one history file's bytes (a zip entry counted inflated), whatever its header claims. */
+export const MAX_FILE_BYTES = 1024 * 1024 * 1024;
 /** Rejected rows listed one by one per file; past this only the count grows. */
 const MAX_LISTED_REJECTIONS = 1000;
 
@@ -76,92 +57,178 @@ export interface ImportReport {
   files: FileReport[];
   totals: { rows_read: number; streams_stored: number; plays: number; skips: number; merged_duplicates: number;
     already_imported: number; rows_rejected: number; files_failed: number };
+  /** The first and last ended_at among the file's valid rows, ms (the panel opens Overview on this span); null when none. */
+  span: { from: number; to: number } | null;
 }
 
 export interface ImportOptions {
   account: string;
   onProgress?: (progress: ImportProgress) => void;
+  /** The names the user gave the files (uploads are stored under random names): path → name. */
+  displayNames?: ReadonlyMap<string, string>;
 }
 
-export interface ImporterDeps { ingest: Ingest; bus: Bus; log: Logger }
+export interface ImporterDeps {
+  store: Store; ingest: Ingest; bus: Bus; log: Logger; health?: Health;
+  /** Hard cap on one history file's bytes (default {@link MAX_FILE_BYTES}; tests lower it). */
+  maxFileBytes?: number;
+}
+
+/** The journal line of one imported file: its staged copy, checked by SHA-256 before it is replayed. */
+const importFileRecordSchema = z.object({
+  v: z.literal(1),
+  t: z.literal('import.file'),
+  staged: z.string().regex(/^staged\/\d{8}-[0-9a-f-]{36}\.data$/),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().nonnegative(),
+  account: z.string().min(1).max(64),
+  name: z.string().max(4096),
+});
 
 function emptyReport(file: string): FileReport {
   return { file, format: null, rows_read: 0, streams_stored: 0, plays: 0, skips: 0, merged_duplicates: 0,
     already_imported: 0, rows_rejected: 0, rejected: [], unknown_fields: [], error: null };
 }
 
-/** Turns a stream-json error into words a person understands. */
-function parseErrorMessage(err: Error, rowsSeen: number): string {
-  if (/Top-level object should be an array/i.test(err.message)) return 'expected a JSON array of streams at the top level';
-  if (err.message.startsWith('not valid JSON')) return err.message;
-  return `not valid JSON (truncated or damaged) after ${rowsSeen} row(s): ${err.message}`;
+/** A row turned into a record or the reason it cannot be, with the file's format decided by its first object row. */
+function convert(value: unknown, state: { format: RowFormat | null }, account: string) {
+  state.format ??= detectFormat(value);
+  if (!state.format) return { ok: false as const, reason: 'not a Spotify streaming-history row (no ts/ms_played or endTime/msPlayed)' };
+  return state.format === 'extended' ? fromExtendedRow(value, account) : fromAccountRow(value, state.format, account);
 }
 
 /**
  * Imports Spotify privacy exports (extended streaming history and account data; zip, folder or JSON
- * files) through ingest. Streams the JSON (stream-json): memory stays bounded whatever the file size.
+ * files) through ingest, one file at a time:
+ * 1. the file is copied into the journal folder (staged, fsync'd) while it is read, with hard caps on
+ *    bytes and rows whatever a zip header claims; its rows are validated;
+ * 2. one journal line names the staged copy and its SHA-256 — from here the file is durable, and a
+ *    crash replays it at start-up (losing the newest snapshot cannot lose it either);
+ * 3. its rows are applied in batches, each its own transaction, the write lock released between
+ *    batches so live plays keep being recorded. Nothing of a file is visible before step 2.
+ * A file with no valid row, or one the disk refuses, stores nothing.
  */
-export function createImporter({ ingest, bus, log }: ImporterDeps) {
-  async function importInput(input: HistoryInput, account: string, scope: ImportScope, onRows: (n: number) => void): Promise<FileReport> {
-    const report = emptyReport(input.name);
+export function createImporter({ store, ingest, bus, log, health, maxFileBytes = MAX_FILE_BYTES }: ImporterDeps) {
+  /** Parses a staged file: every valid row as a record (in memory only for small files, else counted), the report filled in. */
+  async function parseStaged(staged: StagedFile, account: string, report: FileReport, keepRecords: boolean): Promise<{ records: IncomingStream[]; valid: number; span: { from: number; to: number } | null }> {
+    const records: IncomingStream[] = [];
     const unknown = new Set<string>();
-    let batch: IncomingStream[] = [];
-    const flush = () => {
-      if (batch.length === 0) return;
-      const result = scope.apply(batch);
-      report.streams_stored += result.inserted.length;
-      report.merged_duplicates += result.merged.length;
-      report.already_imported += result.duplicates;
-      batch = [];
-    };
-    const reject = (index: number, reason: string) => {
-      report.rows_rejected++;
-      if (report.rejected.length < MAX_LISTED_REJECTIONS) report.rejected.push({ index, reason });
-    };
-    try {
-      await scope.file(async () => {
-        try {
-          for await (const item of rowsOf(input)) {
-            const { key: index, value } = item;
-            report.rows_read++;
-            report.format ??= detectFormat(value);
-            if (!report.format) { reject(index, 'not a Spotify streaming-history row (no ts/ms_played or endTime/msPlayed)'); continue; }
-            const known = KNOWN_FIELDS[report.format];
-            if (typeof value === 'object' && value !== null) for (const k of Object.keys(value)) if (!known.has(k)) unknown.add(k);
-            const result = report.format === 'extended' ? fromExtendedRow(value, account) : fromAccountRow(value, report.format, account);
-            if (!result.ok) { reject(index, result.reason); continue; }
-            const r = result.record;
-            const kind = classify(r.track.content, r.ms_played, r.skipped ?? null, r.reason_end ?? null);
-            if (kind === 'play') report.plays++; else if (kind === 'skip') report.skips++;
-            batch.push(r);
-            if (batch.length >= BATCH_ROWS) { flush(); onRows(BATCH_ROWS); await yieldToLoop(); }
-          }
-        } catch (err) {
-          throw new ImportFileError(input.name, parseErrorMessage(err as Error, report.rows_read), undefined, { cause: err });
-        }
-        flush();
-        if (report.rows_read - report.rows_rejected === 0) {
-          throw new ImportFileError(input.name, report.rows_read === 0
-            ? 'the file holds no rows'
-            : `none of its ${report.rows_read} rows is a valid stream (first: row ${report.rejected[0]?.index}: ${report.rejected[0]?.reason})`);
-        }
-      });
-    } catch (err) {
-      const message = err instanceof VibescopeError ? err.message : `${input.name}: ${(err as Error).message}`;
-      log.warn({ file: input.name, err }, 'import: file failed, nothing of it stored');
-      return { ...emptyReport(input.name), format: report.format, rows_read: report.rows_read, error: message,
-        rows_rejected: report.rows_rejected, rejected: report.rejected };
+    const state = { format: null as RowFormat | null };
+    let valid = 0;
+    let from = Infinity; let to = -Infinity;
+    for await (const { key: index, value } of rowsOf(staged)) {
+      report.rows_read++;
+      const result = convert(value, state, account);
+      report.format = state.format;
+      if (state.format && typeof value === 'object' && value !== null) {
+        const known = KNOWN_FIELDS[state.format];
+        for (const k of Object.keys(value)) if (!known.has(k)) unknown.add(k);
+      }
+      if (!result.ok) {
+        report.rows_rejected++;
+        if (report.rejected.length < MAX_LISTED_REJECTIONS) report.rejected.push({ index, reason: result.reason });
+        continue;
+      }
+      valid++;
+      const kind = ingest.classify(result.record);
+      if (kind === 'play') report.plays++; else if (kind === 'skip') report.skips++;
+      from = Math.min(from, result.record.ended_at); to = Math.max(to, result.record.ended_at);
+      if (keepRecords) records.push(result.record);
+      if (report.rows_read % 20_000 === 0) await yieldToLoop();
     }
     report.unknown_fields = [...unknown].sort();
-    return report;
+    return { records, valid, span: valid > 0 ? { from, to } : null };
+  }
+
+  /** The valid records of a staged file, batch by batch (streamed from disk for big files). */
+  async function* batchesOf(staged: StagedFile, account: string): AsyncGenerator<IncomingStream[]> {
+    const state = { format: null as RowFormat | null };
+    let batch: IncomingStream[] = [];
+    for await (const { value } of rowsOf(staged)) {
+      const result = convert(value, state, account);
+      if (!result.ok) continue;
+      batch.push(result.record);
+      if (batch.length >= IMPORT_BATCH_ROWS) { yield batch; batch = []; }
+    }
+    if (batch.length > 0) yield batch;
+  }
+
+  async function applyAll(staged: StagedFile, account: string, parsed: { records: IncomingStream[] } | null): Promise<ApplyResult> {
+    if (parsed) return ingest.applyImported(parsed.records);
+    const total: ApplyResult = { inserted: [], merged: [], duplicates: 0 };
+    for await (const batch of batchesOf(staged, account)) {
+      const r = await ingest.applyImported(batch);
+      total.inserted.push(...r.inserted); total.merged.push(...r.merged); total.duplicates += r.duplicates;
+    }
+    return total;
+  }
+
+  /** A staged file journaled by an earlier run whose rows must be applied again (start-up replay). */
+  store.registerRecord('import.file', {
+    schema: importFileRecordSchema,
+    async apply(line) {
+      const dir = store.journalDir;
+      if (!dir) return;
+      const file = path.join(dir, line.staged);
+      const bytes = line.bytes <= 48 * 1024 * 1024 ? await readFile(file) : null;
+      const sha = bytes ? createHash('sha256').update(bytes).digest('hex') : await hashFile(file);
+      if (sha !== line.sha256) throw new Error(`staged copy of ${line.name} does not match its checksum`);
+      const staged: StagedFile = { name: line.staged, path: file, bytes: line.bytes, sha256: sha, buffer: bytes };
+      for await (const batch of batchesOf(staged, line.account)) ingest.applyRecords(batch);
+    },
+  });
+
+  async function importInput(input: HistoryInput, account: string, displayName: string): Promise<{ report: FileReport; span: { from: number; to: number } | null }> {
+    const report = emptyReport(displayName);
+    let staged: StagedFile | null = null;
+    try {
+      staged = await stageInput(input.open(), store.journalDir, store.journalSeq, { maxBytes: maxFileBytes });
+      if (staged.bytes === 0) throw new ParseError('the file is empty (0 bytes)');
+      const inMemory = staged.buffer !== null;
+      const parsed = await parseStaged(staged, account, report, inMemory);
+      staged.buffer = null; // the records are in hand; the bytes are on disk
+
+      if (parsed.valid === 0) {
+        throw new ParseError(report.rows_read === 0 ? 'the file holds no rows'
+          : `none of its ${report.rows_read} rows is a valid stream (first: row ${report.rejected[0]?.index}: ${report.rejected[0]?.reason})`);
+      }
+      // A file imported before (every row known) needs no second durable copy: count it, keep nothing.
+      if (inMemory && !parsed.records.some((r) => !ingest.isKnown(r))) {
+        await discardStaged(staged);
+        report.already_imported = parsed.valid;
+        return { report, span: parsed.span };
+      }
+      if (staged.name) {
+        await store.journalAppend([{ v: 1, t: 'import.file', staged: staged.name, sha256: staged.sha256, bytes: staged.bytes, account, name: displayName }]);
+      }
+      const result = await applyAll(staged, account, inMemory ? parsed : null);
+      report.streams_stored = result.inserted.length;
+      report.merged_duplicates = result.merged.length;
+      report.already_imported = result.duplicates;
+      return { report, span: parsed.span };
+    } catch (err) {
+      if (staged) await discardStaged(staged).catch((e: Error) => log.warn({ err: e }, 'import: could not remove a staged copy'));
+      const message = err instanceof StorageError ? err.message
+        : err instanceof ParseError || err instanceof ImportLimitError ? `${displayName}: ${err.message}`
+          : err instanceof VibescopeError ? err.message : `${displayName}: ${(err as Error).message}`;
+      log.warn({ file: input.name, err }, 'import: file failed, nothing of it stored');
+      if (err instanceof StorageError) throw Object.assign(err, { file: displayName });
+      return { report: { ...emptyReport(displayName), format: report.format, rows_read: report.rows_read, error: message,
+        rows_rejected: report.rows_rejected, rejected: report.rejected }, span: null };
+    }
   }
 
   /**
-   * Imports every history file under `paths` into `account`. Each file is atomic (all its valid rows
-   * or none); the whole job is made durable by one snapshot before this resolves.
+   * Imports every history file under `paths` into `account`. Each file is durable before anything of it
+   * is visible, and all of it or none of it is stored. A disk that refuses a write stops the job: the
+   * files reported done before it are kept, the failing one stores nothing.
    * @returns the report; `ok` is false when nothing valid was found (an import that stores nothing is an error).
    */
-  async function importPaths(paths: string[], { account, onProgress }: ImportOptions, jobId: string = randomUUID()): Promise<ImportReport> {
+  async function importPaths(paths: string[], { account, onProgress, displayNames }: ImportOptions, jobId: string = randomUUID()): Promise<ImportReport> {
+    const nameOf = (p: string) => {
+      for (const [stored, shown] of displayNames ?? []) if (p === stored || p.startsWith(`${stored}:`)) return shown + p.slice(stored.length);
+      return p;
+    };
     const progress: ImportProgress = { job_id: jobId, state: 'running', files_done: 0, files_total: paths.length,
       rows_read: 0, bytes_done: 0, bytes_total: await totalBytes(paths) };
     let lastEmit = 0;
@@ -173,23 +240,38 @@ export function createImporter({ ingest, bus, log }: ImporterDeps) {
       bus.emit('import.progress', { ...progress });
     };
     const files: FileReport[] = [];
-    await ingest.importTransaction(async (scope) => {
+    let span: { from: number; to: number } | null = null;
+    let storageFailure: StorageError | null = null;
+    const release = store.holdCompaction();
+    try {
       for (const given of paths) {
         try {
           for await (const input of historyInputs([given], (n) => { progress.bytes_done += n; emit(); })) {
-            const report = await importInput(input, account, scope, (n) => { progress.rows_read += n; emit(); });
+            const { report, span: s } = await importInput(input, account, nameOf(input.name));
             files.push(report);
+            if (s) span = span ? { from: Math.min(span.from, s.from), to: Math.max(span.to, s.to) } : s;
             progress.files_done = files.length;
+            progress.rows_read += report.rows_read;
             progress.files_total = Math.max(progress.files_total, files.length);
             emit(true);
           }
         } catch (err) {
-          const message = (err as Error).message;
-          files.push({ ...emptyReport(given), error: message });
+          if (err instanceof StorageError) {
+            storageFailure = err;
+            files.push({ ...emptyReport(nameOf(given)), error: err.message });
+            break;
+          }
+          const message = err instanceof ImportFileError ? err.message.replace(given, nameOf(given)) : `${nameOf(given)}: ${(err as Error).message}`;
+          files.push({ ...emptyReport(nameOf(given)), error: message });
           log.warn({ path: given, err }, 'import: input failed');
         }
       }
-    });
+    } finally {
+      await release();
+    }
+    if (!storageFailure && files.some((f) => f.streams_stored + f.merged_duplicates > 0)) {
+      await store.exclusive(() => store.compactNow('import')).catch((err: Error) => log.warn({ err }, 'import: snapshot after the import failed; the journal keeps it'));
+    }
     const sum = (pick: (f: FileReport) => number) => files.reduce((a, f) => a + pick(f), 0);
     const totals = {
       rows_read: sum((f) => f.rows_read), streams_stored: sum((f) => f.streams_stored), plays: sum((f) => f.plays),
@@ -198,30 +280,32 @@ export function createImporter({ ingest, bus, log }: ImporterDeps) {
       files_failed: files.filter((f) => f.error !== null).length,
     };
     const valid = totals.streams_stored + totals.merged_duplicates + totals.already_imported;
-    const error = valid > 0 ? null : files.length === 0 ? 'no history files found'
+    const error = storageFailure ? storageFailure.message : valid > 0 ? null : files.length === 0 ? 'no history files found'
       : `nothing imported: ${files.filter((f) => f.error).map((f) => f.error).join('; ') || 'no valid rows'}`;
+    if (error) health?.report('import', { code: storageFailure?.code ?? 'IMPORT_FAILED', dismissible: true, message: `The last import failed: ${error}` });
+    else health?.clear('import');
     progress.state = error ? 'failed' : 'done';
     progress.rows_read = totals.rows_read;
     progress.bytes_done = progress.bytes_total;
     emit(true);
     log.info({ account, ...totals, ok: !error }, 'import finished');
-    return { account, ok: !error, error, files, totals };
+    return { account, ok: !error, error, files, totals, span };
   }
 
   /** Background jobs for the REST API: id → state and, once finished, the report. */
   const jobs = new Map<string, { progress: ImportProgress; report: ImportReport | null; error: string | null }>();
 
-  /** Starts an import in the background; returns the job id. `cleanup` runs when it ends (temp uploads). */
-  function startJob(paths: string[], account: string, cleanup?: () => Promise<void>): string {
+  /** Starts an import in the background; returns the job id. `cleanup` runs when it ends (temp uploads), on every path. */
+  function startJob(paths: string[], account: string, cleanup?: () => Promise<void>, displayNames?: ReadonlyMap<string, string>): string {
     const id = randomUUID();
     const job = { progress: { job_id: id, state: 'running', files_done: 0, files_total: paths.length, rows_read: 0,
       bytes_done: 0, bytes_total: 0 } as ImportProgress, report: null as ImportReport | null, error: null as string | null };
     jobs.set(id, job);
     if (jobs.size > 50) jobs.delete(jobs.keys().next().value!);
-    importPaths(paths, { account, onProgress: (p) => { job.progress = p; } }, id)
+    importPaths(paths, { account, displayNames, onProgress: (p) => { job.progress = p; } }, id)
       .then((report) => { job.report = report; job.progress = { ...job.progress, state: report.ok ? 'done' : 'failed' }; })
       .catch((err: Error) => {
-        job.error = err.message;
+        job.error = err instanceof VibescopeError ? err.message : 'The import stopped because of an internal error; see the log.';
         job.progress = { ...job.progress, state: 'failed' };
         log.error({ err, job_id: id }, 'import job failed');
       })
@@ -229,7 +313,16 @@ export function createImporter({ ingest, bus, log }: ImporterDeps) {
     return id;
   }
 
-  return { importPaths, startJob, job: (id: string) => jobs.get(id) };
+  /** True while a job is running (the panel disables its import button). */
+  const running = () => [...jobs.values()].some((j) => j.progress.state === 'running');
+
+  return { importPaths, startJob, running, job: (id: string) => jobs.get(id) };
+}
+
+async function hashFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 /** The importer instance. */

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, Transform, type Readable } from 'node:stream';
 import { Unzip, UnzipInflate } from 'fflate';
 import { ImportFileError } from '../errors.js';
 
@@ -56,7 +56,10 @@ export async function* zipEntries(file: string, onBytes: (n: number) => void = (
   unzip.onfile = (entry) => {
     if (!HISTORY_FILE_RE.test(entry.name) || entry.name.startsWith('__MACOSX/')) return;
     const stream = new PassThrough({ highWaterMark: 1 << 20 });
+    // The consumer stops reading (a size cap hit, a failure): stop inflating this entry at once.
+    stream.once('close', () => { if (!stream.writableEnded) entry.terminate(); });
     entry.ondata = (err, chunk, final) => {
+      if (stream.destroyed) return;
       if (err) { stream.destroy(new ImportFileError(`${file}:${entry.name}`, `damaged zip entry: ${err.message}`)); return; }
       stream.write(chunk);
       if (final) stream.end();
@@ -69,7 +72,8 @@ export async function* zipEntries(file: string, onBytes: (n: number) => void = (
   };
   const pump = (async () => {
     try {
-      for await (const chunk of createReadStream(file, { highWaterMark: 1 << 16 })) {
+      // Small input chunks bound what one push can inflate (deflate expands at most ~1032:1): ≤ 16 MB.
+      for await (const chunk of createReadStream(file, { highWaterMark: 1 << 14 })) {
         onBytes((chunk as Uint8Array).byteLength);
         unzip.push(chunk as Uint8Array);
         const pt = state.current;
@@ -124,7 +128,10 @@ export async function* historyInputs(paths: string[], onBytes: (n: number) => vo
       } else {
         yield {
           name: file, size,
-          open: () => createReadStream(file, { highWaterMark: 1 << 18 }).on('data', (chunk) => onBytes(chunk.length)),
+          // A counting Transform, not a 'data' listener: that would start the flow before the consumer reads.
+          open: () => createReadStream(file, { highWaterMark: 1 << 18 }).pipe(new Transform({
+            transform(chunk: Buffer, _encoding, callback) { onBytes(chunk.length); callback(null, chunk); },
+          })),
         };
       }
     }

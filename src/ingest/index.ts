@@ -1,11 +1,15 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Logger } from '../log.js';
 import type { Bus } from '../bus.js';
-import type { Store, JournalRecord } from '../store/index.js';
-import type { IncomingStream, StreamRow } from '../types.js';
-import { identityKey, findSameStream, fieldsFromRecord, mergeFields, CandidateIndex, SAME_STREAM_MINUTE_MS } from './same-stream.js';
+import type { Store } from '../store/index.js';
+import type { IncomingStream, StreamKind, StreamRow } from '../types.js';
+import { identityKey, pairNearestFirst, findSameStream, fieldsFromRecord, mergeFields, CandidateIndex, SAME_STREAM_MINUTE_MS } from './same-stream.js';
+import { classify, PLAY_MIN_MS, SKIP_REASONS, SKIP_THRESHOLD_MAX_MS } from './classify.js';
+import { streamsRecordSchema } from './schema.js';
 
-export { classify, PLAY_MIN_MS, SKIP_REASONS } from './classify.js';
+export { classify, PLAY_MIN_MS, SKIP_REASONS, SKIP_THRESHOLD_MAX_MS } from './classify.js';
 export { SAME_STREAM_MS, SAME_STREAM_MINUTE_MS } from './same-stream.js';
+export { incomingStreamSchema } from './schema.js';
 
 /** What one batch did. */
 export interface ApplyResult {
@@ -24,29 +28,45 @@ export interface RecordResult {
   duplicates: number;
 }
 
-/** What an import gets inside its transaction. */
-export interface ImportScope {
-  /** Applies a batch of records (no journal: the import is made durable by a snapshot at the end). */
-  apply(records: IncomingStream[]): ApplyResult;
-  /** Runs the work for one file atomically: all of its rows, or none if it throws. */
-  file<T>(work: () => Promise<T>): Promise<T>;
+export interface IngestDeps {
+  store: Store; bus: Bus; log: Logger;
+  /** The skip_threshold_s option in ms (default and maximum 30 000; see classify). */
+  skipThresholdMs?: number;
 }
-
-export interface IngestDeps { store: Store; bus: Bus; log: Logger }
 
 /** Records closer than this in time share one candidate lookup (a listening session, roughly). */
 const GROUP_GAP_MS = 30 * 60_000;
 /** … up to this many records, so matching inside a group stays cheap. */
 const GROUP_MAX = 400;
+/** Import rows applied per write transaction; the write lock is released between batches. */
+export const IMPORT_BATCH_ROWS = 2000;
 
 /**
  * The ONE path by which every stream enters (ARCHITECTURE.md "Data flow"): normalize → merge same
  * streams (PRODUCT.md "same stream") → journal (fdatasync) → store → bus.
  */
-export function createIngest({ store, bus, log }: IngestDeps) {
+export function createIngest({ store, bus, log, skipThresholdMs = SKIP_THRESHOLD_MAX_MS }: IngestDeps) {
+  reclassifyIfThresholdChanged();
+
+  /** Streams were classified with another skip_threshold_s: classify them again (SQL) and rebuild the rollups. */
+  function reclassifyIfThresholdChanged(): void {
+    const stored = store.getMeta('skip_threshold_ms');
+    if (stored === String(skipThresholdMs)) return;
+    store.transaction(() => {
+      if (stored !== undefined) {
+        const reasons = [...SKIP_REASONS].map((r) => store.catalog.label(r));
+        store.sql.exec(`UPDATE streams SET kind = CASE WHEN content != 0 THEN 0 WHEN ms_played >= ${PLAY_MIN_MS} THEN 1
+          WHEN ms_played < ? AND (skipped = 1 OR reason_end IN (${reasons.map(() => '?').join(',')})) THEN 2 ELSE 0 END`, [skipThresholdMs, ...reasons]);
+        store.streams.rebuildRollups();
+        log.info({ from_ms: Number(stored), to_ms: skipThresholdMs }, 'ingest: skip_threshold_s changed, streams classified again');
+      }
+      store.setMeta('skip_threshold_ms', String(skipThresholdMs));
+    });
+  }
+
   /**
    * Applies records to the store inside the current transaction. Idempotent: a record whose identity
-   * key is known is a duplicate. Records are matched against stored streams (and each other) nearest first.
+   * key is known is a duplicate. Records are matched against stored streams nearest first.
    */
   function applyRecords(records: IncomingStream[]): ApplyResult {
     const result: ApplyResult = { inserted: [], merged: [], duplicates: 0 };
@@ -73,25 +93,34 @@ export function createIngest({ store, bus, log }: IngestDeps) {
     const lo = group[0]!.ended_at - SAME_STREAM_MINUTE_MS;
     const hi = group.at(-1)!.ended_at + SAME_STREAM_MINUTE_MS;
     const candidates = new CandidateIndex(store.streams.candidates(accountId, lo, hi));
-    for (const r of group) {
-      const track = store.catalog.track(r.track, r.source === 'poll' || r.source === 'player');
-      const key = identityKey(r, accountId);
-      const match = findSameStream(candidates, r, track);
+    // Records seen before (identity key known) take part in nothing.
+    const keys = group.map((r) => identityKey(r, accountId));
+    const fresh: number[] = [];
+    group.forEach((_, i) => { if (store.streams.hasKey(keys[i]!)) result.duplicates++; else fresh.push(i); });
+    const records = fresh.map((i) => group[i]!);
+    const tracks = records.map((r) => store.catalog.track(r.track, r.source === 'poll' || r.source === 'player'));
+    const paired = pairNearestFirst(candidates, records, tracks);
+    const pairedIds = new Set([...paired.values()].map((c) => c.id));
+    records.forEach((r, j) => {
+      const track = tracks[j]!;
+      // A record no pairing covered may still be another source's record inserted earlier in this group.
+      const match = paired.get(j) ?? findSameStream(candidates, r, track, pairedIds);
       const target = match ? match.id : store.streams.nextId();
-      // The identity key goes in first: if it was there, this exact record was recorded before.
-      if (!store.streams.claimKey(key, target)) { result.duplicates++; continue; }
+      // The identity key goes in first: a second identical record in this batch is a duplicate.
+      if (!store.streams.claimKey(keys[fresh[j]!]!, target)) { result.duplicates++; return; }
       if (match) {
-        const merged = mergeFields(match, r, track);
-        store.streams.update(match.id, match, merged);
-        candidates.replace(match, { ...match, ...merged, track_uri: match.track_uri ?? track.uri });
-        if (!result.inserted.includes(match.id) && !result.merged.includes(match.id)) result.merged.push(match.id);
+        const current = candidates.current(match);
+        const merged = mergeFields(current, r, track, skipThresholdMs);
+        store.streams.update(current.id, current, merged);
+        candidates.replace(current, { ...current, ...merged, track_uri: current.track_uri ?? track.uri });
+        if (!result.inserted.includes(current.id) && !result.merged.includes(current.id)) result.merged.push(current.id);
       } else {
-        const fields = fieldsFromRecord(r, accountId, track);
+        const fields = fieldsFromRecord(r, accountId, track, skipThresholdMs);
         store.streams.insert(fields, target);
         candidates.add({ ...fields, id: target, track_uri: track.uri, name_key: track.name_key });
         result.inserted.push(target);
       }
-    }
+    });
   }
 
   function announce(result: ApplyResult): RecordResult {
@@ -106,10 +135,16 @@ export function createIngest({ store, bus, log }: IngestDeps) {
     return { inserted, merged, duplicates: result.duplicates };
   }
 
+  store.registerRecord('streams', {
+    schema: streamsRecordSchema,
+    apply: (line) => { applyRecords(line.records); },
+  });
+
   /**
-   * Records live streams (poller, player watcher): drops records seen before, journals the rest and
-   * waits for fdatasync, applies them in one transaction, then announces them on the bus.
+   * Records live streams (poller, player watcher): drops records seen before, validates and journals
+   * the rest and waits for fdatasync, applies them in one transaction, then announces them on the bus.
    * Resolves once they are durable; a crash after that loses nothing.
+   * @throws StorageError when the journal cannot be written (nothing was stored or announced).
    */
   function record(records: IncomingStream[]): Promise<RecordResult> {
     return store.exclusive(async () => {
@@ -119,11 +154,13 @@ export function createIngest({ store, bus, log }: IngestDeps) {
         return accountId === undefined || !store.streams.hasKey(identityKey(r, accountId));
       });
       if (fresh.length === 0) return { inserted: [], merged: [], duplicates: records.length };
-      const journalLine: JournalRecord = { v: 1, t: 'streams', records: fresh };
-      await store.journalAppend([journalLine]);
+      await store.journalAppend([{ v: 1, t: 'streams', records: fresh }]);
       const result = store.transaction(() => applyRecords(fresh));
       result.duplicates += records.length - fresh.length;
-      if (store.needsCompaction()) await store.compactNow('journal');
+      if (store.needsCompaction()) {
+        // The streams are durable in the journal already: a failed snapshot is reported, not thrown at the source.
+        await store.compactNow('journal').catch((err: Error) => log.warn({ err }, 'ingest: compaction failed; the journal keeps the streams'));
+      }
       const announced = announce(result);
       log.debug({ received: records.length, inserted: result.inserted.length, merged: result.merged.length,
         duplicates: result.duplicates }, 'streams recorded');
@@ -132,46 +169,38 @@ export function createIngest({ store, bus, log }: IngestDeps) {
   }
 
   /**
-   * Runs an import: `fn` gets `apply` (records → result, inside ONE open transaction) and may await
-   * between batches. On success the transaction commits and a snapshot makes it durable before this
-   * resolves; if `fn` throws, everything it applied is rolled back (nothing half-stored).
+   * Applies the rows of an import file that is already durable (its staged copy journaled by the
+   * importer). Batches of {@link IMPORT_BATCH_ROWS} rows, each in its own write transaction under the
+   * write lock, released between batches so live plays are recorded meanwhile. Nothing is announced
+   * per row (an import is history, not live listening). The caller holds compaction off until it resolves.
    */
-  function importTransaction<T>(fn: (scope: ImportScope) => Promise<T>): Promise<T> {
-    return store.exclusive(async () => {
-      const scope: ImportScope = { apply: applyRecords, file: (work) => store.savepoint(work) };
-      const value = await store.transactionAsync(() => fn(scope));
-      await store.compactNow('import');
-      return value;
-    });
+  async function applyImported(records: IncomingStream[]): Promise<ApplyResult> {
+    const total: ApplyResult = { inserted: [], merged: [], duplicates: 0 };
+    for (let i = 0; i < records.length; i += IMPORT_BATCH_ROWS) {
+      const batch = records.slice(i, i + IMPORT_BATCH_ROWS);
+      const result = await store.exclusive(() => store.transaction(() => applyRecords(batch)));
+      total.inserted.push(...result.inserted);
+      total.merged.push(...result.merged);
+      total.duplicates += result.duplicates;
+      await yieldToLoop();
+    }
+    return total;
   }
 
-  /** Replays journal records newer than the snapshot (start-up); compacts when anything was replayed. */
-  async function recover(): Promise<{ records: number; inserted: number; merged: number; duplicates: number }> {
-    const lines = store.pendingRecords();
-    const totals = { records: 0, inserted: 0, merged: 0, duplicates: 0 };
-    if (lines.length === 0) return totals;
-    await store.exclusive(async () => {
-      store.transaction(() => {
-        for (const line of lines) {
-          if (line.t !== 'streams' || !Array.isArray(line.records)) {
-            log.warn({ type: line.t }, 'journal: unknown record type skipped');
-            continue;
-          }
-          const records = line.records as IncomingStream[];
-          const result = applyRecords(records);
-          totals.records += records.length;
-          totals.inserted += result.inserted.length;
-          totals.merged += result.merged.length;
-          totals.duplicates += result.duplicates;
-        }
-      });
-      await store.compactNow('replay');
-    });
-    log.info(totals, 'journal replayed');
-    return totals;
+  /** True when this exact record was recorded before (its identity key is stored): recording it again changes nothing. */
+  function isKnown(r: IncomingStream): boolean {
+    const accountId = store.catalog.findAccountId(r.account);
+    return accountId !== undefined && store.streams.hasKey(identityKey(r, accountId));
   }
 
-  return { record, importTransaction, recover };
+  return {
+    record, applyImported, isKnown,
+    /** Applies records inside the caller's open transaction (journal replay handlers). */
+    applyRecords,
+    /** The kind a record gets (PRODUCT.md definitions with this install's skip_threshold_s). */
+    classify: (r: IncomingStream): StreamKind => classify(r.track.content, r.ms_played, r.skipped ?? null, r.reason_end ?? null, skipThresholdMs),
+    skipThresholdMs,
+  };
 }
 
 /** The ingest instance. */

@@ -31,20 +31,57 @@ function sameTrack(c: Candidate, track: TrackRef): boolean {
   return c.name_key === track.name_key;
 }
 
+/** A possible same-stream pairing of incoming record `index` with stored stream `candidate`. */
+export interface Pairing { index: number; candidate: Candidate; distance: number }
+
 /**
- * The stored stream `r` is another record of, or null: same account (the caller's window), same track
- * (URI, or normalized artist + title where either side has none), end times within tolerance, not
- * already holding a record from `r`'s source (one source never merges with itself), nearest first.
+ * Whether record `r` (its track resolved to `track`) may be another record of stored stream `c`:
+ * same track (URI, or normalized artist + title where either side has none), end times within
+ * tolerance, and `c` holding no record from `r`'s source yet (one source never merges with itself).
+ * @returns the distance of the end times in ms, or null when they cannot be the same stream.
  */
-export function findSameStream(candidates: CandidateIndex, r: IncomingStream, track: TrackRef): Candidate | null {
-  const bit = SOURCE_BIT[r.source];
+export function sameStreamDistance(c: Candidate, r: IncomingStream, track: TrackRef): number | null {
+  if ((c.sources & SOURCE_BIT[r.source]) !== 0 || !sameTrack(c, track)) return null;
+  const distance = Math.abs(c.ended_at - r.ended_at);
+  return distance <= toleranceMs(endedAtSource(c.sources), r.source) ? distance : null;
+}
+
+/**
+ * PRODUCT.md "same stream", matched one-to-one and nearest first across the whole group: every
+ * (record, stored stream) pair that may be the same stream, sorted by distance (then by record order),
+ * assigned greedily so no record and no stored stream is used twice.
+ * @returns record index → the stored stream it merges into.
+ */
+export function pairNearestFirst(candidates: CandidateIndex, records: readonly IncomingStream[], tracks: readonly TrackRef[]): Map<number, Candidate> {
+  const pairs: Pairing[] = [];
+  records.forEach((r, index) => {
+    for (const candidate of candidates.near(tracks[index]!)) {
+      const distance = sameStreamDistance(candidate, r, tracks[index]!);
+      if (distance !== null) pairs.push({ index, candidate, distance });
+    }
+  });
+  pairs.sort((a, b) => a.distance - b.distance || a.index - b.index || a.candidate.id - b.candidate.id);
+  const byRecord = new Map<number, Candidate>();
+  const used = new Set<Candidate>();
+  for (const p of pairs) {
+    if (byRecord.has(p.index) || used.has(p.candidate)) continue;
+    byRecord.set(p.index, p.candidate);
+    used.add(p.candidate);
+  }
+  return byRecord;
+}
+
+/**
+ * The nearest stream `r` may be another record of, skipping `exclude` (stored streams already paired),
+ * or null. Used for a record no pairing covered: it may match a stream inserted earlier in its group.
+ */
+export function findSameStream(candidates: CandidateIndex, r: IncomingStream, track: TrackRef, exclude?: ReadonlySet<number>): Candidate | null {
   let best: Candidate | null = null;
   let bestDistance = Infinity;
   for (const c of candidates.near(track)) {
-    if ((c.sources & bit) !== 0 || !sameTrack(c, track)) continue;
-    const distance = Math.abs(c.ended_at - r.ended_at);
-    const tolerance = toleranceMs(endedAtSource(c.sources), r.source);
-    if (distance <= tolerance && distance < bestDistance) { best = c; bestDistance = distance; }
+    if (exclude?.has(c.id)) continue;
+    const distance = sameStreamDistance(c, r, track);
+    if (distance !== null && distance < bestDistance) { best = c; bestDistance = distance; }
   }
   return best;
 }
@@ -53,12 +90,14 @@ export function findSameStream(candidates: CandidateIndex, r: IncomingStream, tr
 export class CandidateIndex {
   private readonly byTrack = new Map<number, Candidate[]>();
   private readonly byName = new Map<string, Candidate[]>();
+  private readonly byId = new Map<number, Candidate>();
   constructor(candidates: Candidate[]) { for (const c of candidates) this.add(c); }
   add(c: Candidate): void {
     const t = this.byTrack.get(c.track_id);
     if (t) t.push(c); else this.byTrack.set(c.track_id, [c]);
     const n = this.byName.get(c.name_key);
     if (n) n.push(c); else this.byName.set(c.name_key, [c]);
+    this.byId.set(c.id, c);
   }
   replace(old: Candidate, next: Candidate): void {
     for (const [map, key] of [[this.byTrack, old.track_id], [this.byName, old.name_key]] as const) {
@@ -67,6 +106,8 @@ export class CandidateIndex {
     }
     this.add(next);
   }
+  /** The latest state of a candidate (after merges replaced it). */
+  current(c: Candidate): Candidate { return this.byId.get(c.id) ?? c; }
   /** Candidates that may be the same track: same track id, or same normalized name. */
   near(track: TrackRef): Candidate[] {
     const a = this.byTrack.get(track.id) ?? [];
@@ -96,8 +137,8 @@ function bestRank(field: keyof typeof RANK, mask: number): number {
   return order.length;
 }
 
-/** The fields of a new stream from one record. */
-export function fieldsFromRecord(r: IncomingStream, accountId: number, track: TrackRef): StreamFields {
+/** The fields of a new stream from one record (`skipThresholdMs`: the skip_threshold_s option, see classify). */
+export function fieldsFromRecord(r: IncomingStream, accountId: number, track: TrackRef, skipThresholdMs?: number): StreamFields {
   const skipped = r.skipped ?? null;
   const reasonEnd = r.reason_end ?? null;
   return {
@@ -105,7 +146,7 @@ export function fieldsFromRecord(r: IncomingStream, accountId: number, track: Tr
     track_id: track.id,
     ended_at: r.ended_at,
     ms_played: r.ms_played,
-    kind: classify(r.track.content, r.ms_played, skipped, reasonEnd),
+    kind: classify(r.track.content, r.ms_played, skipped, reasonEnd, skipThresholdMs),
     content: r.track.content,
     source: r.source,
     sources: SOURCE_BIT[r.source],
@@ -122,8 +163,8 @@ export function fieldsFromRecord(r: IncomingStream, accountId: number, track: Tr
 }
 
 /** Merges record `r` into stored stream `c`, keeping the richest value of each field. */
-export function mergeFields(c: Candidate, r: IncomingStream, track: TrackRef): StreamFields {
-  const incoming = fieldsFromRecord(r, c.account_id, track);
+export function mergeFields(c: Candidate, r: IncomingStream, track: TrackRef, skipThresholdMs?: number): StreamFields {
+  const incoming = fieldsFromRecord(r, c.account_id, track, skipThresholdMs);
   const wins = (field: keyof typeof RANK) => RANK[field].indexOf(r.source) < bestRank(field, c.sources);
   const pick = <T>(field: keyof typeof RANK, mine: T | null, theirs: T | null): T | null =>
     theirs === null ? mine : mine === null || wins(field) ? theirs : mine;
@@ -145,6 +186,6 @@ export function mergeFields(c: Candidate, r: IncomingStream, track: TrackRef): S
   };
   const order: StreamSource[] = ['import-extended', 'import-account', 'player', 'poll'];
   merged.source = order.find((s) => (merged.sources & SOURCE_BIT[s]) !== 0) ?? r.source;
-  merged.kind = classify(merged.content, merged.ms_played, merged.skipped, merged.reason_end);
+  merged.kind = classify(merged.content, merged.ms_played, merged.skipped, merged.reason_end, skipThresholdMs);
   return merged;
 }

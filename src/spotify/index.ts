@@ -2,7 +2,8 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import type { Bus } from '../bus.js';
 import type { Ingest } from '../ingest/index.js';
-import { SpotifyError } from '../errors.js';
+import { SpotifyError, StorageError } from '../errors.js';
+import type { Health } from '../health.js';
 import type { NowPlaying, SyncStatus } from '../types.js';
 import { createAuth } from './auth.js';
 import { createSpotifyClient } from './http.js';
@@ -12,11 +13,13 @@ import type { TokenStore } from './token-store.js';
 
 export { openTokenStore, SETTINGS_FILE } from './token-store.js';
 export type { TokenStore } from './token-store.js';
-export { parseCallback, SCOPES } from './auth.js';
+export { parseCallback, CallbackError, SCOPES } from './auth.js';
 export { createPlayerStateMachine, toObservation } from './watcher.js';
 
 export interface SpotifyDeps {
   config: Config; tokens: TokenStore; ingest: Ingest; bus: Bus; log: Logger;
+  /** Open storage problems keep a poll's status at error (a later successful poll never hides them). */
+  health?: Health;
   /** Accounts streams may belong to (config `accounts`, else `default`). */
   accounts: string[];
   now?: () => number;
@@ -33,7 +36,7 @@ interface Loop { timer: NodeJS.Timeout | null; running: Promise<unknown> | null 
  * end). Each account has a sync status, emitted as `sync.status` when it changes. A dead refresh token
  * stops that account's loops until it is connected again (no retry loop).
  */
-export function createSpotify({ config, tokens, ingest, bus, log, accounts, now = Date.now }: SpotifyDeps) {
+export function createSpotify({ config, tokens, ingest, bus, log, accounts, health, now = Date.now }: SpotifyDeps) {
   const status = new Map<string, SyncStatus>();
   const workers = new Map<string, { poller: ReturnType<typeof createHistoryPoller>; watcher: ReturnType<typeof createPlayerWatcher> }>();
   const loops = new Map<string, { history: Loop; player: Loop }>();
@@ -63,9 +66,17 @@ export function createSpotify({ config, tokens, ingest, bus, log, accounts, now 
     const interval = (kind === 'history' ? config.history_poll_interval_s : config.player_poll_interval_s) * 1000;
     try {
       const result = await fn();
-      setStatus(account, { state: 'ok', last_poll_at: now(), last_success_at: now(), last_error: null });
+      const storage = health?.state().problems.find((p) => p.id === 'storage');
+      // Spotify answered, but plays cannot be stored: the failure stays visible until storage works again.
+      if (storage) setStatus(account, { state: 'error', last_poll_at: now(), last_success_at: now(), last_error: storage.message });
+      else setStatus(account, { state: 'ok', last_poll_at: now(), last_success_at: now(), last_error: null });
       return typeof result === 'number' ? result : interval;
     } catch (err) {
+      if (err instanceof StorageError) {
+        setStatus(account, { state: 'error', last_poll_at: now(), last_error: err.message });
+        log.error({ account, kind, err }, 'spotify: polled, but the plays could not be stored (nothing was lost at Spotify: the cursor did not move)');
+        return interval;
+      }
       const e = err instanceof SpotifyError ? err : null;
       if (e?.code === 'SPOTIFY_RECONNECT') return -1;
       const state = e?.code === 'SPOTIFY_RATE_LIMITED' ? 'rate_limited' : 'error';

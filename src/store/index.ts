@@ -1,17 +1,22 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { access, constants, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
+import type { ZodType } from 'zod';
 import type { Logger } from '../log.js';
+import type { Health } from '../health.js';
 import { createTimeZoneMath, type TimeZoneMath } from '../time.js';
-import { migrate } from './schema.js';
+import { migrate, migrateModule, type ModuleMigration } from './schema.js';
 import { createSql } from './sql.js';
 import { createCatalog, type Catalog } from './catalog.js';
 import { createStreams, type Streams } from './streams.js';
 import { createLibrary } from './library.js';
-import { openJournal, type Journal, type JournalRecord } from './journal.js';
-import { writeSnapshot, readSnapshot, quarantine, removeTemp } from './snapshot.js';
+import { openJournal, type Journal, type JournalRecord, type JournalLine } from './journal.js';
+import { writeSnapshot, readSnapshot, quarantine, removeTemp, verifySnapshot } from './snapshot.js';
+import { storageError } from './storage-errors.js';
 
-export type { JournalRecord } from './journal.js';
+export type { JournalRecord, JournalLine } from './journal.js';
+export { SET_ASIDE_FILE, STAGED_DIR } from './journal.js';
+export type { ModuleMigration } from './schema.js';
 export type { StreamFields, Candidate } from './streams.js';
 export type { TrackRef } from './catalog.js';
 export type { Sql, Row } from './sql.js';
@@ -20,7 +25,12 @@ export { CONTENT_CODE } from './catalog.js';
 export { FILE_STATUS, FEATURE_COLUMNS, MATCH_DURATION_MS } from './library.js';
 export type { Library } from './library.js';
 export { nameKey, trackNameKey } from './names.js';
+export { storageError, isStorageErrno } from './storage-errors.js';
+export { syncDir } from './journal.js';
+export { acquireDataLock, lockHolder, LOCK_SOCKET, type DataLock, type LockInfo } from './lock.js';
 
+/** SQLite's page cache, KiB (its default is 2000): the pages are in memory already (see openStore). */
+const PAGE_CACHE_KIB = 256;
 /** File name of the sql.js snapshot inside data_dir. */
 export const SNAPSHOT_FILE = 'vibescope.db';
 
@@ -33,16 +43,35 @@ export interface StoreDeps {
   now?: () => number;
   /** Compaction trigger: journal records since the last snapshot (research/sqljs-store.md §6.1). */
   maxJournalRecords?: number;
+  /** Where recoveries and storage failures are reported (optional in tests). */
+  health?: Health;
+  /**
+   * Open for reading only (`vibescope status`): nothing on disk is created, moved, rewritten or
+   * deleted, and no lock is needed. The journal is replayed in memory only.
+   */
+  readOnly?: boolean;
 }
 
 /** What start-up found, for the log and /api/v1/health. */
 export interface StoreRecovery {
   /** 'snapshot' | 'previous-snapshot' | 'empty' */
   loaded_from: string;
-  /** Snapshots moved aside because they failed to load or failed PRAGMA quick_check. */
+  /** Snapshots moved aside because they were empty, failed their checksum or PRAGMA quick_check (new names). */
   quarantined: string[];
   journal_records_pending: number;
   torn_lines: number;
+  /** Journal lines that could not be replayed and were kept in journal/set-aside.jsonl. */
+  set_aside_lines: number;
+}
+
+/**
+ * A journal record type: its schema (checked before a record is journaled and again before it is
+ * replayed) and how to apply it at start-up. `apply` runs inside a transaction of its own; a throw
+ * rolls that line back and sets it aside.
+ */
+export interface RecordHandler<T extends JournalRecord = JournalRecord> {
+  schema: ZodType<T>;
+  apply(record: T): Promise<void> | void;
 }
 
 let sqlJsPromise: Promise<SqlJsStatic> | null = null;
@@ -66,47 +95,73 @@ function openChecked(SQL: SqlJsStatic, bytes: Uint8Array): Database {
 }
 
 /**
- * Opens the store (ARCHITECTURE.md "Store rules"): loads the newest snapshot that passes
- * `PRAGMA quick_check` (a bad one is moved aside, never overwritten, and the previous one used), runs
- * migrations, opens a fresh journal file. Journal records newer than the snapshot are returned by
- * {@link Store.pendingRecords} for ingest to replay.
+ * Loads the newest usable snapshot: `vibescope.db`, else `vibescope.db.prev`. A file that is empty,
+ * fails its checksum or quick_check is moved aside (never overwritten, never loaded as an empty store).
+ */
+async function loadSnapshot(SQL: SqlJsStatic, file: string, readOnly: boolean, now: number, log: Logger, recovery: StoreRecovery): Promise<Database | null> {
+  for (const [candidate, label] of [[file, 'snapshot'], [`${file}.prev`, 'previous-snapshot']] as const) {
+    let bytes: Buffer | null;
+    try {
+      bytes = await readSnapshot(candidate);
+    } catch (err) {
+      log.error({ err, file: candidate }, 'store: snapshot unreadable');
+      if (!readOnly) recovery.quarantined.push(await quarantine(candidate, now));
+      continue;
+    }
+    if (!bytes) continue;
+    try {
+      const db = openChecked(SQL, verifySnapshot(bytes));
+      recovery.loaded_from = label;
+      return db;
+    } catch (err) {
+      const moved = readOnly ? candidate : await quarantine(candidate, now);
+      recovery.quarantined.push(moved);
+      log.error({ err, file: candidate, moved_to: moved }, 'store: snapshot failed its check and was moved aside');
+    }
+  }
+  return null;
+}
+
+/**
+ * Opens the store (ARCHITECTURE.md "Store rules"): loads the newest snapshot that passes its
+ * checksum and `PRAGMA quick_check` (a bad one is moved aside, never overwritten, and the previous
+ * one used), runs migrations, opens the journal. Journal lines newer than the snapshot are applied
+ * by {@link Store.replay} once every record type has its handler registered.
  * A snapshot that cannot be loaded is never fatal: when none is usable, the journals alone are replayed
- * (logged at error, listed in `recovery.quarantined`).
+ * (logged at error, listed in `recovery.quarantined`, reported to health).
  * @throws Error only when the data folder itself cannot be created or read.
  */
-export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJournalRecords = 2000 }: StoreDeps) {
+export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJournalRecords = 2000, health, readOnly = false }: StoreDeps) {
   const SQL = await loadSqlJs();
   const snapshotFile = dataDir ? path.join(dataDir, SNAPSHOT_FILE) : null;
-  const recovery: StoreRecovery = { loaded_from: 'empty', quarantined: [], journal_records_pending: 0, torn_lines: 0 };
+  const recovery: StoreRecovery = { loaded_from: 'empty', quarantined: [], journal_records_pending: 0, torn_lines: 0, set_aside_lines: 0 };
   let db: Database | null = null;
   if (dataDir && snapshotFile) {
-    await mkdir(dataDir, { recursive: true, mode: 0o700 });
-    await removeTemp(snapshotFile);
-    for (const [file, label] of [[snapshotFile, 'snapshot'], [`${snapshotFile}.prev`, 'previous-snapshot']] as const) {
-      let bytes: Uint8Array | null;
+    if (!readOnly) {
+      await mkdir(dataDir, { recursive: true, mode: 0o700 });
+      await removeTemp(snapshotFile);
       try {
-        bytes = await readSnapshot(file);
+        await access(dataDir, constants.W_OK);
       } catch (err) {
-        log.error({ err, file }, 'store: snapshot unreadable');
-        recovery.quarantined.push(await quarantine(file, now()));
-        continue;
-      }
-      if (!bytes) continue;
-      try {
-        db = openChecked(SQL, bytes);
-        recovery.loaded_from = label;
-        break;
-      } catch (err) {
-        const moved = await quarantine(file, now());
-        recovery.quarantined.push(moved);
-        log.error({ err, file, moved_to: moved }, 'store: snapshot failed its check and was moved aside');
+        // Still open for reading: the history stays visible; every write reports the same sentence.
+        const e = storageError(err, 'open');
+        health?.report('storage', { code: e.code, message: e.message });
+        log.error({ err, data_dir: dataDir }, 'store: the data folder is not writable; serving read-only until it is');
       }
     }
-    if (!db && recovery.quarantined.length > 0) {
-      log.error({ quarantined: recovery.quarantined }, 'store: no usable snapshot; starting from the journals alone');
+    db = await loadSnapshot(SQL, snapshotFile, readOnly, now(), log, recovery);
+    if (recovery.quarantined.length > 0) {
+      health?.report('store.snapshot', { code: 'SNAPSHOT_QUARANTINED', dismissible: true, message: db
+        ? `A damaged database snapshot was set aside at start-up and the previous one was used; every play recorded since is kept in the journal. Nothing needs doing unless this repeats (then check the disk).`
+        : `The database snapshots were damaged and were set aside at start-up; Vibescope rebuilt what the journal holds. Restore a backup if plays are missing, and check the disk.` });
+      if (!db) log.error({ quarantined: recovery.quarantined }, 'store: no usable snapshot; starting from the journals alone');
     }
   }
   db ??= new SQL.Database();
+  // The whole database already lives in memory (sql.js keeps the file in its in-memory file system), so
+  // SQLite's own page cache only duplicates it: keep it small. Sorts and temp b-trees spill to temp
+  // files in that file system, which are freed afterwards, instead of growing the WebAssembly heap for good.
+  db.exec(`PRAGMA cache_size = -${PAGE_CACHE_KIB}; PRAGMA temp_store = FILE;`);
   const migrated = migrate(db);
   const sql = createSql(db);
   const tz = createTimeZoneMath(timeZone);
@@ -129,17 +184,17 @@ export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJou
   let snapshotSeq = Number(getMeta('journal_seq') ?? 0);
   let lastSnapshotAt: number | null = getMeta('snapshot_at') ? Number(getMeta('snapshot_at')) : null;
   let snapshotBytesWritten = 0;
-  const journal: Journal | null = dataDir ? await openJournal(path.join(dataDir, 'journal'), log) : null;
-  let pending: JournalRecord[] = [];
+  const journal: Journal | null = dataDir ? await openJournal(path.join(dataDir, 'journal'), log, { floorSeq: snapshotSeq, readOnly }) : null;
+  let pending: JournalLine[] = [];
   if (journal) {
     const read = await journal.readAfter(snapshotSeq);
-    pending = read.records;
-    recovery.journal_records_pending = read.records.length;
+    pending = read.lines;
+    recovery.journal_records_pending = read.lines.length;
     recovery.torn_lines = read.torn;
   }
-  log.info({ ...recovery, schema_from: migrated.from, schema_to: migrated.to }, 'store opened');
+  log.info({ ...recovery, schema_from: migrated.from, schema_to: migrated.to, read_only: readOnly }, 'store opened');
 
-  // One writer at a time: ingest batches, imports and compaction queue here.
+  // One writer at a time: ingest batches, import batches and compaction queue here.
   let queue: Promise<unknown> = Promise.resolve();
   function exclusive<T>(fn: () => Promise<T> | T): Promise<T> {
     const run = queue.then(fn);
@@ -148,6 +203,13 @@ export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJou
   }
 
   let inTransaction = false;
+  /** Bumped at every commit: caches of derived reads key on it. */
+  let writeVersion = 0;
+  function rollback(): void {
+    db!.exec('ROLLBACK');
+    streams.discard();
+    catalog.reload();
+  }
   /** Runs `fn` in one write transaction; rollups are flushed before COMMIT; ROLLBACK on a throw. */
   function transaction<T>(fn: () => T): T {
     if (inTransaction) return fn();
@@ -157,18 +219,20 @@ export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJou
       const result = fn();
       streams.flush();
       db!.exec('COMMIT');
+      writeVersion++;
       return result;
     } catch (err) {
-      db!.exec('ROLLBACK');
-      streams.discard();
-      catalog.reload();
+      rollback();
       throw err;
     } finally {
       inTransaction = false;
     }
   }
 
-  /** Like {@link transaction} for work that awaits between writes; run it inside {@link exclusive}. */
+  /**
+   * Like {@link transaction} for work that awaits between writes; run it inside {@link exclusive}.
+   * Readers on the event loop see its writes before COMMIT: use it only where no reader runs (start-up replay).
+   */
   async function transactionAsync<T>(fn: () => Promise<T>): Promise<T> {
     if (inTransaction) throw new Error('transactionAsync: a transaction is already open');
     db!.exec('BEGIN');
@@ -177,68 +241,153 @@ export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJou
       const result = await fn();
       streams.flush();
       db!.exec('COMMIT');
+      writeVersion++;
       return result;
     } catch (err) {
-      db!.exec('ROLLBACK');
-      streams.discard();
-      catalog.reload();
+      rollback();
       throw err;
     } finally {
       inTransaction = false;
     }
   }
 
-  let savepoints = 0;
+  const handlers = new Map<string, RecordHandler>();
+  /** Registers a journal record type (ingest: 'streams'; importers: 'import.file'; …). */
+  function registerRecord<T extends JournalRecord>(type: string, handler: RecordHandler<T>): void {
+    if (handlers.has(type)) throw new Error(`journal record type "${type}" registered twice`);
+    handlers.set(type, handler as unknown as RecordHandler);
+  }
+
   /**
-   * Runs `fn` inside a SAVEPOINT of the open transaction: its writes (rollups included) are kept on
-   * success and undone on a throw, leaving the rest of the transaction intact.
+   * Validates records against their registered schemas, then appends them to the journal and waits
+   * for fdatasync. No-op for an in-memory store (records are still validated).
+   * @throws Error for a record of an unregistered type or one that fails its schema (nothing is written).
+   * @throws StorageError when the disk refuses the write (reported to health; nothing is acknowledged).
    */
-  async function savepoint<T>(fn: () => Promise<T>): Promise<T> {
-    const name = `sp${++savepoints}`;
-    streams.flush();
-    db!.exec(`SAVEPOINT ${name}`);
-    try {
-      const result = await fn();
-      streams.flush();
-      db!.exec(`RELEASE ${name}`);
-      return result;
-    } catch (err) {
-      streams.discard();
-      catalog.reload();
-      db!.exec(`ROLLBACK TO ${name}`);
-      db!.exec(`RELEASE ${name}`);
-      throw err;
+  async function journalAppend(records: JournalRecord[]): Promise<void> {
+    for (const r of records) {
+      const handler = handlers.get(r.t);
+      if (!handler) throw new Error(`journal: no handler for record type "${r.t}"`);
+      const checked = handler.schema.safeParse(r);
+      if (!checked.success) throw new Error(`journal: invalid "${r.t}" record: ${checked.error.issues[0]?.path.join('.')}: ${checked.error.issues[0]?.message}`);
     }
+    if (!journal) return;
+    try {
+      await journal.append(records);
+    } catch (err) {
+      const e = storageError(err, 'journal');
+      health?.report('storage', { code: e.code, message: e.message });
+      throw e;
+    }
+    if (health?.has('storage')) {
+      // The disk takes writes again: a snapshot proves it and clears the problem.
+      void exclusive(() => compactNow('recovery')).catch((err: Error) => log.warn({ err }, 'store: recovery snapshot failed'));
+    }
+  }
+
+  let holds = 0;
+  let compactionDeferred = false;
+  /**
+   * Keeps compaction from running until the returned release is called (an import between staging a
+   * file and applying its last batch: a snapshot in between would cover its journal line but not all
+   * of its rows). Compactions asked for meanwhile run at release.
+   */
+  function holdCompaction(): () => Promise<void> {
+    holds += 1;
+    let released = false;
+    return async () => {
+      if (released) return;
+      released = true;
+      holds -= 1;
+      if (holds === 0 && compactionDeferred) {
+        compactionDeferred = false;
+        await exclusive(() => compactNow('deferred'));
+      }
+    };
   }
 
   /**
    * Compaction (research/sqljs-store.md §6.3): rotate the journal, record its sequence in meta, export,
    * write the snapshot safely (the old one becomes `.prev`), then delete journals the `.prev` snapshot
-   * no longer needs. Call through {@link exclusive}.
+   * no longer needs. Call through {@link exclusive}. While a hold is active it is deferred.
+   * @throws StorageError when the snapshot cannot be written (reported to health; the journal keeps everything).
    */
   async function compactNow(reason: string): Promise<{ bytes: number; ms: number }> {
-    if (!journal || !snapshotFile) return { bytes: 0, ms: 0 };
+    if (!journal || !snapshotFile || readOnly) return { bytes: 0, ms: 0 };
+    if (holds > 0) { compactionDeferred = true; return { bytes: 0, ms: 0 }; }
     const started = performance.now();
     const closedSeq = await journal.rotate();
     setMeta('journal_seq', String(closedSeq));
     setMeta('snapshot_at', String(now()));
     let bytes: Uint8Array | null = db!.export();
     const size = bytes.byteLength;
-    await writeSnapshot(bytes, snapshotFile);
+    try {
+      const moved = await writeSnapshot(bytes, snapshotFile, now());
+      if (moved) {
+        recovery.quarantined.push(moved);
+        log.error({ moved_to: moved }, 'store: the current snapshot was damaged on disk; moved aside instead of kept as .prev');
+        health?.report('store.snapshot', { code: 'SNAPSHOT_QUARANTINED', dismissible: true,
+          message: 'A database snapshot was found damaged on disk and was set aside; a fresh one was written. Check the disk if this repeats.' });
+      }
+    } catch (err) {
+      setMeta('journal_seq', String(snapshotSeq));
+      const e = storageError(err, 'snapshot');
+      health?.report('storage', { code: e.code, message: e.message });
+      log.error({ err, reason }, 'store: snapshot write failed; the journal keeps every record');
+      throw e;
+    }
     bytes = null;
     const previousSeq = snapshotSeq;
     snapshotSeq = closedSeq;
     lastSnapshotAt = now();
     snapshotBytesWritten += size;
     await journal.deleteUpTo(previousSeq);
+    health?.clear('storage');
     const ms = Math.round(performance.now() - started);
     log.info({ reason, bytes: size, duration_ms: ms, journal_seq: closedSeq }, 'store: snapshot written');
     return { bytes: size, ms };
   }
 
-  /** Appends records to the journal and waits for fdatasync. No-op for an in-memory store. */
-  async function journalAppend(records: JournalRecord[]): Promise<void> {
-    if (journal) await journal.append(records);
+  /**
+   * Applies the journal lines newer than the snapshot, in order, each in its own transaction (start-up,
+   * after every capability registered its record types). A line with an unknown type, one that fails
+   * its schema, or one whose apply throws is rolled back and set aside (journal/set-aside.jsonl,
+   * logged, health degraded); the rest is kept. Compacts when anything was applied.
+   */
+  async function replay(): Promise<{ lines: number; applied: number; set_aside: number }> {
+    const lines = pending;
+    pending = [];
+    const totals = { lines: lines.length, applied: 0, set_aside: 0 };
+    if (lines.length === 0) return totals;
+    await exclusive(async () => {
+      for (const line of lines) {
+        const handler = handlers.get(line.record.t);
+        const checked = handler?.schema.safeParse(line.record);
+        let reason: string | null = null;
+        if (!handler) reason = `unknown record type "${line.record.t}"`;
+        else if (!checked!.success) reason = `invalid "${line.record.t}" record: ${checked!.error.issues[0]?.path.join('.')}: ${checked!.error.issues[0]?.message}`;
+        else {
+          try {
+            await transactionAsync(async () => { await handler.apply(checked!.data as JournalRecord); });
+            totals.applied++;
+            continue;
+          } catch (err) {
+            reason = `replay failed: ${(err as Error).message}`;
+          }
+        }
+        totals.set_aside++;
+        await journal?.setAside(line, reason);
+      }
+      recovery.set_aside_lines += totals.set_aside;
+      if (totals.set_aside > 0) {
+        health?.report('journal.set_aside', { code: 'JOURNAL_LINES_SET_ASIDE', dismissible: true,
+          message: `${totals.set_aside} journal ${totals.set_aside === 1 ? 'entry' : 'entries'} could not be replayed at start-up and ${totals.set_aside === 1 ? 'was' : 'were'} kept aside (journal/set-aside.jsonl in the data folder); everything else was restored. Please report this with the log.` });
+      }
+      // A snapshot that cannot be written is reported (health) and not fatal: the journal keeps everything.
+      if (!readOnly) await compactNow('replay').catch((err: Error) => log.warn({ err }, 'store: snapshot after the replay failed'));
+    });
+    log.info(totals, 'journal replayed');
+    return totals;
   }
 
   async function info() {
@@ -262,7 +411,7 @@ export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJou
     if (closed) return;
     closed = true;
     await exclusive(async () => {
-      if (options.compact && journal && journal.pending > 0) await compactNow('shutdown');
+      if (options.compact && journal && journal.pending > 0 && holds === 0) await compactNow('shutdown');
       await journal?.close();
     });
     sql.freeAll();
@@ -270,14 +419,23 @@ export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJou
   }
 
   return {
-    sql, catalog, streams, library, tz, recovery,
-    exclusive, transaction, transactionAsync, savepoint, journalAppend, info, close, getMeta, setMeta,
-    /** Records journaled after the loaded snapshot; ingest replays them once at start-up. */
-    pendingRecords(): JournalRecord[] { const out = pending; pending = []; return out; },
+    sql, catalog, streams, library, tz, recovery, readOnly,
+    exclusive, transaction, transactionAsync, journalAppend, registerRecord, replay, holdCompaction, info, close, getMeta, setMeta,
+    /**
+     * Applies a capability's own migrations (its derived tables), tracked per module name in
+     * `module_versions`: each runs once, in order, in its own transaction.
+     */
+    migrateModule: (name: string, migrations: readonly ModuleMigration[]) => migrateModule(db!, name, migrations),
     /** True when the journal has grown past the compaction trigger. */
     needsCompaction(): boolean { return (journal?.pending ?? 0) >= maxJournalRecords; },
     /** Compacts now; call through exclusive(). */
     compactNow,
+    /** The journal folder (staged import files live under it), or null in memory. */
+    journalDir: journal?.dir ?? null,
+    /** The sequence of the journal file being written (staged files are named after it). */
+    get journalSeq(): number { return journal?.seq ?? 0; },
+    /** Increases at every committed write transaction (cache key for derived reads). */
+    get writeVersion(): number { return writeVersion; },
     /** Journal records since the last snapshot. */
     get journalPending(): number { return journal?.pending ?? 0; },
     get persistent(): boolean { return journal !== null; },

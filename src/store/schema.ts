@@ -90,7 +90,38 @@ export const MIGRATIONS: readonly string[] = [
     valence REAL, mfcc BLOB
   );
   `,
+  // 3: capabilities with derived tables (metadata, playlists, stories, scrobbles…) migrate their own
+  // tables through migrateModule(); this table remembers how far each got.
+  `
+  CREATE TABLE module_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID;
+  `,
 ];
+
+/** One step of a capability's own schema: SQL run once, in order, in its own transaction. */
+export type ModuleMigration = string;
+
+/**
+ * Runs the migrations of one capability that the database has not seen yet (tracked per `name` in
+ * module_versions), each in its own transaction. Lets a capability own its derived tables without a
+ * slot in {@link MIGRATIONS}.
+ * @throws Error when a migration fails (it is rolled back; later ones do not run).
+ */
+export function migrateModule(db: Database, name: string, migrations: readonly ModuleMigration[]): { from: number; to: number } {
+  const row = db.exec('SELECT version FROM module_versions WHERE name = ?', [name])[0]?.values[0]?.[0];
+  const from = Number(row ?? 0);
+  for (let version = from; version < migrations.length; version++) {
+    db.exec('BEGIN');
+    try {
+      db.exec(migrations[version]!);
+      db.run('INSERT INTO module_versions (name, version) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version', [name, version + 1]);
+      db.exec('COMMIT');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw new Error(`migration ${version + 1} of module "${name}" failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  return { from, to: migrations.length };
+}
 
 /** Runs the migrations the database has not seen yet, each in its own transaction. */
 export function migrate(db: Database): { from: number; to: number } {

@@ -1,13 +1,15 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { Bus } from '../bus.js';
+import { socketGuard } from './security.js';
 
 /**
  * The socket.io hub: pushes now playing, new streams (plays, skips, merges) and import progress to
- * every open panel. Path /socket.io (ingress strips its prefix before it reaches us).
+ * every open panel, and health changes. Path /socket.io (ingress strips its prefix before it reaches us).
  */
-export function createHub(http: HttpServer, bus: Bus) {
-  const io = new Server(http, { path: '/socket.io', serveClient: false, cors: { origin: false } });
+export function createHub(http: HttpServer, bus: Bus, guard: { addon: boolean; basicDigest: Buffer | null }) {
+  // The handshake passes the same guard as REST (ingress peers, basic auth) and must be same-origin.
+  const io = new Server(http, { path: '/socket.io', serveClient: false, cors: { origin: false }, allowRequest: socketGuard(guard) });
   const offs = [
     bus.on('nowplaying.changed', 'web.hub', (n) => { io.emit('nowplaying', n); }),
     bus.on('play.recorded', 'web.hub', (s) => { io.emit('stream', s); }),
@@ -15,6 +17,7 @@ export function createHub(http: HttpServer, bus: Bus) {
     bus.on('stream.recorded', 'web.hub', (s) => { io.emit('stream', s); }),
     bus.on('stream.merged', 'web.hub', (s) => { io.emit('stream', s); }),
     bus.on('import.progress', 'web.hub', (p) => { io.emit('import', p); }),
+    bus.on('health.changed', 'web.hub', (h) => { io.emit('health', h); }),
   ];
   return {
     async close(): Promise<void> {

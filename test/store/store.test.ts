@@ -22,11 +22,11 @@ describe('store: journal, snapshots, recovery, rollups', () => {
     expect(lines).to.include('"t":"streams"').and.to.include('spotify:track:t1');
     // no close(): simulate a crash (nothing but the journal reached the disk)
     const b = await buildCore({ dataDir: tmp.dir });
-    expect(b.recovered.inserted).to.equal(2);
+    expect(b.recovered.applied).to.equal(1, 'one journal line (2 streams) replayed');
     expect(b.stats.summary({ from: 0, to: Date.now() }).plays).to.equal(2);
     await b.close();
     const c = await buildCore({ dataDir: tmp.dir });
-    expect(c.recovered.records).to.equal(0, 'the replay was compacted into a snapshot');
+    expect(c.recovered.lines).to.equal(0, 'the replay was compacted into a snapshot');
     expect(c.stats.summary({ from: 0, to: Date.now() }).plays).to.equal(2);
     await c.close();
     await a.close();

@@ -1,21 +1,18 @@
-import { createBus } from '../../src/bus.js';
-import { openStore } from '../../src/store/index.js';
-import { createIngest } from '../../src/ingest/index.js';
-import { createImporter } from '../../src/importers/index.js';
-import { createStats } from '../../src/stats/index.js';
+import { openCore } from '../../src/core.js';
 import { quietLogger } from './helpers.js';
 import type { Logger } from '../../src/log.js';
 import type { IncomingStream, TrackInfo } from '../../src/types.js';
 
-/** A real store (in memory, or on disk under dataDir) with ingest, importer and stats over it. */
-export async function buildCore({ dataDir = null as string | null, timeZone = 'UTC', log = quietLogger() as Logger, maxJournalRecords = 2000 } = {}) {
-  const store = await openStore({ dataDir, timeZone, log, maxJournalRecords });
-  const bus = createBus(log);
-  const ingest = createIngest({ store, bus, log });
-  const recovered = await ingest.recover();
-  const importer = createImporter({ ingest, bus, log });
-  const stats = createStats(store);
-  return { store, bus, ingest, importer, stats, recovered, close: () => store.close() };
+/** A real store (in memory, or on disk under dataDir) with ingest, importer and stats over it (src/core.ts). */
+export async function buildCore({ dataDir = null as string | null, timeZone = 'UTC', log = quietLogger() as Logger, maxJournalRecords = 2000,
+  skipThresholdMs = 30_000, readOnly = false, maxFileBytes = undefined as number | undefined } = {}) {
+  const core = await openCore({ dataDir, timeZone, log, maxJournalRecords, skipThresholdMs, readOnly, ...(maxFileBytes ? { maxFileBytes } : {}) });
+  return { ...core, recovered: core.replayed };
+}
+
+/** Applies records as an import does (batches, no journal line: the tests' in-memory stores have none). */
+export async function importRecords(core: { ingest: { applyImported(r: IncomingStream[]): Promise<{ inserted: number[]; merged: number[]; duplicates: number }> } }, records: IncomingStream[]) {
+  return core.ingest.applyImported(records);
 }
 
 export function track(n: number, extra: Partial<TrackInfo> = {}): TrackInfo {
