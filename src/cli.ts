@@ -32,7 +32,7 @@ Usage: vibescope [command] [options]
 Commands:
   serve      run the server: polling, REST API on :8099 (the default command)
   connect    connect a Spotify account (Authorization Code with PKCE)
-  import     import a Spotify privacy export (zip, folder or JSON files)
+  import     import listening history (Spotify export, ListenBrainz, Maloja, Last.fm…)
   status     show accounts, stored plays and the store's state
   scan       scan the music folders (library_paths) now and analyse new files
   analyze    print audio descriptors (tempo, key, loudness…) of music files as JSON lines
@@ -52,8 +52,12 @@ Paste that whole address back here. Needs the client_id option (your Spotify app
   --url URL        finish a consent started before, with the URL the browser landed on${COMMON}`,
   import: `Usage: vibescope import <path...> [--account NAME]
 
-Imports Spotify privacy exports: my_spotify_data.zip, an unpacked folder, or single
-Streaming_History_Audio_*.json / StreamingHistory_music_*.json files. Prints a report
+Imports listening history: Spotify privacy exports (my_spotify_data.zip, an unpacked
+folder, Streaming_History_Audio_*.json, endsong_*.json, StreamingHistory_music_*.json),
+a ListenBrainz export (the zip from "Export listens", or its .jsonl files), a Maloja
+export, a Rockbox .scrobbler.log, a Libre.fm / Last.fm CSV or a Pano Scrobbler export;
+each file is recognised by its content. Plays that two sources hold (Spotify and a
+scrobbler) are counted once. Prints a report
 per file (rows read, streams stored, plays, skips, merged duplicates, rejected rows).
 Importing the same file again changes nothing. Exits 1 when nothing could be imported.
 Stop the server first, or upload through it (POST /api/v1/imports).
@@ -213,7 +217,7 @@ async function expandFiles(paths: string[]): Promise<string[]> {
     const info = await stat(p).catch(() => fail(`no such file or folder: ${p}`, 1));
     if (!info.isDirectory()) { out.push(p); continue; }
     for (const entry of await readdir(p, { withFileTypes: true, recursive: true })) {
-      if (entry.isFile() && /\.(json|zip)$/i.test(entry.name)) out.push(path.join(entry.parentPath, entry.name));
+      if (entry.isFile() && /\.(json|jsonl|ndjson|csv|log|txt|tsv|zip)$/i.test(entry.name)) out.push(path.join(entry.parentPath, entry.name));
     }
   }
   return out;

@@ -110,8 +110,8 @@ export async function* zipEntries(file: string, onBytes: (n: number) => void = (
   return found;
 }
 
-const NO_HISTORY = 'no listening history (Spotify Streaming_History_Audio_*.json or StreamingHistory_music_*.json, a ListenBrainz '
-  + 'export, a Maloja export, a .scrobbler.log, a Libre.fm / Last.fm CSV, a Pano Scrobbler export)';
+const NO_HISTORY = 'no Spotify streaming history (Streaming_History_Audio_*.json or StreamingHistory_music_*.json) and no other '
+  + 'listening history (a ListenBrainz export, a Maloja export, a .scrobbler.log, a Libre.fm / Last.fm CSV, a Pano Scrobbler export)';
 
 /** The first bytes of a stream, and a stream that gives all of it (those bytes first). Destroying the result destroys the source. */
 async function peek(stream: Readable, max: number): Promise<{ head: Buffer; complete: boolean; rest: Readable }> {

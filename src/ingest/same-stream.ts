@@ -40,9 +40,11 @@ export function toleranceMs(a: StreamSource, b: StreamSource): number {
   return a === 'import-account' || b === 'import-account' ? SAME_STREAM_MINUTE_MS : SAME_STREAM_MS;
 }
 
-function sameTrack(c: Candidate, track: TrackRef): boolean {
+/** Same track: the same catalog track; else, where either record has no URI of its own, the same normalized artist + title. */
+function sameTrack(c: Candidate, r: IncomingStream, track: TrackRef): boolean {
   if (c.track_id === track.id) return true;
-  if (c.track_uri && track.uri) return false;
+  // `track.uri` may be a URI the catalog lent a record without one (name lookup): only the record's own URI rules out a name match.
+  if (c.track_uri && r.track.uri) return false;
   return c.name_key === track.name_key;
 }
 
@@ -56,7 +58,7 @@ export interface Pairing { index: number; candidate: Candidate; distance: number
  * @returns the distance of the end times in ms, or null when they cannot be the same stream.
  */
 export function sameStreamDistance(c: Candidate, r: IncomingStream, track: TrackRef): number | null {
-  if ((c.sources & SOURCE_BIT[r.source]) !== 0 || !sameTrack(c, track)) return null;
+  if ((c.sources & SOURCE_BIT[r.source]) !== 0 || !sameTrack(c, r, track)) return null;
   const stored = endedAtSource(c.sources);
   let distance = Math.abs(c.ended_at - r.ended_at);
   if (isScrobbleSource(stored) || isScrobbleSource(r.source)) {

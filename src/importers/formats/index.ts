@@ -1,5 +1,5 @@
 import { detectFormat, fromAccountRow, fromExtendedRow, type RowFormat, type RowResult } from '../rows.js';
-import { BadRow, type CsvLine } from './containers.js';
+import { BadRow, ParseError, type CsvLine } from './containers.js';
 import { CSV_COMMENT_RE, type FileFormat, type Sniffed } from './sniff.js';
 import { fromListenBrainzListen } from './listenbrainz.js';
 import { csvHeader, csvTime, fromCsvRow, fromMalojaScrobble, fromPanoScrobblerLine, fromScrobblerLogLine } from './scrobblers.js';
@@ -7,6 +7,8 @@ import { csvHeader, csvTime, fromCsvRow, fromMalojaScrobble, fromPanoScrobblerLi
 export { sniffFormat, FILE_FORMATS, SNIFF_BYTES, type FileFormat, type Sniffed } from './sniff.js';
 export { fromListenBrainzListen } from './listenbrainz.js';
 export { listenedAtProblem, spotifyTrackUri, mbidOf, LISTEN_MINIMUM_TS } from './listen.js';
+
+const SPOTIFY_FORMATS: ReadonlySet<RowFormat> = new Set(['extended', 'account-music', 'account-podcast', 'account-audiobook']);
 
 /** What a converter needs besides the row. */
 export interface ConverterOptions {
@@ -32,7 +34,12 @@ export function createRowConverter({ fileFormat, account, timeZone, now = Date.n
   let format: RowFormat | null = FORMAT_OF[fileFormat] ?? null;
   function convert(value: unknown): RowResult {
     if (value instanceof BadRow) return { ok: false, reason: value.reason };
-    format ??= detectFormat(value);
+    if (format === null) {
+      format = detectFormat(value);
+      if (fileFormat === 'json-lines' && format !== null && SPOTIFY_FORMATS.has(format)) {
+        throw new ParseError('expected a JSON array of streams at the top level (a Spotify history file is one JSON array)');
+      }
+    }
     switch (format) {
       case null:
         return { ok: false, reason: 'not a listening-history row (no ts/ms_played, endTime/msPlayed, listened_at/track_metadata or timeMs/track)' };
