@@ -14,6 +14,7 @@ import { openCore } from './core.js';
 import type { ImportReport } from './importers/index.js';
 import { createSpotify, openTokenStore } from './spotify/index.js';
 import { serverClient } from './cli-server.js';
+import { backupCommand, backupHookCommand, exportCommand, helpTexts, restoreCommand, type CliKit } from './cli-exports.js';
 
 const COMMON = `
 Options for every command:
@@ -36,6 +37,9 @@ Commands:
   status     show accounts, stored plays and the store's state
   scan       scan the music folders (library_paths) now and analyse new files
   analyze    print audio descriptors (tempo, key, loudness…) of music files as JSON lines
+  export     write your streams as CSV, JSON, ListenBrainz JSONL or an M3U8 playlist
+  backup     write one consistent backup archive of the data folder
+  restore    restore a backup archive into the data folder
 
 Run "vibescope <command> --help" for a command's options.${COMMON}`,
   serve: `Usage: vibescope serve [--port N] [--data-dir DIR]
@@ -341,10 +345,17 @@ async function scanCommand(args: string[]): Promise<void> {
   }
 }
 
+/** What the commands in cli-exports.ts borrow from here. */
+const kit: CliKit = { parse, load: (values) => load(values), fail, common: COMMON,
+  logger: (values, loaded) => createLogger(values['log-level'] ? loaded.config.log_level : 'warn') };
+Object.assign(HELP, helpTexts(COMMON));
+
 async function main(argv: string[]): Promise<void> {
   const [first, ...rest] = argv;
   const commands: Record<string, (args: string[]) => Promise<void>> = { serve, import: importCommand, connect: connectCommand, status: statusCommand,
-    analyze: analyzeCommand, scan: scanCommand };
+    analyze: analyzeCommand, scan: scanCommand,
+    export: (a) => exportCommand(kit, a), backup: (a) => backupCommand(kit, a), restore: (a) => restoreCommand(kit, a),
+    'backup-hook': (a) => backupHookCommand(kit, a) };
   if (first === undefined || first.startsWith('-')) {
     if (first === '--help' || first === '-h') { process.stdout.write(`${HELP.main}\n`); return; }
     if (first === '--version') { process.stdout.write(`${readVersion()}\n`); return; }

@@ -10,6 +10,7 @@ import { createWeb } from './web/index.js';
 import { createScheduler } from './scheduler.js';
 import { createMqtt, type MqttConnection } from './mqtt/index.js';
 import { createAudioLibrary } from './audio/index.js';
+import { createBackups, createExports } from './exports/index.js';
 
 /**
  * The broker: the mqtt_url option (standalone or add-on), else the Supervisor's MQTT service
@@ -60,8 +61,12 @@ export async function startVibescope({ config, addon, log, version, port: portOv
   const mqtt = createMqtt({ config, connection, stats, bus, log: log.child({ module: 'mqtt' }), accounts, version,
     initialSync: (a) => spotify.status(a) ?? null, initialNowPlaying: spotify.nowPlaying, syncNow: spotify.syncNow,
     configurationUrl: panelUrl(addon, portOverride ?? config.port, env) });
+  // Exports and backups (issue 15): streamed CSV / JSON / ListenBrainz JSONL / M3U8; consistent backups and HA backup hooks.
+  const exports = createExports({ store, version, topTracks: (range, limit) => stats.top('tracks', range, limit, 'plays') });
+  const backups = createBackups({ dataDir, store, health, version, log: log.child({ module: 'exports.backup' }), isImporting: importer.running });
+  await backups.cleanup();
   const web = createWeb({ bus, store, stats, spotify, importer, tokens, health, log: log.child({ module: 'web' }), accounts, dataDir, addon, version,
-    mqttStatus: mqtt.status, library, config });
+    mqttStatus: mqtt.status, library, config, exports, backups });
   const scheduler = createScheduler({ log: log.child({ module: 'scheduler' }), timeZone,
     compact: () => store.exclusive(() => (store.journalPending > 0 ? store.compactNow('daily') : null)) });
   const port = await web.listen(portOverride ?? config.port, config.bind_address);
@@ -83,6 +88,7 @@ export async function startVibescope({ config, addon, log, version, port: portOv
         await mqtt.stop();
         scheduler.stop();
         await web.stop();
+        backups.stop();
         await store.close();
         await lock.release();
         log.info('vibescope stopped');

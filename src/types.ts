@@ -4,7 +4,12 @@
  */
 
 /** Where a record of listening came from. */
-export type StreamSource = 'poll' | 'player' | 'import-extended' | 'import-account' | ScrobbleSource;
+export type StreamSource = 'poll' | 'player' | 'import-extended' | 'import-account' | 'import-vibescope' | ScrobbleSource;
+
+/*
+ * `import-vibescope`: a Vibescope export (CSV or JSON, src/exports/) imported again: each row is one
+ * stored stream with the fields that won, stamped with its end like Spotify's records.
+ */
 
 /**
  * Sources that report listens (scrobbles): their timestamp is the START of the listen

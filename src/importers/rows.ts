@@ -65,9 +65,9 @@ export type SpotifyRowFormat = 'extended' | 'account-music' | 'account-podcast' 
 /**
  * What a file's rows are (the report's `format`): a Spotify format, or a listen format (formats/):
  * `listenbrainz` (export lines, older JSON export, submit payload), `panoscrobbler`, `maloja`,
- * `scrobbler-log` (Rockbox), `lastfm-csv` (Libre.fm / Last.fm).
+ * `scrobbler-log` (Rockbox), `lastfm-csv` (Libre.fm / Last.fm), `vibescope` (a Vibescope CSV or JSON export).
  */
-export type RowFormat = SpotifyRowFormat | 'listenbrainz' | 'panoscrobbler' | 'maloja' | 'scrobbler-log' | 'lastfm-csv';
+export type RowFormat = SpotifyRowFormat | 'listenbrainz' | 'panoscrobbler' | 'maloja' | 'scrobbler-log' | 'lastfm-csv' | 'vibescope';
 
 /** Known fields of each Spotify format (anything else is reported as an unknown field; listen formats carry free-form extras). */
 export const KNOWN_FIELDS: Partial<Record<RowFormat, ReadonlySet<string>>> = {

@@ -149,13 +149,13 @@ const SCROBBLES_RICHEST_FIRST: StreamSource[] = ['import-maloja', 'import-panosc
  * device). Spotify's own records always beat a scrobble's, whose ms_played and end are often estimates.
  */
 const RANK: Record<'ms_played' | 'ended_at' | 'reasons' | 'device' | 'context', StreamSource[]> = {
-  ms_played: ['import-extended', 'import-account', 'player', 'poll', ...SCROBBLES_RICHEST_FIRST],
-  ended_at: ['poll', 'import-extended', 'player', 'import-account', ...SCROBBLES_RICHEST_FIRST],
+  ms_played: ['import-extended', 'import-account', 'player', 'poll', 'import-vibescope', ...SCROBBLES_RICHEST_FIRST],
+  ended_at: ['poll', 'import-extended', 'player', 'import-account', 'import-vibescope', ...SCROBBLES_RICHEST_FIRST],
   // A .scrobbler.log knows skips (rating S): the only scrobble source with a reason.
-  reasons: ['import-extended', 'player', 'import-account', 'poll', 'import-scrobbler-log', 'import-maloja', 'import-panoscrobbler',
-    'listenbrainz', 'import-listenbrainz', 'import-lastfm'],
-  device: ['player', 'import-extended', 'poll', 'import-account', ...SCROBBLES_RICHEST_FIRST],
-  context: ['poll', 'player', 'import-extended', 'import-account', ...SCROBBLES_RICHEST_FIRST],
+  reasons: ['import-extended', 'player', 'import-account', 'poll', 'import-vibescope', 'import-scrobbler-log', 'import-maloja',
+    'import-panoscrobbler', 'listenbrainz', 'import-listenbrainz', 'import-lastfm'],
+  device: ['player', 'import-extended', 'poll', 'import-account', 'import-vibescope', ...SCROBBLES_RICHEST_FIRST],
+  context: ['poll', 'player', 'import-extended', 'import-account', 'import-vibescope', ...SCROBBLES_RICHEST_FIRST],
 };
 
 /** The source a merged stream's ended_at came from. */

@@ -17,7 +17,7 @@ const endedAt = z.number().int().refine((t) => t >= EARLIEST_MS && t <= Date.now
  */
 export const incomingStreamSchema: z.ZodType<IncomingStream> = z.looseObject({
   account: z.string().min(1).max(64),
-  source: z.enum(['poll', 'player', 'import-extended', 'import-account', ...SCROBBLE_SOURCES]),
+  source: z.enum(['poll', 'player', 'import-extended', 'import-account', 'import-vibescope', ...SCROBBLE_SOURCES]),
   ended_at: endedAt,
   ms_played: z.number().int().min(0).max(48 * 3_600_000),
   track: z.looseObject({

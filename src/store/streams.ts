@@ -7,9 +7,10 @@ import type { ContentType, StreamKind, StreamRow, StreamSource } from '../types.
 export const KIND_CODE: Record<StreamKind, number> = { other: 0, play: 1, skip: 2 };
 export const KIND_NAME: StreamKind[] = ['other', 'play', 'skip'];
 export const SOURCE_BIT: Record<StreamSource, number> = { poll: 1, player: 2, 'import-extended': 4, 'import-account': 8,
-  listenbrainz: 16, 'import-listenbrainz': 32, 'import-maloja': 64, 'import-scrobbler-log': 128, 'import-lastfm': 256, 'import-panoscrobbler': 512 };
+  listenbrainz: 16, 'import-listenbrainz': 32, 'import-maloja': 64, 'import-scrobbler-log': 128, 'import-lastfm': 256, 'import-panoscrobbler': 512,
+  'import-vibescope': 1024 };
 /** Sources richest first (the order {@link sourcesOf} lists them in). */
-export const SOURCES_RICHEST_FIRST: readonly StreamSource[] = ['import-extended', 'import-account', 'player', 'poll', 'listenbrainz',
+export const SOURCES_RICHEST_FIRST: readonly StreamSource[] = ['import-extended', 'import-account', 'player', 'poll', 'import-vibescope', 'listenbrainz',
   'import-listenbrainz', 'import-maloja', 'import-panoscrobbler', 'import-scrobbler-log', 'import-lastfm'];
 const SOURCE_BY_BIT = new Map<number, StreamSource>(Object.entries(SOURCE_BIT).map(([k, v]) => [v, k as StreamSource]));
 

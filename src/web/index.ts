@@ -20,6 +20,7 @@ import { accountRoutes } from './routes/accounts.js';
 import { statsRoutes } from './routes/stats.js';
 import { libraryRoutes } from './routes/library.js';
 import { importRoutes } from './routes/imports.js';
+import { exportRoutes } from './routes/exports.js';
 
 export { INGRESS_PROXY_IP, ingressGuard } from './security.js';
 
@@ -45,6 +46,9 @@ export interface WebDeps {
   mqttStatus?: () => unknown;
   /** The music library (scan status, scan now). */
   library?: { status(): unknown; scan(): Promise<unknown> };
+  /** Exports (CSV, JSON, ListenBrainz JSONL, M3U8) and backups (src/exports/). */
+  exports?: import('../exports/index.js').Exports;
+  backups?: import('../exports/index.js').Backups;
 }
 
 /**
@@ -70,6 +74,7 @@ export function createWeb(deps: WebDeps) {
   api.use(statsRoutes(deps));
   api.use(libraryRoutes(deps));
   api.use(importRoutes(deps));
+  api.use(exportRoutes(deps));
   api.use(notFound);
   app.use('/api/v1', api);
 

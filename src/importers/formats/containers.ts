@@ -9,6 +9,7 @@ import { streamArray } from 'stream-json/streamers/stream-array.js';
 import type { StagedFile } from '../stage.js';
 import { CSV_COMMENT_RE, type FileFormat } from './sniff.js';
 import { csvHeader, HEADERLESS_COLUMNS, type CsvColumns } from './scrobblers.js';
+import { isVibescopeCsvHeader } from './vibescope.js';
 
 /** One row of a history file: its 0-based index (array index, or line for line-based files) and the value. */
 export interface RawRow { key: number; value: unknown }
@@ -79,8 +80,11 @@ async function* scrobblerLog(file: StagedFile): AsyncGenerator<RawRow> {
   }
 }
 
-/** One data row of a CSV with where its fields are (from the header, or the headerless order). */
-export interface CsvLine { record: string[]; columns: CsvColumns; headerless: boolean }
+/**
+ * One data row of a CSV with where its fields are (from the header, or the headerless order); for a
+ * Vibescope CSV export, `named` maps every column name to its field.
+ */
+export interface CsvLine { record: string[]; columns: CsvColumns; headerless: boolean; named?: Record<string, string> }
 
 /**
  * The data rows of a Libre.fm / Last.fm CSV with the 0-based line each starts on. `#` lines are
@@ -94,16 +98,19 @@ async function* csvRecords(file: StagedFile): AsyncGenerator<RawRow> {
     skip_empty_lines: true, info: true }));
   let columns: CsvColumns | null = null;
   let headerless = false;
+  let names: string[] | null = null;
   try {
     for await (const { record, info } of records as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       if (CSV_COMMENT_RE.test(record[0] ?? '')) continue;
       if (columns === null) {
+        if (isVibescopeCsvHeader(record)) { names = record.map((n) => n.trim()); columns = {}; continue; }
         columns = csvHeader(record);
         if (columns) continue;
         columns = HEADERLESS_COLUMNS;
         headerless = true;
       }
-      yield { key: info.lines - 1, value: { record, columns, headerless } satisfies CsvLine };
+      const named = names ? Object.fromEntries(names.map((n, i) => [n, record[i] ?? ''])) : undefined;
+      yield { key: info.lines - 1, value: { record, columns, headerless, ...(named ? { named } : {}) } satisfies CsvLine };
     }
   } catch (err) {
     throw new ParseError(`not a readable CSV file: ${(err as Error).message}`, { cause: err });
@@ -149,5 +156,6 @@ export function containerRows(file: StagedFile, format: Exclude<FileFormat, 'jso
     case 'csv': return csvRecords(file);
     case 'maloja': return jsonDocumentArray(file, ['scrobbles']);
     case 'listenbrainz-payload': return jsonDocumentArray(file, ['payload', 'payload.listens']);
+    case 'vibescope-json': return jsonDocumentArray(file, ['streams']);
   }
 }

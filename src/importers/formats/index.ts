@@ -2,6 +2,7 @@ import { detectFormat, fromAccountRow, fromExtendedRow, type RowFormat, type Row
 import { BadRow, ParseError, type CsvLine } from './containers.js';
 import { CSV_COMMENT_RE, type FileFormat, type Sniffed } from './sniff.js';
 import { fromListenBrainzListen } from './listenbrainz.js';
+import { fromVibescopeRow, isVibescopeCsvHeader } from './vibescope.js';
 import { csvHeader, csvTime, fromCsvRow, fromMalojaScrobble, fromPanoScrobblerLine, fromScrobblerLogLine } from './scrobblers.js';
 
 export { sniffFormat, FILE_FORMATS, SNIFF_BYTES, type FileFormat, type Sniffed } from './sniff.js';
@@ -22,7 +23,7 @@ export interface ConverterOptions {
 
 /** The row format the layout implies, where it implies one (JSON arrays and lines are decided by their first object row). */
 const FORMAT_OF: Partial<Record<FileFormat, RowFormat>> = {
-  maloja: 'maloja', 'listenbrainz-payload': 'listenbrainz', 'scrobbler-log': 'scrobbler-log', csv: 'lastfm-csv',
+  maloja: 'maloja', 'listenbrainz-payload': 'listenbrainz', 'scrobbler-log': 'scrobbler-log', csv: 'lastfm-csv', 'vibescope-json': 'vibescope',
 };
 
 /**
@@ -49,8 +50,10 @@ export function createRowConverter({ fileFormat, account, timeZone, now = Date.n
       case 'panoscrobbler': return fromPanoScrobblerLine(value, account, now());
       case 'maloja': return fromMalojaScrobble(value, account, now());
       case 'scrobbler-log': return fromScrobblerLogLine(value, account, timeZone, now());
-      case 'lastfm-csv': {
+      case 'lastfm-csv': case 'vibescope': {
+        if (fileFormat === 'vibescope-json') return fromVibescopeRow(value, account);
         const line = value as CsvLine;
+        if (line.named) { format = 'vibescope'; return fromVibescopeRow(line.named, account); }
         return fromCsvRow(line.record, line.columns, line.headerless, account, now());
       }
     }
@@ -73,7 +76,7 @@ export function looksLikeHistory(sniffed: Sniffed, head: Buffer): boolean {
   if (sniffed.format !== 'csv') return true;
   const first = head.toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n/).find((l) => l.trim() !== '' && !CSV_COMMENT_RE.test(l)) ?? '';
   const fields = first.split(',');
-  return csvHeader(fields) !== null || (fields.length === 4 && Number.isFinite(csvTime(fields[3]!.replace(/"/g, ''))));
+  return csvHeader(fields) !== null || isVibescopeCsvHeader(fields) || (fields.length === 4 && Number.isFinite(csvTime(fields[3]!.replace(/"/g, ''))));
 }
 
 /** A row converter. */

@@ -12,12 +12,14 @@
  * - `listenbrainz-payload`: a ListenBrainz submit-listens body `{"payload": [...]}` or a
  *   `GET /1/user/{user}/listens` answer `{"payload": {"listens": [...]}}`;
  * - `scrobbler-log`: an Audioscrobbler 1.1 `.scrobbler.log` (Rockbox; tab-separated);
- * - `csv`: a Libre.fm / Last.fm CSV, with or without a header.
+ * - `csv`: a Libre.fm / Last.fm CSV, with or without a header, or a Vibescope CSV export;
+ * - `vibescope-json`: a Vibescope JSON export, `{"vibescope_export": {...}, "streams": [...]}` (src/exports/).
  */
-export type FileFormat = 'json-array' | 'json-lines' | 'maloja' | 'listenbrainz-payload' | 'scrobbler-log' | 'csv';
+export type FileFormat = 'json-array' | 'json-lines' | 'maloja' | 'listenbrainz-payload' | 'scrobbler-log' | 'csv' | 'vibescope-json';
 
 /** Every file format (the journal's schema accepts these). */
-export const FILE_FORMATS: readonly FileFormat[] = ['json-array', 'json-lines', 'maloja', 'listenbrainz-payload', 'scrobbler-log', 'csv'];
+export const FILE_FORMATS: readonly FileFormat[] = ['json-array', 'json-lines', 'maloja', 'listenbrainz-payload', 'scrobbler-log', 'csv',
+  'vibescope-json'];
 
 /** Bytes of a file looked at to decide its format. */
 export const SNIFF_BYTES = 64 * 1024;
@@ -68,6 +70,7 @@ export function sniffFormat(head: Buffer, complete: boolean): Sniffed | null {
   if (trimmed.startsWith('#AUDIOSCROBBLER/')) return { format: 'scrobbler-log', firstRow: null };
   if (trimmed.startsWith('[')) return { format: 'json-array', firstRow: firstArrayObject(trimmed) };
   if (trimmed.startsWith('{')) {
+    if (/^\{\s*"vibescope_export"\s*:/.test(trimmed)) return { format: 'vibescope-json', firstRow: null };
     // JSON lines: one of the first lines is a whole object on its own (a broken first line is a rejected row).
     const lines = trimmed.split(/\r?\n/, 6).slice(0, complete ? 6 : 5).filter((l) => l.trim() !== '');
     for (const line of lines) {
