@@ -231,7 +231,9 @@ export function createBackups({ dataDir, store, log, health, version = '0', now 
       log.info({ files: manifest.files.length, streams: found.streams, moved_aside: aside }, 'backup restored');
       return { files: manifest.files.length, ...found, moved_aside: aside };
     } finally {
-      await rm(tmp, { recursive: true, force: true });
+      // An unpack that failed may still be finishing writes: retry (ENOTEMPTY), and never let the cleanup hide the real error.
+      await rm(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 })
+        .catch((err: Error) => log.warn({ err }, 'restore: could not remove the unpacked copy; it is removed at the next start'));
     }
   }
 
