@@ -26,6 +26,8 @@ export interface BusEvents {
   'import.progress': [progress: ImportProgress];
   /** A problem was reported or cleared (src/health.ts). */
   'health.changed': [state: HealthState];
+  /** The scrobble sender's state or outbox changed (src/scrobble: sent, backing off, needs a token…). */
+  'scrobble.status': [status: import('./scrobble/index.js').ScrobbleStatus];
 }
 
 /** The typed event bus: `emit`, `on` (returns the unsubscribe), `next` (a promise of the next event). */

@@ -8,6 +8,7 @@ import type { Logger } from './log.js';
 import { acquireDataLock, lockHolder, syncDir } from './store/index.js';
 import { openCore } from './core.js';
 import { createBackups, createExports } from './exports/index.js';
+import { createOutbox } from './scrobble/index.js';
 import { parseDateTime } from './time.js';
 import { readVersion } from './version.js';
 import { serverClient } from './cli-server.js';
@@ -50,6 +51,13 @@ beside the data, every file checked against its checksum and the database opened
 anything is replaced. Refuses a data folder that already holds history unless --force is
 given; the files it replaces are then moved into before-restore-<time> in the data folder.
 Stop the server first.${common}`,
+    scrobble: `Usage: vibescope scrobble [--backfill [--from DATE] [--to DATE] [--account NAME]]
+
+Shows the scrobble outbox (plays waiting, sent, refused) and the sender's state. With
+--backfill, queues the stored plays of the range (default: all of them) to be sent to the
+scrobble server (scrobble_url, scrobble_token) as import batches of up to 1000 listens;
+plays already sent are not sent again. Works through the running server, or queues the
+backfill for the next start.${common}`,
   };
 }
 
@@ -214,4 +222,41 @@ export async function backupHookCommand(kit: CliKit, args: string[]): Promise<vo
   if (!holder?.port) return;
   const client = serverClient(holder, loaded.config);
   await client.request('POST', step === 'pre' ? '/backup/pause' : '/backup/resume', {}).catch((err: Error) => kit.fail(err.message, 1));
+}
+
+/** `vibescope scrobble [--backfill …]`. */
+export async function scrobbleCommand(kit: CliKit, args: string[]): Promise<void> {
+  const { values } = kit.parse(args, { backfill: { type: 'boolean' }, from: { type: 'string' }, to: { type: 'string' }, account: { type: 'string' } });
+  if (values.help) { process.stdout.write(`${helpTexts(kit.common).scrobble}\n`); return; }
+  const loaded = kit.load(values);
+  const log = kit.logger(values, loaded);
+  if (!loaded.config.scrobble_url || !loaded.config.scrobble_token) kit.fail('scrobbling is off: set the scrobble_url and scrobble_token options first', 1);
+  const timeZone = resolveTimeZone(loaded.config);
+  const account = typeof values.account === 'string' ? values.account : null;
+  if (account !== null && !accountNames(loaded.config).includes(account)) kit.fail(`unknown account "${account}"; configured: ${accountNames(loaded.config).join(', ')}`);
+  const from = timeFlag(kit, 'from', values.from, 0, timeZone);
+  const to = timeFlag(kit, 'to', values.to, Date.now(), timeZone);
+  const dataDir = path.resolve(loaded.config.data_dir);
+  const holder = await lockHolder(dataDir);
+  let status: Record<string, unknown>;
+  if (holder) {
+    const client = serverClient(holder, loaded.config);
+    const res = values.backfill ? await client.request('POST', '/scrobble/backfill', { from, to, account }) : await client.request('GET', '/scrobble/status');
+    status = await res.json().catch((err: Error) => kit.fail(err.message, 1)) as Record<string, unknown>;
+  } else {
+    const lock = await acquireDataLock(dataDir, () => ({ pid: process.pid, port: null, version: readVersion() }));
+    try {
+      const core = await openCore({ dataDir, timeZone, log, skipThresholdMs: loaded.config.skip_threshold_s * 1000 });
+      try {
+        const outbox = createOutbox(core.store);
+        await outbox.ensureStarted();
+        if (values.backfill) await outbox.requestBackfill(from, to, account);
+        status = { state: 'not running', ...outbox.counts() };
+      } finally { await core.close(); }
+    } finally { await lock.release(); }
+  }
+  process.stdout.write(`Scrobbling to ${new URL(loaded.config.scrobble_url).host}: ${String(status.state)}; plays waiting ${String(status.pending)}, `
+    + `in backfill ${String(status.backfill_pending)}, sent ${String(status.sent)}, refused ${String(status.refused)}`
+    + `${status.last_error ? `; last error: ${String(status.last_error)}` : ''}\n`
+    + (values.backfill ? (holder ? 'The backfill is being sent now.\n' : 'The backfill is queued; it is sent when Vibescope runs.\n') : ''));
 }

@@ -14,7 +14,7 @@ import { openCore } from './core.js';
 import type { ImportReport } from './importers/index.js';
 import { createSpotify, openTokenStore } from './spotify/index.js';
 import { serverClient } from './cli-server.js';
-import { backupCommand, backupHookCommand, exportCommand, helpTexts, restoreCommand, type CliKit } from './cli-exports.js';
+import { backupCommand, backupHookCommand, exportCommand, helpTexts, restoreCommand, scrobbleCommand, type CliKit } from './cli-exports.js';
 
 const COMMON = `
 Options for every command:
@@ -40,6 +40,7 @@ Commands:
   export     write your streams as CSV, JSON, ListenBrainz JSONL or an M3U8 playlist
   backup     write one consistent backup archive of the data folder
   restore    restore a backup archive into the data folder
+  scrobble   show the scrobble outbox; --backfill sends stored history
 
 Run "vibescope <command> --help" for a command's options.${COMMON}`,
   serve: `Usage: vibescope serve [--port N] [--data-dir DIR]
@@ -355,7 +356,7 @@ async function main(argv: string[]): Promise<void> {
   const commands: Record<string, (args: string[]) => Promise<void>> = { serve, import: importCommand, connect: connectCommand, status: statusCommand,
     analyze: analyzeCommand, scan: scanCommand,
     export: (a) => exportCommand(kit, a), backup: (a) => backupCommand(kit, a), restore: (a) => restoreCommand(kit, a),
-    'backup-hook': (a) => backupHookCommand(kit, a) };
+    'backup-hook': (a) => backupHookCommand(kit, a), scrobble: (a) => scrobbleCommand(kit, a) };
   if (first === undefined || first.startsWith('-')) {
     if (first === '--help' || first === '-h') { process.stdout.write(`${HELP.main}\n`); return; }
     if (first === '--version') { process.stdout.write(`${readVersion()}\n`); return; }

@@ -5,6 +5,7 @@ import { openStore } from './store/index.js';
 import { createIngest } from './ingest/index.js';
 import { createImporter } from './importers/index.js';
 import { createStats } from './stats/index.js';
+import { registerOutboxRecords } from './scrobble/index.js';
 
 export interface CoreOptions {
   /** Folder of the snapshot and journal; null keeps everything in memory (tests). */
@@ -36,6 +37,7 @@ export async function openCore({ dataDir, timeZone, log, skipThresholdMs, maxJou
     ...(maxJournalRecords ? { maxJournalRecords } : {}), ...(now ? { now } : {}) });
   const ingest = createIngest({ store, bus, log: log.child({ module: 'ingest' }), ...(skipThresholdMs ? { skipThresholdMs } : {}) });
   const importer = createImporter({ store, ingest, bus, health, log: log.child({ module: 'importers' }) });
+  registerOutboxRecords(store); // scrobble outbox marks replay everywhere, whatever the options (issue 15)
   register?.({ store, ingest, bus });
   const replayed = await store.replay();
   const stats = createStats(store);

@@ -8,7 +8,8 @@ export type { Logger } from 'pino';
  */
 export const REDACT_PATHS = [
   'access_token', 'refresh_token', 'client_secret', 'code', 'state', 'code_verifier', 'password',
-  'mqtt_password', 'authorization', 'Authorization',
+  'mqtt_password', 'authorization', 'Authorization', 'scrobble_token', 'listenbrainz_token', 'token',
+  '*.scrobble_token', '*.listenbrainz_token', 'config.scrobble_token', 'config.listenbrainz_token',
   '*.access_token', '*.refresh_token', '*.client_secret', '*.code', '*.state', '*.code_verifier',
   '*.password', '*.mqtt_password', '*.authorization', '*.Authorization',
   '*.headers.authorization', '*.headers.Authorization', '*.*.headers.authorization', '*.*.headers.Authorization',

@@ -11,6 +11,7 @@ import { createScheduler } from './scheduler.js';
 import { createMqtt, type MqttConnection } from './mqtt/index.js';
 import { createAudioLibrary } from './audio/index.js';
 import { createBackups, createExports } from './exports/index.js';
+import { createScrobble } from './scrobble/index.js';
 
 /**
  * The broker: the mqtt_url option (standalone or add-on), else the Supervisor's MQTT service
@@ -65,8 +66,9 @@ export async function startVibescope({ config, addon, log, version, port: portOv
   const exports = createExports({ store, version, topTracks: (range, limit) => stats.top('tracks', range, limit, 'plays') });
   const backups = createBackups({ dataDir, store, health, version, log: log.child({ module: 'exports.backup' }), isImporting: importer.running });
   await backups.cleanup();
+  const scrobble = createScrobble({ options: config, store, ingest, bus, health, accounts, version, log: log.child({ module: 'scrobble' }) });
   const web = createWeb({ bus, store, stats, spotify, importer, tokens, health, log: log.child({ module: 'web' }), accounts, dataDir, addon, version,
-    mqttStatus: mqtt.status, library, config, exports, backups });
+    mqttStatus: mqtt.status, library, config, exports, backups, scrobble });
   const scheduler = createScheduler({ log: log.child({ module: 'scheduler' }), timeZone,
     compact: () => store.exclusive(() => (store.journalPending > 0 ? store.compactNow('daily') : null)) });
   const port = await web.listen(portOverride ?? config.port, config.bind_address);
@@ -74,16 +76,18 @@ export async function startVibescope({ config, addon, log, version, port: portOv
   scheduler.start();
   mqtt.start();
   spotify.start();
+  await scrobble.start();
   library.start(config.library_rescan_hours * 3_600_000);
   log.info({ port, data_dir: dataDir, time_zone: timeZone, accounts, addon, version }, 'vibescope started');
 
   let stopping: Promise<void> | null = null;
   return {
-    port, store, bus, health, ingest, importer, stats, spotify, web, tokens, mqtt, library,
+    port, store, bus, health, ingest, importer, stats, spotify, web, tokens, mqtt, library, scrobble,
     /** Stops polling, publishes MQTT `offline`, stops the web server and the scheduler, then closes the store (the journal is already durable). Idempotent. */
     stop(): Promise<void> {
       stopping ??= (async () => {
         await spotify.stop();
+        await scrobble.stop();
         await library.stop();
         await mqtt.stop();
         scheduler.stop();

@@ -63,6 +63,18 @@ export const configSchema = z.object({
   mqtt_birth_topic: z.string().min(1).default('homeassistant/status'),
   mqtt_base_topic: z.string().regex(/^[A-Za-z0-9_/-]+$/, 'letters, digits, _, - and /').default('vibescope'),
   mqtt_discovery_mode: z.enum(['device', 'entity']).default('device'),
+  // Beyond Spotify (issue 15, src/scrobble/): scrobbles out to a ListenBrainz-compatible server, the ListenBrainz live source.
+  /** API root of a ListenBrainz-compatible server to scrobble to (ListenBrainz: https://api.listenbrainz.org; Maloja: …/apis/listenbrainz). */
+  scrobble_url: z.url().optional(),
+  scrobble_token: z.string().min(1).max(256).optional(),
+  /** Also send the stored history once, as import batches. */
+  scrobble_backfill: z.boolean().default(false),
+  /** A ListenBrainz user whose listens are recorded too (listening outside Spotify). */
+  listenbrainz_user: z.string().regex(/^[^/\s]{1,64}$/, 'a ListenBrainz user name').optional(),
+  /** ListenBrainz user token (also used by the metadata enrichment). */
+  listenbrainz_token: z.string().min(1).max(256).optional(),
+  listenbrainz_api_url: z.url().default('https://api.listenbrainz.org'),
+  listenbrainz_poll_interval_s: z.int().min(60).max(3600).default(120),
 }).strict().refine((c) => (c.web_username === undefined) === (c.web_password === undefined),
   { message: 'set both web_username and web_password, or neither', path: ['web_password'] });
 
