@@ -30,14 +30,16 @@ const SELECT = `SELECT s.*, t.uri AS track_uri, t.name AS track_name, t.duration
  * index): bounded memory for any history.
  */
 export async function* pageStreams(store: Store, query: ExportQuery): AsyncGenerator<(StreamRow & { isrc: string | null })[]> {
-  const where = ['s.ended_at BETWEEN ? AND ?'];
-  const params: number[] = [query.from, query.to];
+  const where: string[] = [];
+  const params: number[] = [];
   if (query.account !== undefined) { where.push('s.account_id = ?'); params.push(store.catalog.findAccountId(query.account) ?? -1); }
   if (query.kind && query.kind !== 'all') { where.push('s.kind = ?'); params.push(query.kind === 'play' ? 1 : query.kind === 'skip' ? 2 : 0); }
   let after: [number, number] = [Number.MIN_SAFE_INTEGER, 0];
   for (;;) {
-    const rows = store.sql.all(`${SELECT} WHERE ${where.join(' AND ')} AND (s.ended_at > ? OR (s.ended_at = ? AND s.id > ?))
-      ORDER BY s.ended_at, s.id LIMIT ${PAGE_ROWS}`, [...params, after[0], after[0], after[1]]);
+    // One lower bound, the page's start, so SQLite seeks the ended_at index there (two bounds or an OR make it scan
+    // from the range's start on every page); the index's rowid order gives (ended_at, id) without a sort.
+    const rows = store.sql.all(`${SELECT} WHERE s.ended_at BETWEEN ? AND ? AND NOT (s.ended_at = ? AND s.id <= ?)${where.map((w) => ` AND ${w}`).join('')}
+      ORDER BY s.ended_at, s.id LIMIT ${PAGE_ROWS}`, [Math.max(query.from, after[0]), query.to, after[0], after[1], ...params]);
     if (rows.length === 0) return;
     yield rows.map((r) => ({ ...store.streams.toStreamRow(r), isrc: (r.isrc as string | null) ?? null }));
     const last = rows.at(-1)!;
