@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { freePort } from '../test/support/helpers.js';
 import { fretsOnFireSongs } from '../test/support/fretsonfire.js';
+import { beyondBench } from './beyond.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -124,6 +125,8 @@ try {
     p95: `descriptors take ${(decodeOnly / full).toFixed(2)}x decode time`, target: 'info', result: 'info' });
   lines.push({ bench: 'audio job peak RSS above baseline', n: 1, p50: `${(audio.peak_mb - audio.baseline_mb).toFixed(0)} MB`,
     p95: `baseline ${audio.baseline_mb.toFixed(0)} MB`, target: '<= 60 MB', result: ok(audio.peak_mb - audio.baseline_mb <= 60) });
+  // 5. Beyond Spotify (issue 15): import per listen format, exports, scrobble outbox under faults.
+  lines.push(...(await beyondBench(tmp)));
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
