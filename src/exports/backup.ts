@@ -9,6 +9,9 @@ import { VibescopeError } from '../errors.js';
 import type { Health } from '../health.js';
 import type { Logger } from '../log.js';
 import { SNAPSHOT_FILE, syncDir, type Store } from '../store/index.js';
+import { createBackupHooks } from './backup-hooks.js';
+
+export { MAX_PAUSE_MS } from './backup-hooks.js';
 
 /** The token store's file (spotify/token-store.ts SETTINGS_FILE; not imported: exports do not depend on spotify). */
 export const TOKEN_FILE = 'vibescope.json';
@@ -23,8 +26,6 @@ const MANIFEST = 'manifest.json';
 const FORMAT = 'vibescope-backup';
 /** A restore refuses archives that unpack to more than this (a damaged or hostile archive). */
 const MAX_RESTORE_BYTES = 16 * 1024 ** 3;
-/** The longest a Home Assistant backup may hold writes (backup_pre → backup_post); then recording resumes by itself. */
-export const MAX_PAUSE_MS = 10 * 60_000;
 
 /** One file of a backup: its path under the data folder, size and SHA-256. */
 interface ManifestFile { path: string; bytes: number; sha256: string }
@@ -237,58 +238,7 @@ export function createBackups({ dataDir, store, log, health, version = '0', now 
     }
   }
 
-  let paused: { release: () => void; timer: NodeJS.Timeout; until: number } | null = null;
-  /**
-   * Home Assistant's `backup_pre`: writes a snapshot and holds the store's write lock (plays wait in
-   * the pollers; Spotify keeps the last 50) until {@link resume} or `ms` (at most {@link MAX_PAUSE_MS})
-   * pass, so the backup copies files that do not change. Calling it again extends the pause.
-   */
-  async function pause(ms = MAX_PAUSE_MS): Promise<{ paused_until: number }> {
-    if (!store) throw new Error('backup pause needs the store');
-    const span = Math.min(Math.max(ms, 1000), MAX_PAUSE_MS);
-    if (paused) {
-      clearTimeout(paused.timer);
-      paused.until = now() + span;
-      paused.timer = setTimeout(() => expire(), span);
-      paused.timer.unref();
-      return { paused_until: paused.until };
-    }
-    let held!: () => void;
-    const holding = new Promise<void>((resolve) => { held = resolve; });
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => { release = resolve; });
-    void store.exclusive(async () => {
-      try { await store.compactNow('backup'); } catch (err) { log.warn({ err }, 'backup: snapshot before the pause failed; the journal keeps everything'); }
-      held();
-      await released;
-    });
-    await holding;
-    const timer = setTimeout(() => expire(), span);
-    timer.unref();
-    paused = { release, timer, until: now() + span };
-    health?.report('backup', { code: 'BACKUP_RUNNING', message: 'A Home Assistant backup is running; new plays are recorded as soon as it has finished.' });
-    log.info({ paused_until: paused.until }, 'backup: writes paused');
-    return { paused_until: paused.until };
-  }
-
-  function expire(): void {
-    if (!paused) return;
-    log.warn({ max_ms: MAX_PAUSE_MS }, 'backup: backup_post did not come in time; writes resumed');
-    resume();
-    health?.report('backup', { code: 'BACKUP_TIMEOUT', dismissible: true,
-      message: 'A Home Assistant backup did not finish within 10 minutes, so recording went on without waiting for it. Check the backup in Home Assistant.' });
-  }
-
-  /** Home Assistant's `backup_post`: lets writes go on. Idempotent. */
-  function resume(): { paused: boolean } {
-    if (!paused) return { paused: false };
-    clearTimeout(paused.timer);
-    paused.release();
-    paused = null;
-    health?.clear('backup');
-    log.info('backup: writes resumed');
-    return { paused: false };
-  }
+  const hooks = createBackupHooks({ store, log, health, now });
 
   /** Removes what a backup or restore interrupted by a crash left in the data folder. */
   async function cleanup(): Promise<void> {
@@ -298,10 +248,10 @@ export function createBackups({ dataDir, store, log, health, version = '0', now 
     }
   }
 
-  return { backup, backupToFile, restore, pause, resume, cleanup,
+  return { backup, backupToFile, restore, cleanup, pause: hooks.pause, resume: hooks.resume,
     /** Stops a pause (shutdown). */
-    stop: () => { resume(); },
-    get paused(): boolean { return paused !== null; } };
+    stop: () => { hooks.resume(); },
+    get paused(): boolean { return hooks.paused; } };
 }
 
 /** The backups instance. */

@@ -102,8 +102,10 @@ function emptyReport(file: string): FileReport {
 interface ReadAs { fileFormat: FileFormat; timeZone: string }
 
 /**
- * Imports Spotify privacy exports (extended streaming history and account data; zip, folder or JSON
- * files) through ingest, one file at a time:
+ * Imports listening history through ingest, one file at a time: Spotify privacy exports (extended
+ * streaming history, endsong, account data; zip, folder or JSON) and other services' (ListenBrainz,
+ * Maloja, Rockbox .scrobbler.log, Libre.fm / Last.fm CSV, Pano Scrobbler, a Vibescope export), each
+ * recognised by its content (formats/):
  * 1. the file is copied into the journal folder (staged, fsync'd) while it is read, with hard caps on
  *    bytes and rows whatever a zip header claims; its rows are validated;
  * 2. one journal line names the staged copy and its SHA-256 — from here the file is durable, and a
