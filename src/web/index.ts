@@ -22,6 +22,8 @@ import { libraryRoutes } from './routes/library.js';
 import { importRoutes } from './routes/imports.js';
 import { storyRoutes } from './routes/stories.js';
 import type { Stories } from '../story/index.js';
+import { exportRoutes } from './routes/exports.js';
+import { scrobbleRoutes } from './routes/scrobble.js';
 
 export { INGRESS_PROXY_IP, ingressGuard } from './security.js';
 
@@ -49,6 +51,11 @@ export interface WebDeps {
   library?: { status(): unknown; scan(): Promise<unknown> };
   /** Stories (GET/POST /api/v1/stories…). */
   stories?: Stories;
+  /** Exports (CSV, JSON, ListenBrainz JSONL, M3U8) and backups (src/exports/). */
+  exports?: import('../exports/index.js').Exports;
+  backups?: import('../exports/index.js').Backups;
+  /** Scrobbles out and the ListenBrainz live source (status, backfill). */
+  scrobble?: import('../scrobble/index.js').Scrobble;
 }
 
 /**
@@ -75,6 +82,8 @@ export function createWeb(deps: WebDeps) {
   api.use(libraryRoutes(deps));
   api.use(importRoutes(deps));
   api.use(storyRoutes(deps));
+  api.use(exportRoutes(deps));
+  api.use(scrobbleRoutes(deps));
   api.use(notFound);
   app.use('/api/v1', api);
 
