@@ -5,25 +5,41 @@ import { createPatternStats } from './patterns.js';
 import { createSkipStats } from './skips.js';
 import { createCounterStats } from './counters.js';
 import { createMoodStats } from './mood.js';
+import { createEntityStats } from './entities.js';
+import { createSearchStats } from './search.js';
+import { createSpanStats } from './span.js';
+import { createHistoryStats } from './history.js';
+import { createWrappedStats } from './wrapped.js';
 
 export type { Range, StatsContext } from './context.js';
 export type { Summary, TopItem, StreamQuery } from './listening.js';
+export type { EntityKind, EntityPage, EntityMonth } from './entities.js';
+export type { SearchHit } from './search.js';
+export type { HistorySpan } from './span.js';
 
 /**
  * Listening statistics as functions of (store, range, time zone) → plain data (ARCHITECTURE.md
  * "stats"), one module per idea: listening (summary, top lists, timeline, the log), patterns
- * (heatmap, sessions, discoveries), skips, live counters, mood. A new kind of statistic is a new
+ * (heatmap, sessions, discoveries), skips, live counters, mood, entity pages (artist, track, album),
+ * search, the history span, log counts and the year in review. A new kind of statistic is a new
  * module here, composed below.
  */
 export function createStats(store: Store) {
   const ctx = createStatsContext(store);
   const listening = createListeningStats(ctx);
+  const patterns = createPatternStats(ctx);
+  const skips = createSkipStats(ctx);
   return {
     ...listening,
-    ...createPatternStats(ctx),
-    ...createSkipStats(ctx),
+    ...patterns,
+    ...skips,
     ...createCounterStats(ctx, listening),
     ...createMoodStats(ctx),
+    ...createEntityStats(ctx),
+    ...createSearchStats(ctx),
+    ...createSpanStats(ctx),
+    ...createHistoryStats(ctx),
+    ...createWrappedStats(ctx, listening, patterns, skips),
   };
 }
 
