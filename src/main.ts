@@ -10,6 +10,8 @@ import { createWeb } from './web/index.js';
 import { createScheduler } from './scheduler.js';
 import { createMqtt, type MqttConnection } from './mqtt/index.js';
 import { createAudioLibrary } from './audio/index.js';
+import { createArt, spotifyTrackArtResolver, storedArtResolver } from './art/index.js';
+import { scopesFor } from './spotify/index.js';
 
 /**
  * The broker: the mqtt_url option (standalone or add-on), else the Supervisor's MQTT service
@@ -60,8 +62,16 @@ export async function startVibescope({ config, addon, log, version, port: portOv
   const mqtt = createMqtt({ config, connection, stats, bus, log: log.child({ module: 'mqtt' }), accounts, version,
     initialSync: (a) => spotify.status(a) ?? null, initialNowPlaying: spotify.nowPlaying, syncNow: spotify.syncNow,
     configurationUrl: panelUrl(addon, portOverride ?? config.port, env) });
+  // Cover art: the stored Spotify album image, else one GET /tracks/{id} per imported track through a connected account.
+  const apiHost = new URL(config.spotify_api_url).host;
+  const extraHosts = apiHost === 'api.spotify.com' ? [] : [apiHost];
+  const art = await createArt({ store, dataDir, cacheBytes: config.art_cache_mb * 1024 * 1024, log: log.child({ module: 'art' }), health,
+    timeoutMs: config.http_timeout_s * 1000, resolvers: [storedArtResolver(extraHosts), spotifyTrackArtResolver({ extraHosts,
+      available: () => spotify.connectedAccounts().length > 0,
+      albumImages: (id) => spotify.tracks.albumImages(spotify.connectedAccounts()[0]!, id) })] });
   const web = createWeb({ bus, store, stats, spotify, importer, tokens, health, log: log.child({ module: 'web' }), accounts, dataDir, addon, version,
-    mqttStatus: mqtt.status, library, config });
+    mqttStatus: mqtt.status, library, config, art,
+    connect: { clientIdSet: config.client_id !== '', redirectUri: config.redirect_uri, scopes: scopesFor(config) } });
   const scheduler = createScheduler({ log: log.child({ module: 'scheduler' }), timeZone,
     compact: () => store.exclusive(() => (store.journalPending > 0 ? store.compactNow('daily') : null)) });
   const port = await web.listen(portOverride ?? config.port, config.bind_address);
@@ -70,14 +80,16 @@ export async function startVibescope({ config, addon, log, version, port: portOv
   mqtt.start();
   spotify.start();
   library.start(config.library_rescan_hours * 3_600_000);
+  art.start();
   log.info({ port, data_dir: dataDir, time_zone: timeZone, accounts, addon, version }, 'vibescope started');
 
   let stopping: Promise<void> | null = null;
   return {
-    port, store, bus, health, ingest, importer, stats, spotify, web, tokens, mqtt, library,
+    port, store, bus, health, ingest, importer, stats, spotify, web, tokens, mqtt, library, art,
     /** Stops polling, publishes MQTT `offline`, stops the web server and the scheduler, then closes the store (the journal is already durable). Idempotent. */
     stop(): Promise<void> {
       stopping ??= (async () => {
+        await art.stop();
         await spotify.stop();
         await library.stop();
         await mqtt.stop();

@@ -63,6 +63,8 @@ export const configSchema = z.object({
   mqtt_birth_topic: z.string().min(1).default('homeassistant/status'),
   mqtt_base_topic: z.string().regex(/^[A-Za-z0-9_/-]+$/, 'letters, digits, _, - and /').default('vibescope'),
   mqtt_discovery_mode: z.enum(['device', 'entity']).default('device'),
+  // The panel's cover art (src/art): image bytes cached on disk under data_dir/art, least recently used dropped past the cap.
+  art_cache_mb: z.int().min(10).max(10_000).default(200),
 }).strict().refine((c) => (c.web_username === undefined) === (c.web_password === undefined),
   { message: 'set both web_username and web_password, or neither', path: ['web_password'] });
 

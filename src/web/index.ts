@@ -20,6 +20,10 @@ import { accountRoutes } from './routes/accounts.js';
 import { statsRoutes } from './routes/stats.js';
 import { libraryRoutes } from './routes/library.js';
 import { importRoutes } from './routes/imports.js';
+import { entityRoutes } from './routes/entities.js';
+import { artRoutes } from './routes/art.js';
+import { connectRoutes } from './routes/connect.js';
+import type { Art } from '../art/index.js';
 
 export { INGRESS_PROXY_IP, ingressGuard } from './security.js';
 
@@ -45,6 +49,10 @@ export interface WebDeps {
   mqttStatus?: () => unknown;
   /** The music library (scan status, scan now). */
   library?: { status(): unknown; scan(): Promise<unknown> };
+  /** Cover art (served under /api/v1/art; list items carry art_url). */
+  art?: Art;
+  /** What Settings shows about connecting: whether client_id is set, the redirect URI to register, the scopes asked for. */
+  connect?: { clientIdSet: boolean; redirectUri: string; scopes: string[] };
 }
 
 /**
@@ -70,6 +78,9 @@ export function createWeb(deps: WebDeps) {
   api.use(statsRoutes(deps));
   api.use(libraryRoutes(deps));
   api.use(importRoutes(deps));
+  api.use(entityRoutes(deps));
+  api.use(artRoutes(deps));
+  api.use(connectRoutes(deps));
   api.use(notFound);
   app.use('/api/v1', api);
 

@@ -5,7 +5,7 @@ import { route } from '../route.js';
 import type { WebDeps } from '../index.js';
 
 /** Read-only listening statistics and the listening log (GET /api/v1/streams, /stats/*, /sessions). */
-export function statsRoutes({ stats, store, now = Date.now }: WebDeps): Router {
+export function statsRoutes({ stats, store, art, now = Date.now }: WebDeps): Router {
   const api = Router();
   const tz = () => store.tz.timeZone;
   const range = (req: Parameters<typeof rangeParams>[0]) => rangeParams(req, now(), tz());
@@ -13,8 +13,9 @@ export function statsRoutes({ stats, store, now = Date.now }: WebDeps): Router {
     const r = range(req);
     const before = stringParam(req, 'before');
     if (before !== undefined && !/^\d+:\d+$/.test(before)) throw new BadParamError('before', before, 'a cursor from a previous page ("ended_at:id")');
-    return stats.streams({ ...r, limit: intParam(req, 'limit', 50, 1, 500), kind: enumParam(req, 'kind', ['play', 'skip', 'other', 'all'] as const, 'all'),
+    const page = stats.streams({ ...r, limit: intParam(req, 'limit', 50, 1, 500), kind: enumParam(req, 'kind', ['play', 'skip', 'other', 'all'] as const, 'all'),
       artist: stringParam(req, 'artist'), track: stringParam(req, 'track'), q: stringParam(req, 'q'), before });
+    return { ...page, streams: page.streams.map((s) => ({ ...s, art_url: art?.pathOf('track', s.track_id) ?? null })) };
   }));
   api.get('/stats/summary', route((req) => {
     const r = range(req);
@@ -24,7 +25,9 @@ export function statsRoutes({ stats, store, now = Date.now }: WebDeps): Router {
     const what = req.params.what;
     if (what !== 'tracks' && what !== 'artists' && what !== 'albums') throw new NotFoundError(`top list "${what}" (tracks, artists, albums)`);
     const r = range(req);
-    return { from: r.from, to: r.to, items: stats.top(what, r, intParam(req, 'limit', 50, 1, 500), enumParam(req, 'by', ['plays', 'ms'], 'plays')) };
+    const items = stats.top(what, r, intParam(req, 'limit', 50, 1, 500), enumParam(req, 'by', ['plays', 'ms'], 'plays'));
+    // Cover art: an album's or a track's (artists have no image of their own here).
+    return { from: r.from, to: r.to, items: items.map((i) => ({ ...i, art_url: what === 'artists' ? null : art?.pathOf(what === 'albums' ? 'album' : 'track', i.id) ?? null })) };
   }));
   api.get('/stats/heatmap', route((req) => {
     const r = range(req);
