@@ -25,5 +25,20 @@ export function createHistoryStats({ sql, accountFilter }: StatsContext) {
       : 'streams s';
     return sql.get<{ n: number }>(`SELECT count(*) AS n FROM ${from} WHERE ${where.join(' AND ')}`, params)!.n;
   }
-  return { countStreams };
+  /** The primary artist and the album of each track (for links from log rows), by track id. */
+  function trackRefs(trackIds: readonly number[]): Map<number, { artist_id: number | null; album_id: number | null }> {
+    const out = new Map<number, { artist_id: number | null; album_id: number | null }>();
+    for (const id of new Set(trackIds)) {
+      const r = sql.get<{ artist_id: number | null; album_id: number | null }>('SELECT artist_id, album_id FROM tracks WHERE id = ?', [id]);
+      out.set(id, { artist_id: r?.artist_id ?? null, album_id: r?.album_id ?? null });
+    }
+    return out;
+  }
+
+  /** The artist of each album (for links from top lists), by album id. */
+  function albumArtists(albumIds: readonly number[]): Map<number, number | null> {
+    return new Map([...new Set(albumIds)].map((id) => [id, sql.get<{ a: number | null }>('SELECT artist_id AS a FROM albums WHERE id = ?', [id])?.a ?? null]));
+  }
+
+  return { countStreams, trackRefs, albumArtists };
 }

@@ -86,8 +86,13 @@ export function createWeb(deps: WebDeps) {
 
   const panel = findPanel();
   if (panel) {
-    app.use(express.static(panel, { index: 'index.html', maxAge: '1h', setHeaders: (res, file) => {
-      if (file.endsWith('index.html')) res.setHeader('cache-control', 'no-cache');
+    // Content-hashed assets (app-<hash>.js, chunk-<hash>.js, .css) never change: cached for a year;
+    // index.html (which names them) is revalidated on every load.
+    app.use(express.static(panel, { index: 'index.html', setHeaders: (res, file) => {
+      const name = path.basename(file);
+      if (name === 'index.html') res.setHeader('cache-control', 'no-cache');
+      else if (/-[A-Z0-9]{8}\.(js|css)$/.test(name)) res.setHeader('cache-control', 'public, max-age=31536000, immutable');
+      else res.setHeader('cache-control', 'public, max-age=86400');
     } }));
   } else {
     app.get('/', (_req, res) => {

@@ -48,7 +48,8 @@ export function entityRoutes({ stats, store, art, accounts, now = Date.now }: We
       const id = idParam(req);
       const r = range(req);
       const res = stats.entityStreams(kind, id, { ...r, limit: intParam(req, 'limit', 50, 1, 500), before: cursor(req) });
-      return { ...res, streams: withArt(res.streams, 'track', (s) => s.track_id) };
+      const refs = stats.trackRefs(res.streams.map((s) => s.track_id));
+      return { ...res, streams: withArt(res.streams.map((s) => ({ ...s, ...refs.get(s.track_id) })), 'track', (s) => s.track_id) };
     }));
   }
 
@@ -68,8 +69,11 @@ export function entityRoutes({ stats, store, art, accounts, now = Date.now }: We
     const year = Number(req.params.year);
     if (!Number.isInteger(year) || year < 2000 || year > 2100) throw new BadParamError('year', req.params.year, 'a year from 2000 to 2100');
     const w = stats.wrapped(year, accountOf(req, accounts));
-    return { ...w, top_tracks: withArt(w.top_tracks, 'track', (t) => t.id), top_albums: withArt(w.top_albums, 'album', (a) => a.id),
-      most_skipped: withArt(w.most_skipped, 'track', (t) => (t as { id?: number }).id) };
+    const refs = stats.trackRefs([...w.top_tracks.map((t) => t.id), ...w.most_skipped.map((t) => Number((t as Record<string, unknown>).id))]);
+    const albumArtists = stats.albumArtists(w.top_albums.map((a) => a.id));
+    return { ...w, top_tracks: withArt(w.top_tracks.map((t) => ({ ...t, ...refs.get(t.id) })), 'track', (t) => t.id),
+      top_albums: withArt(w.top_albums.map((a) => ({ ...a, artist_id: albumArtists.get(a.id) ?? null })), 'album', (a) => a.id),
+      most_skipped: withArt(w.most_skipped.map((t) => ({ ...t, ...refs.get(Number((t as Record<string, unknown>).id)) })), 'track', (t) => Number((t as Record<string, unknown>).id)) };
   }));
 
   api.get('/streams/count', route((req) => {

@@ -15,7 +15,9 @@ export function statsRoutes({ stats, store, art, now = Date.now }: WebDeps): Rou
     if (before !== undefined && !/^\d+:\d+$/.test(before)) throw new BadParamError('before', before, 'a cursor from a previous page ("ended_at:id")');
     const page = stats.streams({ ...r, limit: intParam(req, 'limit', 50, 1, 500), kind: enumParam(req, 'kind', ['play', 'skip', 'other', 'all'] as const, 'all'),
       artist: stringParam(req, 'artist'), track: stringParam(req, 'track'), q: stringParam(req, 'q'), before });
-    return { ...page, streams: page.streams.map((s) => ({ ...s, art_url: art?.pathOf('track', s.track_id) ?? null })) };
+    // Links and art for the panel: the track's primary artist and album, its cover.
+    const refs = stats.trackRefs(page.streams.map((s) => s.track_id));
+    return { ...page, streams: page.streams.map((s) => ({ ...s, ...refs.get(s.track_id), art_url: art?.pathOf('track', s.track_id) ?? null })) };
   }));
   api.get('/stats/summary', route((req) => {
     const r = range(req);
@@ -26,8 +28,11 @@ export function statsRoutes({ stats, store, art, now = Date.now }: WebDeps): Rou
     if (what !== 'tracks' && what !== 'artists' && what !== 'albums') throw new NotFoundError(`top list "${what}" (tracks, artists, albums)`);
     const r = range(req);
     const items = stats.top(what, r, intParam(req, 'limit', 50, 1, 500), enumParam(req, 'by', ['plays', 'ms'], 'plays'));
-    // Cover art: an album's or a track's (artists have no image of their own here).
-    return { from: r.from, to: r.to, items: items.map((i) => ({ ...i, art_url: what === 'artists' ? null : art?.pathOf(what === 'albums' ? 'album' : 'track', i.id) ?? null })) };
+    // Links and cover art for the panel: a track's artist and album, an album's artist; art of albums and tracks (artists have no image here).
+    const tracks = what === 'tracks' ? stats.trackRefs(items.map((i) => i.id)) : null;
+    const albums = what === 'albums' ? stats.albumArtists(items.map((i) => i.id)) : null;
+    return { from: r.from, to: r.to, items: items.map((i) => ({ ...i, ...(tracks?.get(i.id) ?? {}), ...(albums ? { artist_id: albums.get(i.id) ?? null } : {}),
+      art_url: what === 'artists' ? null : art?.pathOf(what === 'albums' ? 'album' : 'track', i.id) ?? null })) };
   }));
   api.get('/stats/heatmap', route((req) => {
     const r = range(req);
@@ -45,7 +50,9 @@ export function statsRoutes({ stats, store, art, now = Date.now }: WebDeps): Rou
   }));
   api.get('/stats/skips', route((req) => {
     const r = range(req);
-    return { from: r.from, to: r.to, ...stats.skips(r, intParam(req, 'limit', 20, 1, 200)) };
+    const res = stats.skips(r, intParam(req, 'limit', 20, 1, 200));
+    const refs = stats.trackRefs(res.tracks.map((t) => Number((t as Record<string, unknown>).id)));
+    return { from: r.from, to: r.to, ...res, tracks: res.tracks.map((t) => ({ ...t, ...refs.get(Number((t as Record<string, unknown>).id)) })) };
   }));
   api.get('/sessions', route((req) => {
     const r = range(req);
