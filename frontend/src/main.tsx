@@ -70,8 +70,11 @@ function App() {
     return () => { socket.off('stream', bump); socket.off('import', bump); if (timer) clearTimeout(timer); };
   }, []);
   const zonePref = stored(STORED_ZONE);
+  // "Now" for relative ranges moves on with each page visit, not with every new stream (that would refetch and lose paging).
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => setNow(Date.now()), [route.page, route.arg]);
   const ctx: PanelContext | null = useMemo(() => (account && span && span.account === account
-    ? { account, accounts: accounts!, span, zone: zonePref === 'browser' ? browserZone : span.time_zone, now: Date.now() } : null), [account, span, zonePref]);
+    ? { account, accounts: accounts!, span, zone: zonePref === 'browser' ? browserZone : span.time_zone, now } : null), [account, span, zonePref, now]);
   const page = route.page in PAGES ? route.page : 'now';
   const Page = PAGES[page]!;
   const chooseAccount = (a: string) => { store(STORED_ACCOUNT, a); setSpan(null); setParams({ account: accounts && a !== accounts[0] ? a : null }); };

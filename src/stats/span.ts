@@ -13,7 +13,7 @@ export interface HistorySpan {
   last_day: string | null;
   streams: number;
   plays: number;
-  /** Years (configured zone) with at least one stream, oldest first. */
+  /** Years (configured zone) with at least one play, oldest first (the years a year in review exists for). */
   years: number[];
   /** Every source that recorded a stream of the account. */
   sources: StreamSource[];
@@ -47,7 +47,7 @@ export function createSpanStats({ store, sql }: StatsContext) {
     let union = 0; let streams = 0; let plays = 0; let first = Infinity; let last = -Infinity;
     for (const [mask, n, p, a, b] of masks) { union |= mask!; streams += n!; plays += p!; first = Math.min(first, a!); last = Math.max(last, b!); }
     const years = new Set<number>();
-    for (const [day] of sql.values('SELECT local_day FROM daily_stats WHERE account_id = ? AND streams > 0', [id]) as number[][]) {
+    for (const [day] of sql.values('SELECT local_day FROM daily_stats WHERE account_id = ? AND plays > 0', [id]) as number[][]) {
       years.add(Number(dateOfDay(day!).slice(0, 4)));
     }
     const accountOnly = union === SOURCE_BIT['import-account'];

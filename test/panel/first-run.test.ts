@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, newPage, shoot, startPanel, watch, type PanelServer } from './harness.js';

@@ -82,7 +82,7 @@ export function NowPage(_: { route: Route }) {
           </div>
         )}
       </div>
-      <HistoryEnds value="today" ctx={ctx} onChange={(v) => navigate(href('overview', null, { range: v, account: ctx.accounts[0] === ctx.account ? null : ctx.account }))} />
+      <HistoryEnds value="4w" ctx={ctx} onChange={(v) => navigate(href('overview', null, { range: v, account: ctx.accounts[0] === ctx.account ? null : ctx.account }))} />
       <div class="tiles" data-testid="today">
         <Tile label={t('now.today.plays')} value={num(d?.plays_today ?? 0)} testid="today-plays" />
         <Tile label={t('now.today.time')} value={duration(d?.listening_ms_today ?? 0)} />
