@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { freePort } from '../test/support/helpers.js';
 import { fretsOnFireSongs } from '../test/support/fretsonfire.js';
+import { benchPanel } from './panel.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -97,6 +98,7 @@ try {
   const hwmMb = Number(/VmHWM:\s+(\d+)/.exec(status)![1]) / 1024;
   lines.push({ bench: `server RSS at ${imported.stored} streams after every stats call`, n: 1, p50: `${rssMb.toFixed(0)} MB`, p95: `peak ${hwmMb.toFixed(0)} MB`,
     target: '<= 150 MB', result: ok(rssMb <= 150) });
+  await benchPanel(`http://127.0.0.1:${port}`, lines);
   server.kill('SIGTERM');
   await new Promise((r) => server.once('exit', r));
 

@@ -55,7 +55,11 @@ export default function Chart({ x, series, kind, bucket, yFormat, tooltip, label
         value: (_u: uPlot, v: number | null) => (v == null ? '–' : yFormat(v)),
       }))],
       axes: [
-        { stroke: text, grid: { show: false }, ticks: { stroke: grid }, space: 64, values: (_u, ticks) => ticks.map((v) => tick.format(v * 1000)) },
+        // Ticks only at bucket starts (never two "Aug 2024"), thinned to what the width holds.
+        { stroke: text, grid: { show: false }, ticks: { stroke: grid }, space: 64,
+          splits: (u) => { const room = Math.max(1, Math.floor(u.bbox.width / devicePixelRatio / (bucket === 'month' ? 72 : 56)));
+            const step = Math.max(1, Math.ceil(x.length / room)); return x.filter((_v, i) => i % step === 0); },
+          values: (_u, ticks) => ticks.map((v) => tick.format(v * 1000)) },
         { stroke: text, grid: { stroke: grid }, ticks: { show: false }, size: 56, values: (_u, ticks) => ticks.map((v) => yFormat(v)) },
       ],
       cursor: { points: { size: 6 }, drag: { x: false, y: false } },

@@ -15,15 +15,12 @@ const TRACKS_OF: Record<EntityKind, string> = {
   artist: 's.track_id IN (SELECT id FROM tracks WHERE artist_id = ?)',
   album: 's.track_id IN (SELECT id FROM tracks WHERE album_id = ?)',
 };
-/** The same over the track_stats rollup (`ts`). */
-const ROLLUP_OF: Record<EntityKind, string> = {
-  track: 'ts.track_id = ?',
-  artist: 'ts.track_id IN (SELECT id FROM tracks WHERE artist_id = ?)',
-  album: 'ts.track_id IN (SELECT id FROM tracks WHERE album_id = ?)',
-};
-
 /** STREAM_ROW_SELECT reading streams through the per-track index (the planner would otherwise walk the ended_at index). */
 const BY_TRACK_SELECT = STREAM_ROW_SELECT.replace('FROM streams s', 'FROM streams s INDEXED BY streams_track_ended');
+/** The same walking the ended_at index newest first: quicker for an entity with many streams (the page fills in a few steps). */
+const BY_TIME_SELECT = STREAM_ROW_SELECT.replace('FROM streams s', 'FROM streams s INDEXED BY streams_ended_at');
+/** Past this many streams of an entity its log walks the time index instead of sorting its own streams. */
+const MANY_STREAMS = 5000;
 
 /** The month (YYYY-MM) of a local day number. */
 const monthOfDay = (day: number) => new Date(day * MS_PER_DAY).toISOString().slice(0, 7);
@@ -77,40 +74,78 @@ export function createEntityStats({ store, sql, accountFilter, coversAll }: Stat
       spotify_url: r.spotify_id ? `https://open.spotify.com/album/${r.spotify_id}` : null };
   }
 
-  /** Plays, skips, listening ms and streams of the entity in the range (music only for artists and albums, as the top lists count). */
-  function totals(kind: EntityKind, id: number, range: Range, all: boolean) {
+  /**
+   * One pass over the entity's streams in the range (through the per-track index), grouped by track and
+   * local day: everything the page shows is summed from it in JS (totals, months, tracks, albums).
+   * Artists and albums count music only, as the top lists do.
+   */
+  function scan(kind: EntityKind, id: number, range: Range) {
     const acc = accountFilter(range);
     const music = kind === 'track' ? '' : ' AND s.content = 0';
-    if (all) {
-      const r = sql.get<{ plays: number | null; skips: number | null; ms: number | null }>(`SELECT sum(ts.plays) AS plays, sum(ts.skips) AS skips,
-        sum(ts.ms_played) AS ms FROM track_stats ts WHERE ${ROLLUP_OF[kind]}${acc.clause.replace('account_id', 'ts.account_id')}`, [id, ...acc.params]);
-      const streams = sql.get<{ n: number }>(`SELECT count(*) AS n FROM streams s INDEXED BY streams_track_ended WHERE ${TRACKS_OF[kind]}${music}${acc.clause.replace('account_id', 's.account_id')}`,
-        [id, ...acc.params])!.n;
-      // track_stats holds music only: an episode page counts its streams directly.
-      if (kind === 'track' && (r?.plays ?? 0) + (r?.skips ?? 0) === 0 && streams > 0) return totals(kind, id, range, false);
-      return { plays: r?.plays ?? 0, skips: r?.skips ?? 0, ms_played: r?.ms ?? 0, streams };
+    // All time: per-track sums come from the track_stats rollup, so the pass groups by day only (half the work).
+    const all = coversAll(range) && kind !== 'track';
+    const rows = (all
+      ? sql.values(`SELECT 0, s.local_day, sum(s.kind = 1), sum(s.kind = 2), sum(s.ms_played), count(*) FROM streams s
+          INDEXED BY streams_track_ended WHERE ${TRACKS_OF[kind]}${music}${acc.clause.replace('account_id', 's.account_id')} GROUP BY s.local_day`,
+      [id, ...acc.params])
+      : sql.values(`SELECT s.track_id, s.local_day, sum(s.kind = 1), sum(s.kind = 2), sum(s.ms_played), count(*) FROM streams s
+          INDEXED BY streams_track_ended WHERE ${TRACKS_OF[kind]} AND s.ended_at BETWEEN ? AND ?${music}${acc.clause.replace('account_id', 's.account_id')}
+          GROUP BY s.track_id, s.local_day`, [id, range.from, range.to, ...acc.params])) as number[][];
+    const totals = { plays: 0, skips: 0, ms_played: 0, streams: 0 };
+    const byMonth = new Map<string, EntityMonth>();
+    const byTrack = new Map<number, { plays: number; skips: number; ms: number }>();
+    let firstDay = Infinity; let lastDay = -Infinity;
+    for (const [track, day, plays, skips, ms, n] of rows) {
+      totals.plays += plays!; totals.skips += skips!; totals.ms_played += ms!; totals.streams += n!;
+      const month = monthOfDay(day!);
+      const m = byMonth.get(month) ?? { month, plays: 0, skips: 0, ms_played: 0 };
+      m.plays += plays!; m.skips += skips!; m.ms_played += ms!;
+      byMonth.set(month, m);
+      if (!all) {
+        const t = byTrack.get(track!) ?? { plays: 0, skips: 0, ms: 0 };
+        t.plays += plays!; t.skips += skips!; t.ms += ms!;
+        byTrack.set(track!, t);
+      }
+      if (plays! > 0) { firstDay = Math.min(firstDay, day!); lastDay = Math.max(lastDay, day!); }
     }
-    const r = sql.get<{ plays: number | null; skips: number | null; ms: number | null; n: number }>(`SELECT sum(s.kind = 1) AS plays,
-      sum(s.kind = 2) AS skips, sum(s.ms_played) AS ms, count(*) AS n FROM streams s INDEXED BY streams_track_ended WHERE ${TRACKS_OF[kind]} AND s.ended_at BETWEEN ? AND ?${music}
-      ${acc.clause.replace('account_id', 's.account_id')}`, [id, range.from, range.to, ...acc.params])!;
-    return { plays: r.plays ?? 0, skips: r.skips ?? 0, ms_played: r.ms ?? 0, streams: r.n };
+    if (all) {
+      const column = kind === 'artist' ? 'artist_id' : 'album_id';
+      for (const [track, plays, skips, ms] of sql.values(`SELECT ts.track_id, sum(ts.plays), sum(ts.skips), sum(ts.ms_played) FROM track_stats ts
+          WHERE ts.track_id IN (SELECT id FROM tracks WHERE ${column} = ?)${acc.clause.replace('account_id', 'ts.account_id')} GROUP BY ts.track_id`,
+      [id, ...acc.params]) as number[][]) byTrack.set(track!, { plays: plays!, skips: skips!, ms: ms! });
+    }
+    return { totals, months: [...byMonth.values()].sort((a, b) => a.month.localeCompare(b.month)), byTrack,
+      firstDay: Number.isFinite(firstDay) ? firstDay : null, lastDay: Number.isFinite(lastDay) ? lastDay : null };
   }
 
-  /** Per-month plays, skips and ms of the entity in the range, oldest first (only months with streams). */
-  function months(kind: EntityKind, id: number, range: Range): EntityMonth[] {
+  /** The first (or last) play on a local day, ms: a probe of that day only, through the per-track index. */
+  function playOn(kind: EntityKind, id: number, range: Range, day: number | null, which: 'min' | 'max'): number | null {
+    if (day === null) return null;
     const acc = accountFilter(range);
-    const music = kind === 'track' ? '' : ' AND s.content = 0';
-    const rows = sql.values(`SELECT s.local_day, sum(s.kind = 1), sum(s.kind = 2), sum(s.ms_played) FROM streams s INDEXED BY streams_track_ended WHERE ${TRACKS_OF[kind]}
-      AND s.ended_at BETWEEN ? AND ?${music}${acc.clause.replace('account_id', 's.account_id')} GROUP BY s.local_day`,
-    [id, range.from, range.to, ...acc.params]) as number[][];
-    const out = new Map<string, EntityMonth>();
-    for (const [day, plays, skips, ms] of rows) {
-      const month = monthOfDay(day!);
-      const m = out.get(month) ?? { month, plays: 0, skips: 0, ms_played: 0 };
-      m.plays += plays!; m.skips += skips!; m.ms_played += ms!;
-      out.set(month, m);
+    const from = Math.max(range.from, store.tz.startOfDay(day));
+    const to = Math.min(range.to, store.tz.startOfDay(day + 1) - 1);
+    return sql.get<{ t: number | null }>(`SELECT ${which === 'min' ? 'min' : 'max'}(s.ended_at) AS t FROM streams s INDEXED BY streams_track_ended
+      WHERE ${TRACKS_OF[kind]} AND s.ended_at BETWEEN ? AND ? AND s.kind = 1${acc.clause.replace('account_id', 's.account_id')}`,
+    [id, from, to, ...acc.params])?.t ?? null;
+  }
+
+  /** Tracks of an artist or album (or albums of an artist) from the scan, by plays, with names and skip rates. */
+  function parts(kind: 'artist' | 'album', id: number, byTrack: Map<number, { plays: number; skips: number; ms: number }>, what: 'tracks' | 'albums', limit: number) {
+    const tracks = sql.all<{ id: number; name: string; album_id: number | null }>(`SELECT id, name, album_id FROM tracks WHERE ${kind === 'artist' ? 'artist_id' : 'album_id'} = ?`, [id]);
+    const out = new Map<number, { id: number; name: string; album_id: number | null; plays: number; skips: number; ms_played: number }>();
+    const albumNames = what === 'albums' ? new Map(sql.all<{ id: number; name: string }>(`SELECT id, name FROM albums WHERE id IN
+      (SELECT album_id FROM tracks WHERE artist_id = ?)`, [id]).map((a) => [a.id, a.name])) : null;
+    for (const t of tracks) {
+      const agg = byTrack.get(t.id);
+      if (!agg) continue;
+      const key = what === 'tracks' ? t.id : t.album_id;
+      if (key === null) continue;
+      const e = out.get(key) ?? { id: key, name: what === 'tracks' ? t.name : albumNames!.get(key) ?? '', album_id: t.album_id, plays: 0, skips: 0, ms_played: 0 };
+      e.plays += agg.plays; e.skips += agg.skips; e.ms_played += agg.ms;
+      out.set(key, e);
     }
-    return [...out.values()].sort((a, b) => a.month.localeCompare(b.month));
+    return [...out.values()].sort((a, b) => b.plays - a.plays || b.ms_played - a.ms_played).slice(0, limit)
+      .map((e) => ({ ...e, skip_rate: rate(e.skips, e.plays) }));
   }
 
   /**
@@ -133,33 +168,6 @@ export function createEntityStats({ store, sql, accountFilter, coversAll }: Stat
     return out;
   }
 
-  /** First and last play of the entity (all time, this account), ms; null when never played. */
-  function firstLast(kind: EntityKind, id: number, range: Range): { first_at: number | null; last_at: number | null } {
-    const acc = accountFilter(range);
-    const where = `${TRACKS_OF[kind]} AND s.kind = 1${acc.clause.replace('account_id', 's.account_id')}`;
-    // Two statements: each is answered from the (track_id, ended_at) index.
-    const first = sql.get<{ t: number | null }>(`SELECT min(s.ended_at) AS t FROM streams s INDEXED BY streams_track_ended WHERE ${where}`, [id, ...acc.params])?.t ?? null;
-    const last = sql.get<{ t: number | null }>(`SELECT max(s.ended_at) AS t FROM streams s INDEXED BY streams_track_ended WHERE ${where}`, [id, ...acc.params])?.t ?? null;
-    return { first_at: first, last_at: last };
-  }
-
-  /** Tracks (of an artist or album) or albums (of an artist) by plays in the range, with skips. */
-  function parts(kind: 'artist' | 'album', id: number, range: Range, what: 'tracks' | 'albums', limit: number) {
-    const acc = accountFilter(range);
-    const agg = `SELECT s.track_id AS track_id, sum(s.kind = 1) AS plays, sum(s.kind = 2) AS skips, sum(s.ms_played) AS ms FROM streams s
-      INDEXED BY streams_track_ended WHERE ${TRACKS_OF[kind]} AND s.ended_at BETWEEN ? AND ? AND s.content = 0${acc.clause.replace('account_id', 's.account_id')} GROUP BY s.track_id`;
-    const params = [id, range.from, range.to, ...acc.params, limit];
-    const rows = what === 'tracks'
-      ? sql.all<{ id: number; name: string; album_id: number | null; plays: number; skips: number; ms: number }>(`SELECT a.track_id AS id, t.name AS name,
-          t.album_id AS album_id, a.plays AS plays, a.skips AS skips, a.ms AS ms FROM (${agg}) a JOIN tracks t ON t.id = a.track_id
-          ORDER BY a.plays DESC, a.ms DESC LIMIT ?`, params)
-      : sql.all<{ id: number; name: string; album_id: number | null; plays: number; skips: number; ms: number }>(`SELECT t.album_id AS id, al.name AS name,
-          t.album_id AS album_id, sum(a.plays) AS plays, sum(a.skips) AS skips, sum(a.ms) AS ms FROM (${agg}) a JOIN tracks t ON t.id = a.track_id
-          JOIN albums al ON al.id = t.album_id GROUP BY t.album_id ORDER BY sum(a.plays) DESC, sum(a.ms) DESC LIMIT ?`, params);
-    return rows.map((r) => ({ id: r.id, name: r.name, album_id: r.album_id, plays: r.plays ?? 0, skips: r.skips ?? 0, ms_played: r.ms ?? 0,
-      skip_rate: rate(r.skips ?? 0, r.plays ?? 0) }));
-  }
-
   /**
    * An artist, track or album page for the range: header, totals (plays, skips, skip rate in %,
    * listening ms), first and last play (all time), months (YYYY-MM, configured zone), the three best
@@ -167,25 +175,46 @@ export function createEntityStats({ store, sql, accountFilter, coversAll }: Stat
    * tracks (artist, album) and the audio features of a track analysed from the user's own file.
    * Returns null when no entity has this id.
    */
+  // Pages of the current write version (a new play or import starts over); few, and small.
+  const cache = new Map<string, unknown>();
+  let cacheVersion = -1;
+  /** A range's cache key: bounds beyond the stored streams say nothing (a panel sends "now" as `to`). */
+  function rangeKey(range: Range): string {
+    const first = sql.get<{ t: number | null }>('SELECT min(ended_at) AS t FROM streams')?.t ?? 0;
+    const last = sql.get<{ t: number | null }>('SELECT max(ended_at) AS t FROM streams')?.t ?? 0;
+    return `${Math.max(range.from, first - 1)}|${Math.min(range.to, last + 1)}|${range.account ?? ''}`;
+  }
+  function cached<T>(key: string, compute: () => T): T {
+    if (cacheVersion !== store.writeVersion) { cache.clear(); cacheVersion = store.writeVersion; }
+    if (cache.has(key)) return cache.get(key) as T;
+    const value = compute();
+    if (cache.size >= 32) cache.delete(cache.keys().next().value!);
+    cache.set(key, value);
+    return value;
+  }
+
   function entity(kind: EntityKind, id: number, range: Range) {
+    return cached(`page|${kind}|${id}|${rangeKey(range)}`, () => computeEntity(kind, id, range));
+  }
+
+  function computeEntity(kind: EntityKind, id: number, range: Range) {
     const head = header(kind, id);
     if (!head) return null;
-    const all = coversAll(range);
-    const t = totals(kind, id, range, all);
-    const monthly = months(kind, id, range);
-    const tracks = kind === 'track' ? [] : parts(kind, id, range, 'tracks', 50);
+    const s = scan(kind, id, range);
+    const tracks = kind === 'track' ? [] : parts(kind, id, s.byTrack, 'tracks', 50);
     const features = kind === 'track' ? store.library.featuresOfTrack(id) : null;
     // The file's path is a server detail: never sent to the browser.
     if (features) delete features.path;
     return {
       ...head,
-      totals: { ...t, skip_rate: rate(t.skips, t.plays) },
-      ...firstLast(kind, id, range),
-      months: monthly,
-      best_months: [...monthly].filter((m) => m.plays > 0).sort((a, b) => b.plays - a.plays || b.ms_played - a.ms_played).slice(0, 3),
-      rank_history: rankHistory(kind, id, range, monthly),
+      totals: { ...s.totals, skip_rate: rate(s.totals.skips, s.totals.plays) },
+      first_at: playOn(kind, id, range, s.firstDay, 'min'),
+      last_at: playOn(kind, id, range, s.lastDay, 'max'),
+      months: s.months,
+      best_months: [...s.months].filter((m) => m.plays > 0).sort((a, b) => b.plays - a.plays || b.ms_played - a.ms_played).slice(0, 3),
+      rank_history: rankHistory(kind, id, range, s.months),
       top_tracks: tracks.slice(0, 10),
-      top_albums: kind === 'artist' ? parts(kind, id, range, 'albums', 10) : [],
+      top_albums: kind === 'artist' ? parts(kind, id, s.byTrack, 'albums', 10) : [],
       tracks: kind === 'album' ? tracks : [],
       most_skipped: tracks.filter((x) => x.skips > 0).sort((a, b) => b.skips - a.skips || a.plays - b.plays).slice(0, 5),
       features,
@@ -194,7 +223,8 @@ export function createEntityStats({ store, sql, accountFilter, coversAll }: Stat
 
   /**
    * The entity's own listening log in the range, newest first, keyset-paged by `before`
-   * ("ended_at:id", from the previous page's `next`), with the total count of matching streams.
+   * ("ended_at:id", from the previous page's `next`), with the total count of matching streams
+   * (counted once per write version and range).
    */
   function entityStreams(kind: EntityKind, id: number, query: Range & { limit: number; before?: string | undefined }):
     { streams: StreamRow[]; next: string | null; total: number } {
@@ -202,13 +232,15 @@ export function createEntityStats({ store, sql, accountFilter, coversAll }: Stat
     const where = [TRACKS_OF[kind], 's.ended_at BETWEEN ? AND ?'];
     const params: number[] = [id, query.from, query.to];
     if (acc.params.length) { where.push('s.account_id = ?'); params.push(...acc.params); }
-    const total = sql.get<{ n: number }>(`SELECT count(*) AS n FROM streams s INDEXED BY streams_track_ended WHERE ${where.join(' AND ')}`, params)!.n;
+    const total = cached(`count|${kind}|${id}|${rangeKey(query)}`, () =>
+      sql.get<{ n: number }>(`SELECT count(*) AS n FROM streams s INDEXED BY streams_track_ended WHERE ${where.join(' AND ')}`, params)!.n);
     if (query.before) {
       const [endedAt, streamId] = query.before.split(':').map(Number);
       where.push('(s.ended_at < ? OR (s.ended_at = ? AND s.id < ?))');
       params.push(endedAt!, endedAt!, streamId!);
     }
-    const rows = sql.all(`${BY_TRACK_SELECT} WHERE ${where.join(' AND ')} ORDER BY s.ended_at DESC, s.id DESC LIMIT ?`, [...params, query.limit + 1])
+    const rows = sql.all(`${total > MANY_STREAMS ? BY_TIME_SELECT : BY_TRACK_SELECT} WHERE ${where.join(' AND ')} ORDER BY s.ended_at DESC, s.id DESC LIMIT ?`,
+      [...params, query.limit + 1])
       .map((r) => store.streams.toStreamRow(r));
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
