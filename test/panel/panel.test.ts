@@ -132,7 +132,9 @@ describe('panel: the real server behind an ingress proxy, in headless Chromium',
     await page.locator('#artist-suggestions option[value="Sabrina Carpenter"]').waitFor({ state: 'attached' });
     await page.getByTestId('history-artist').fill('Sabrina Carpenter');
     await page.getByTestId('history-count').filter({ hasText: ` of ${fmt(rows.filter((r) => r.master_metadata_album_artist_name === 'Sabrina Carpenter').length)}` }).waitFor();
-    await page.goto(`${server.url}#/history`);
+    await page.evaluate(() => { location.hash = '#/history'; });
+    await page.getByTestId('history-count').filter({ hasText: ` of ${fmt(rows.length + live)}` }).waitFor();
+    expect(await page.getByTestId('history-artist').inputValue()).to.equal('', 'the filter boxes follow the address');
     await page.getByTestId('history').locator('li').nth(20).waitFor();
     for (const width of [360, 390, 600]) {
       await page.setViewportSize({ width, height: 800 });

@@ -30,6 +30,9 @@ export function HistoryPage({ route }: { route: Route }) {
   const [artistTyped, setArtistTyped] = useState(artist);
   const search = useDebounced(typed.trim(), 300);
   useEffect(() => { if (search !== qParam) setQParam(search); }, [search]);
+  // The URL changed by itself (Back, a link): the boxes follow it. Our own debounced writes match and change nothing.
+  useEffect(() => { if (qParam !== search) setTyped(qParam); }, [qParam]);
+  useEffect(() => { if (artist !== artistTyped.trim()) setArtistTyped(artist); }, [artist]);
   const artistPrefix = useDebounced(artistTyped.trim(), 200);
   const suggestions = useApi<{ artists: { id: number; name: string }[] }>(artistPrefix.length >= 1 && artistPrefix !== artist
     ? `search?${acc(ctx)}&kind=artist&limit=8&q=${encodeURIComponent(artistPrefix)}` : null);
