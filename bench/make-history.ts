@@ -2,14 +2,16 @@
  * Builds a large extended history by repeating the real rows (test/fixtures/history/extended) with
  * timestamps shifted back by 90 days per copy. Usage: make-history.js OUT.json ROWS [ROWS_PER_FILE]
  * With ROWS_PER_FILE, writes OUT_0.json, OUT_1.json, … as Spotify splits its exports (~12 MB each).
+ * With DISTINCT, rows past the first DISTINCT repeat them (the same streams again: a re-export).
  */
 import { readdirSync, readFileSync, createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const [out, rowsArg, perFileArg] = process.argv.slice(2);
+const [out, rowsArg, perFileArg, distinctArg] = process.argv.slice(2);
 const target = Number(rowsArg ?? 250_000);
 const perFile = Number(perFileArg ?? target);
+const distinct = Number(distinctArg ?? target);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = path.join(root, 'test', 'fixtures', 'history', 'extended');
 const real: any[] = readdirSync(dir).filter((f) => f.endsWith('.json')).flatMap((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')));
@@ -24,7 +26,7 @@ async function closeFile(): Promise<void> {
 }
 let n = 0;
 for (let copy = 0; n < target; copy++) {
-  const shift = copy * 90 * 86_400_000;
+  const shift = (copy % Math.ceil(distinct / real.length)) * 90 * 86_400_000;
   for (const row of real) {
     if (n >= target) break;
     if (!stream || inFile >= perFile) {
@@ -41,4 +43,4 @@ for (let copy = 0; n < target; copy++) {
   }
 }
 await closeFile();
-console.log(JSON.stringify({ rows: n, real_rows: real.length, files }));
+console.log(JSON.stringify({ rows: n, real_rows: real.length, distinct: Math.min(n, Math.ceil(distinct / real.length) * real.length), files }));

@@ -2,15 +2,41 @@
  * Bench rows of the panel (issue 10): the entity, search, span and Wrapped endpoints on the bench's
  * large history, and each page's time to data in Debian's Chromium at 4x CPU slowdown (CDP
  * Emulation.setCPUThrottlingRate), with the gzipped JavaScript the first page and the whole panel load.
- * Called from bench/run.ts with the running server's base URL.
+ * Called from bench/run.ts with the core bench's data folder; runs its own server (the bin) on it.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-interface Line { bench: string; n: number; p50: string; p95: string; target: string; result: string }
+import type { Line } from './core.js';
+import { freePort } from '../test/support/helpers.js';
+
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+
+/** The panel's rows, measured against a server of its own on `dataDir`. */
+export async function panelBench(dataDir: string): Promise<Line[]> {
+  const port = await freePort();
+  const server = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--port', String(port)], {
+    env: { ...process.env, VIBESCOPE_LOG_LEVEL: 'warning', VIBESCOPE_TIMEZONE: 'Europe/Berlin', VIBESCOPE_BIND_ADDRESS: '127.0.0.1',
+      VIBESCOPE_OPTIONS_FILE: path.join(dataDir, 'none.json') },
+    stdio: 'ignore',
+  });
+  try {
+    for (let i = 0; i < 400; i++) {
+      try { if ((await fetch(`http://127.0.0.1:${port}/api/v1/health`)).ok) break; } catch { /* not listening yet */ }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const lines: Line[] = [];
+    await benchPanel(`http://127.0.0.1:${port}`, lines);
+    return lines;
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+  }
+}
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 async function timeGet(url: string, n = 23): Promise<number[]> {
@@ -26,7 +52,7 @@ async function timeGet(url: string, n = 23): Promise<number[]> {
 }
 
 /** Appends the panel's rows to `lines`. `origin` is the server's http://host:port. */
-export async function benchPanel(origin: string, lines: Line[]): Promise<void> {
+async function benchPanel(origin: string, lines: Line[]): Promise<void> {
   const api = `${origin}/api/v1`;
   const get = async (p: string) => (await (await fetch(`${api}/${p}`)).json()) as any;
   const artist = (await get('stats/top/artists?limit=1')).items[0];

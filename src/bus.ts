@@ -1,6 +1,6 @@
 import { EventEmitter, once } from 'node:events';
 import type { Logger } from './log.js';
-import type { StreamRow, NowPlaying, SyncStatus, ImportProgress } from './types.js';
+import type { StreamRow, NowPlaying, SyncStatus, ImportProgress, StoryReady } from './types.js';
 import type { HealthState } from './health.js';
 
 /**
@@ -26,6 +26,8 @@ export interface BusEvents {
   'import.progress': [progress: ImportProgress];
   /** A problem was reported or cleared (src/health.ts). */
   'health.changed': [state: HealthState];
+  /** A story was stored (journaled) for an account's period (src/story/). */
+  'story.created': [story: StoryReady];
 }
 
 /** The typed event bus: `emit`, `on` (returns the unsubscribe), `next` (a promise of the next event). */

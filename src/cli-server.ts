@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Config } from './config/index.js';
 import type { LockInfo } from './store/index.js';
 import type { ImportReport } from './importers/index.js';
+import type { Story } from './story/index.js';
 
 /**
  * Talks to a running Vibescope over its REST API on loopback: what the one-shot commands do instead
@@ -24,6 +25,9 @@ export function serverClient(holder: LockInfo, config: Pick<Config, 'web_usernam
     return json as T;
   }
   return {
+    /** Asks the server for a period's story and waits for it (POST /api/v1/stories, wait=true). */
+    createStory: (request: { account: string; period: string; start?: string | undefined; force: boolean }) =>
+      call<{ story: Story; created: boolean }>('POST', '/stories', { ...request, wait: true }),
     startConnect: (account: string) => call<{ url: string }>('POST', '/auth/start', { account }),
     finishConnect: (url: string) => call<{ account: string }>('POST', '/auth/finish', { url }),
     /** Uploads files to the server's import and waits for its report. */

@@ -1,19 +1,20 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --optimize-for-size --max-semi-space-size=1
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import cliProgress from 'cli-progress';
 import { accountNames, loadConfig, resolveTimeZone, DEFAULT_ACCOUNT, type LoadedConfig } from './config/index.js';
 import { createLogger, type Logger } from './log.js';
 import { VibescopeError } from './errors.js';
 import { readVersion } from './version.js';
 import { startVibescope } from './main.js';
 import { createBus } from './bus.js';
-import { acquireDataLock, lockHolder } from './store/index.js';
+import { acquireDataLock, isStorageErrno, lockHolder, storageError } from './store/index.js';
 import { openCore } from './core.js';
 import type { ImportReport } from './importers/index.js';
 import { createSpotify, openTokenStore } from './spotify/index.js';
 import { serverClient } from './cli-server.js';
+import { createStories, storyConfigOf, type Story } from './story/index.js';
+import { resolveStoryLanguage } from './config/index.js';
 
 const COMMON = `
 Options for every command:
@@ -36,6 +37,7 @@ Commands:
   status     show accounts, stored plays and the store's state
   scan       scan the music folders (library_paths) now and analyse new files
   analyze    print audio descriptors (tempo, key, loudness…) of music files as JSON lines
+  story      write the story of a week, month or year (Gemini, a local model, or the template)
 
 Run "vibescope <command> --help" for a command's options.${COMMON}`,
   serve: `Usage: vibescope serve [--port N] [--data-dir DIR]
@@ -72,6 +74,17 @@ key, mode, key_confidence, spectral_centroid_hz, spectral_rolloff_hz, spectral_f
 onset_rate, dynamic_range_db, energy, danceability, brightness, acousticness, valence (the last
 five are Vibescope's own 0..1 heuristics, not Spotify's). A file that fails prints {path, error}
 and the exit status is 1.${COMMON}`,
+  story: `Usage: vibescope story [--period week|month|year] [--start DATE] [--account NAME] [--force]
+
+Writes (or shows, when it exists) the story of one period from its computed statistics: by the
+ai_provider option (none: the template; gemini; openai_compatible), checked against the facts,
+stored and, with a server running, published to Home Assistant. Through the running server when
+there is one (POST /api/v1/stories), else on the data folder directly.
+  --period P     week (default), month or year
+  --start DATE   any day of the period (YYYY-MM-DD); default the last complete period
+  --account NAME the account (default: the only configured one, else "default")
+  --force        write it again even when the period has a story (it is replaced)
+  --json         print the whole story as JSON${COMMON}`,
   status: `Usage: vibescope status
 
 Shows each account's connection and sync state, stored plays, and the store's
@@ -116,7 +129,8 @@ async function serve(args: string[]): Promise<void> {
   const { values } = parse(args, { port: { type: 'string' } });
   if (values.help) { process.stdout.write(`${HELP.serve}\n`); return; }
   const loaded = load(values, { port: values.port });
-  const log = createLogger(loaded.config.log_level);
+  // The add-on's Log tab shows stdout as text: plain lines there, JSON lines standalone.
+  const log = createLogger(loaded.config.log_level, undefined, { format: loaded.addon ? 'plain' : 'json' });
   const app = await startVibescope({ config: loaded.config, addon: loaded.addon, log, version: readVersion() });
   let signals = 0;
   const shutdown = (signal: string) => {
@@ -160,7 +174,8 @@ async function openOffline(loaded: LoadedConfig, log: Logger) {
   }
 }
 
-function progressBar() {
+async function progressBar() {
+  const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'importing [{bar}] {percentage}% | {rows} rows | {files}',
     hideCursor: true }, cliProgress.Presets.shades_classic);
   let started = false;
@@ -181,7 +196,7 @@ async function importCommand(args: string[]): Promise<void> {
   const log = createLogger(values['log-level'] ? loaded.config.log_level : 'warn');
   const account = pickAccount(loaded, values.account);
   const dataDir = path.resolve(loaded.config.data_dir);
-  const bar = progressBar();
+  const bar = await progressBar();
   const holder = await lockHolder(dataDir);
   if (holder) {
     // A server holds the data folder: import through it (its own job, same report).
@@ -337,10 +352,55 @@ async function scanCommand(args: string[]): Promise<void> {
   }
 }
 
+function printStory(story: Story, created: boolean, json: boolean): void {
+  const out = process.stdout;
+  if (json) { out.write(`${JSON.stringify(story, null, 2)}\n`); return; }
+  out.write(`${story.title}\n\n${story.summary}\n\n`);
+  for (const h of story.highlights) out.write(`  - ${h.text}\n`);
+  out.write(`\nPersona: ${story.persona.name}: ${story.persona.description}\n\n`);
+  const by = story.source === 'model' ? `${story.provider} (${story.model})` : 'the template';
+  const cost = story.tokens ? `; ${story.tokens.total ?? '?'} tokens, ${story.latency_ms} ms` : '';
+  out.write(`${story.period} ${story.start} to ${story.end}; ${created ? 'written' : 'stored earlier'} by ${by}${cost}; status ${story.status}\n`);
+  if (story.error) out.write(`The model gave no story: ${story.error.message}\n`);
+  if (story.status === 'rejected') out.write(`The model's story was rejected: ${story.rejected?.grounding.violations.map((v) => v.message).slice(0, 5).join('; ')}\n`);
+}
+
+async function storyCommand(args: string[]): Promise<void> {
+  const { values } = parse(args, { period: { type: 'string' }, start: { type: 'string' }, account: { type: 'string' }, force: { type: 'boolean' },
+    json: { type: 'boolean' } });
+  if (values.help) { process.stdout.write(`${HELP.story}\n`); return; }
+  const period = typeof values.period === 'string' ? values.period : 'week';
+  if (!['week', 'month', 'year'].includes(period)) fail(`--period: got "${period}", expected week, month or year`);
+  const start = typeof values.start === 'string' ? values.start : undefined;
+  const loaded = load(values);
+  const log = createLogger(values['log-level'] ? loaded.config.log_level : 'warn');
+  const account = pickAccount(loaded, values.account);
+  const request = { account, period: period as 'week' | 'month' | 'year', start, force: values.force === true };
+  const dataDir = path.resolve(loaded.config.data_dir);
+  const holder = await lockHolder(dataDir);
+  if (holder) {
+    const { story, created } = await serverClient(holder, loaded.config).createStory(request).catch((err: Error) => fail(err.message, 1));
+    printStory(story, created, values.json === true);
+    process.exitCode = story.status === 'failed' ? 1 : 0;
+    return;
+  }
+  const offline = await openOffline(loaded, log);
+  try {
+    const language = await resolveStoryLanguage(loaded.config, log);
+    const stories = createStories({ store: offline.store, stats: offline.stats, bus: offline.bus, health: offline.health, log,
+      config: storyConfigOf(loaded.config, language) });
+    const { story, created } = await stories.generate(request);
+    printStory(story, created, values.json === true);
+    process.exitCode = story.status === 'failed' ? 1 : 0;
+  } finally {
+    await offline.close();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [first, ...rest] = argv;
   const commands: Record<string, (args: string[]) => Promise<void>> = { serve, import: importCommand, connect: connectCommand, status: statusCommand,
-    analyze: analyzeCommand, scan: scanCommand };
+    analyze: analyzeCommand, scan: scanCommand, story: storyCommand };
   if (first === undefined || first.startsWith('-')) {
     if (first === '--help' || first === '-h') { process.stdout.write(`${HELP.main}\n`); return; }
     if (first === '--version') { process.stdout.write(`${readVersion()}\n`); return; }
@@ -353,6 +413,8 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof VibescopeError) fail(err.message, 1);
-  process.stderr.write(`vibescope: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
+  if (isStorageErrno(err)) fail(storageError(err, 'start').message, 1);
+  // Not one of ours: a sentence for the person; the detail (stack) goes to the log.
+  createLogger('error').error({ err }, 'vibescope stopped because of an unexpected error');
+  fail(`stopped because of an unexpected error (${(err as Error).message ?? String(err)}). The log line above has the details; please report it.`, 1);
 });

@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'SPOTIFY_UNAVAILABLE'
   | 'SPOTIFY_BAD_RESPONSE'
   | 'SPOTIFY_RECONNECT'
+  | 'STORY_PROVIDER_FAILED'
   | 'INTERNAL';
 
 /** Base class of every error Vibescope throws on purpose. */
@@ -87,6 +88,33 @@ export class SpotifyError extends VibescopeError {
     this.endpoint = endpoint;
     this.httpStatus = extra.httpStatus;
     this.retryAfterS = extra.retryAfterS;
+  }
+}
+
+/**
+ * Why an AI provider gave no usable story (src/story/): `auth` 401/403 or a refused key, `quota` 429,
+ * `unavailable` 5xx, `timeout`, `network` (refused, DNS), `blocked` (a safety filter), `malformed`
+ * (not a story as the schema asks), `bad_request` (other 4xx: model name, unsupported option),
+ * `config` (an option missing).
+ */
+export type StoryFailureReason = 'auth' | 'quota' | 'unavailable' | 'timeout' | 'network' | 'blocked' | 'malformed' | 'bad_request' | 'config';
+
+/**
+ * An AI provider call failed. `message` is a sentence for a person (cause and fix, no key, no
+ * headers); `detail` is the provider's own message for the log. 502: the failure is upstream.
+ */
+export class StoryProviderError extends VibescopeError {
+  readonly reason: StoryFailureReason;
+  readonly httpStatus: number | undefined;
+  /** How long the provider asked us to wait (429 Retry-After / RetryInfo), ms. */
+  readonly retryAfterMs: number | undefined;
+  readonly detail: string | undefined;
+  constructor(reason: StoryFailureReason, message: string, extra: { httpStatus?: number; retryAfterMs?: number; detail?: string } = {}, options?: ErrorOptions) {
+    super('STORY_PROVIDER_FAILED', message, 502, options);
+    this.reason = reason;
+    this.httpStatus = extra.httpStatus;
+    this.retryAfterMs = extra.retryAfterMs;
+    this.detail = extra.detail;
   }
 }
 

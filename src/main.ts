@@ -1,17 +1,17 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { hostname } from 'node:os';
-import { accountNames, resolveTimeZone, supervisorMqtt, type Config } from './config/index.js';
+import { accountNames, resolveStoryLanguage, resolveTimeZone, supervisorMqtt, type Config } from './config/index.js';
 import type { Logger } from './log.js';
 import { acquireDataLock } from './store/index.js';
 import { openCore } from './core.js';
-import { createSpotify, openTokenStore } from './spotify/index.js';
+import { createSpotify, openTokenStore, scopesFor } from './spotify/index.js';
 import { createWeb } from './web/index.js';
 import { createScheduler } from './scheduler.js';
-import { createMqtt, type MqttConnection } from './mqtt/index.js';
+import { createMqtt, loadMqttIdentity, type MqttConnection } from './mqtt/index.js';
 import { createAudioLibrary } from './audio/index.js';
+import { createStories, storyConfigOf, storyCron } from './story/index.js';
 import { createArt, spotifyTrackArtResolver, storedArtResolver } from './art/index.js';
-import { scopesFor } from './spotify/index.js';
 
 /**
  * The broker: the mqtt_url option (standalone or add-on), else the Supervisor's MQTT service
@@ -48,20 +48,28 @@ export async function startVibescope({ config, addon, log, version, port: portOv
   const lock = await acquireDataLock(dataDir, () => ({ pid: process.pid, port: boundPort, version }));
   const timeZone = resolveTimeZone(config);
   const accounts = accountNames(config);
+  // Before the store opens: whether this data folder was used before decides the MQTT id scheme.
+  const mqttIdentity = await loadMqttIdentity(dataDir);
+  if (mqttIdentity.error) log.warn({ err: mqttIdentity.error }, 'mqtt: could not save the instance id; using one derived from the data folder');
   const { bus, health, store, ingest, importer, stats } = await openCore({ dataDir, timeZone, log,
     skipThresholdMs: config.skip_threshold_s * 1000, maxJournalRecords: config.snapshot_max_journal_records });
   // Uploads of a run that died mid-import: their import never finished, the files are garbage now.
-  await rm(path.join(dataDir, 'uploads'), { recursive: true, force: true });
+  await rm(path.join(dataDir, 'uploads'), { recursive: true, force: true })
+    .catch((err: Error) => log.warn({ err }, 'could not remove uploads left by an earlier run'));
   const tokens = await openTokenStore(dataDir, { onDamaged: (movedTo, err) => {
     log.error({ err, moved_to: movedTo }, 'token file damaged: set aside; every account must connect again');
     health.report('tokens', { code: 'TOKENS_DAMAGED', dismissible: true, message: 'The saved Spotify connection was damaged and was set aside. Connect Spotify again in Settings.' });
   } });
   const spotify = createSpotify({ config, tokens, ingest, bus, health, log: log.child({ module: 'spotify' }), accounts });
   const library = createAudioLibrary({ store, bus, log: log.child({ module: 'audio.library' }), roots: config.library_paths.map((p) => path.resolve(p)) });
+  const stories = createStories({ store, stats, bus, health, log: log.child({ module: 'story' }),
+    config: storyConfigOf(config, await resolveStoryLanguage(config, log.child({ module: 'story' }), env)) });
   const connection = await resolveMqtt(config, addon, env, log.child({ module: 'mqtt' }));
   const mqtt = createMqtt({ config, connection, stats, bus, log: log.child({ module: 'mqtt' }), accounts, version,
     initialSync: (a) => spotify.status(a) ?? null, initialNowPlaying: spotify.nowPlaying, syncNow: spotify.syncNow,
-    configurationUrl: panelUrl(addon, portOverride ?? config.port, env) });
+    initialStory: (a) => stories.latest(a),
+    configurationUrl: panelUrl(addon, portOverride ?? config.port, env), identity: mqttIdentity, health,
+    refreshConnection: config.mqtt_url ? undefined : () => resolveMqtt(config, addon, env, log.child({ module: 'mqtt' })) });
   // Cover art: the stored Spotify album image, else one GET /tracks/{id} per imported track through a connected account.
   const apiHost = new URL(config.spotify_api_url).host;
   const extraHosts = apiHost === 'api.spotify.com' ? [] : [apiHost];
@@ -70,22 +78,25 @@ export async function startVibescope({ config, addon, log, version, port: portOv
       available: () => spotify.connectedAccounts().length > 0,
       albumImages: (id) => spotify.tracks.albumImages(spotify.connectedAccounts()[0]!, id) })] });
   const web = createWeb({ bus, store, stats, spotify, importer, tokens, health, log: log.child({ module: 'web' }), accounts, dataDir, addon, version,
-    mqttStatus: mqtt.status, library, config, art,
+    mqttStatus: mqtt.status, library, config, stories, art,
     connect: { clientIdSet: config.client_id !== '', redirectUri: config.redirect_uri, scopes: scopesFor(config) } });
+  const storyRule = storyCron(config.story_schedule);
   const scheduler = createScheduler({ log: log.child({ module: 'scheduler' }), timeZone,
-    compact: () => store.exclusive(() => (store.journalPending > 0 ? store.compactNow('daily') : null)) });
+    compact: () => store.exclusive(() => (store.journalPending > 0 ? store.compactNow('daily') : null)),
+    jobs: storyRule ? [{ name: 'weekly story', cron: storyRule, run: () => stories.weekly(accounts) }] : [] });
   const port = await web.listen(portOverride ?? config.port, config.bind_address);
   boundPort = port;
   scheduler.start();
   mqtt.start();
   spotify.start();
   library.start(config.library_rescan_hours * 3_600_000);
+  await stories.start();
   art.start();
   log.info({ port, data_dir: dataDir, time_zone: timeZone, accounts, addon, version }, 'vibescope started');
 
   let stopping: Promise<void> | null = null;
   return {
-    port, store, bus, health, ingest, importer, stats, spotify, web, tokens, mqtt, library, art,
+    port, store, bus, health, ingest, importer, stats, spotify, web, tokens, mqtt, library, stories, art,
     /** Stops polling, publishes MQTT `offline`, stops the web server and the scheduler, then closes the store (the journal is already durable). Idempotent. */
     stop(): Promise<void> {
       stopping ??= (async () => {
@@ -95,6 +106,7 @@ export async function startVibescope({ config, addon, log, version, port: portOv
         await mqtt.stop();
         scheduler.stop();
         await web.stop();
+        await stories.stop();
         await store.close();
         await lock.release();
         log.info('vibescope stopped');

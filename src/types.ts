@@ -130,3 +130,22 @@ export interface ImportProgress {
   bytes_done: number;
   bytes_total: number;
 }
+
+/**
+ * A finished story as outputs show it (bus `story.created`, Home Assistant's weekly story sensor and
+ * story event). `status`: accepted (the model's), template, rejected or failed (the template is shown).
+ */
+export interface StoryReady {
+  id: number;
+  account: string;
+  period: 'week' | 'month' | 'year';
+  start: string;
+  end: string;
+  title: string;
+  summary: string;
+  highlights: string[];
+  persona: { name: string; description: string };
+  status: 'accepted' | 'template' | 'rejected' | 'failed';
+  source: 'model' | 'template';
+  created_at: number;
+}

@@ -3,8 +3,8 @@ import path from 'node:path';
 import type { Logger } from '../log.js';
 import type { Bus } from '../bus.js';
 import type { Store } from '../store/index.js';
-import { probe, resolveFfmpeg, decode, AudioDecodeError, ANALYSIS_RATE_HZ, type FfmpegPaths } from './ffmpeg.js';
-import { createAnalyzer } from './descriptors.js';
+import { probe, resolveFfmpeg, AudioDecodeError, type FfmpegPaths } from './ffmpeg.js';
+import { analyzeProbed } from './analyze.js';
 
 /** Audio files the scanner looks at. */
 export const AUDIO_EXTENSIONS = new Set(['.mp3', '.flac', '.ogg', '.oga', '.opus', '.m4a', '.aac', '.wav']);
@@ -46,9 +46,7 @@ export function createAudioLibrary({ store, bus, log, roots, now = Date.now, ffm
         store.library.saveTags(id, probed.tags, durationMs, t);
         return t;
       });
-      const analyzer = createAnalyzer(ANALYSIS_RATE_HZ);
-      await decode(file, paths, (chunk) => analyzer.push(chunk), { expectedDurationS: probed.duration_s });
-      const features = analyzer.finish();
+      const { descriptors: features } = await analyzeProbed(file, probed, paths);
       await write(() => store.library.saveFeatures(id, features as unknown as Record<string, unknown> & { mfcc_mean: number[] | null; mfcc_std: number[] | null }));
       report.analysed++;
       if (trackId !== null) report.matched++;

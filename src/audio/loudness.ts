@@ -1,7 +1,10 @@
 /**
- * Integrated loudness per ITU-R BS.1770-4 / EBU R128 for a mono signal: K-weighting (a high-shelf
- * pre-filter and the RLB high-pass, coefficients derived for any sample rate with the bilinear
- * formulas libebur128 uses), 400 ms blocks every 100 ms, absolute gate −70 LUFS, relative gate −10 LU.
+ * Integrated loudness and loudness range per ITU-R BS.1770-4 / EBU R128 on every channel at the
+ * file's own sample rate: each channel is K-weighted (a high-shelf pre-filter and the RLB
+ * high-pass, coefficients derived for any sample rate with the bilinear formulas libebur128 uses),
+ * the channels' mean squares are summed with their weights (1 for left, right and centre, 1.41 for
+ * the surround channels, 0 for LFE; BS.1770-4 table 3) and only then gated: 400 ms blocks every
+ * 100 ms, absolute gate −70 LUFS, relative gate −10 LU. Loudness range per EBU Tech 3342.
  */
 
 interface Biquad { b0: number; b1: number; b2: number; a1: number; a2: number }
@@ -21,22 +24,92 @@ export function kWeighting(fs: number): [Biquad, Biquad] {
   return [shelf, highpass];
 }
 
-/** Streaming integrated-loudness meter. `push` samples, then `lufs()`; also the short-term (3 s) loudness range. */
-export function createLoudnessMeter(fs: number) {
+/**
+ * BS.1770-4 channel weights for ffmpeg's channel order: 1 for mono/stereo; for 5.1 (FL FR FC LFE
+ * BL BR or SL SR) the LFE is left out and the surrounds count 1.41; other layouts weigh every channel 1.
+ */
+export function channelWeights(channels: number): number[] {
+  if (channels === 6) return [1, 1, 1, 0, 1.41, 1.41];
+  return new Array<number>(channels).fill(1);
+}
+
+/**
+ * Streaming meter. `push` interleaved samples of `channels` channels at `fs` Hz (any chunk size,
+ * frames may straddle chunks), then `lufs()` and `range()`.
+ */
+export function createLoudnessMeter(fs: number, channels = 1) {
   const [s1, s2] = kWeighting(fs);
-  let x1 = 0, x2 = 0, y1 = 0, y2 = 0, z1 = 0, z2 = 0;  // filter states (direct form I, two stages)
-  const sub = Math.round(fs / 10);                     // 100 ms sub-blocks
-  let acc = 0; let n = 0;
-  const subBlocks: number[] = [];                       // mean square of each 100 ms
-  function push(samples: Float32Array): void {
-    for (let i = 0; i < samples.length; i++) {
-      const x = samples[i]!;
-      const y = s1.b0 * x + s1.b1 * x1 + s1.b2 * x2 - s1.a1 * y1 - s1.a2 * y2;
-      x2 = x1; x1 = x;
-      const z = s2.b0 * y + s2.b1 * y1 + s2.b2 * y2 - s2.a1 * z1 - s2.a2 * z2;
-      y2 = y1; y1 = y; z2 = z1; z1 = z;
-      acc += z * z;
-      if (++n === sub) { subBlocks.push(acc / sub); acc = 0; n = 0; }
+  const weights = channelWeights(channels);
+  // Filter state per channel: x1 x2 y1 y2 z1 z2 (direct form I, two stages).
+  const state = new Float64Array(channels * 6);
+  const sub = Math.round(fs / 10);                     // 100 ms sub-blocks, in frames
+  const acc = new Float64Array(channels);
+  let n = 0;                                           // frames into the current sub-block
+  let pending: Float32Array | null = null;             // samples of a frame split across chunks
+  let subBlocks = new Float64Array(1024); let count = 0;  // weighted channel sum of each 100 ms mean square
+
+  /** Filters `frames` frames of channel `c` starting at frame `from` of `x`, adding the squares to acc[c]. */
+  function filter(x: Float32Array, c: number, from: number, frames: number): void {
+    const o = c * 6;
+    let x1 = state[o]!; let x2 = state[o + 1]!; let y1 = state[o + 2]!; let y2 = state[o + 3]!; let z1 = state[o + 4]!; let z2 = state[o + 5]!;
+    const { b0: a0, b1: a1, b2: a2, a1: p1, a2: p2 } = s1;
+    const { b0: c0, b1: c1, b2: c2, a1: q1, a2: q2 } = s2;
+    let sum = 0;
+    const end = (from + frames) * channels;
+    for (let i = from * channels + c; i < end; i += channels) {
+      const v = x[i]!;
+      const y = a0 * v + a1 * x1 + a2 * x2 - p1 * y1 - p2 * y2;
+      const z = c0 * y + c1 * y1 + c2 * y2 - q1 * z1 - q2 * z2;
+      x2 = x1; x1 = v; y2 = y1; y1 = y; z2 = z1; z1 = z;
+      sum += z * z;
+    }
+    state[o] = x1; state[o + 1] = x2; state[o + 2] = y1; state[o + 3] = y2; state[o + 4] = z1; state[o + 5] = z2;
+    acc[c] = acc[c]! + sum;
+  }
+
+  /** Both channels of a stereo stream in one loop: two independent filter chains run in parallel on the CPU. */
+  function filterStereo(x: Float32Array, from: number, frames: number): void {
+    let lx1 = state[0]!; let lx2 = state[1]!; let ly1 = state[2]!; let ly2 = state[3]!; let lz1 = state[4]!; let lz2 = state[5]!;
+    let rx1 = state[6]!; let rx2 = state[7]!; let ry1 = state[8]!; let ry2 = state[9]!; let rz1 = state[10]!; let rz2 = state[11]!;
+    const { b0: a0, b1: a1, b2: a2, a1: p1, a2: p2 } = s1;
+    const { b0: c0, b1: c1, b2: c2, a1: q1, a2: q2 } = s2;
+    let sl = 0; let sr = 0;
+    const end = (from + frames) * 2;
+    for (let i = from * 2; i < end; i += 2) {
+      const l = x[i]!; const r = x[i + 1]!;
+      const ly = a0 * l + a1 * lx1 + a2 * lx2 - p1 * ly1 - p2 * ly2;
+      const ry = a0 * r + a1 * rx1 + a2 * rx2 - p1 * ry1 - p2 * ry2;
+      const lz = c0 * ly + c1 * ly1 + c2 * ly2 - q1 * lz1 - q2 * lz2;
+      const rz = c0 * ry + c1 * ry1 + c2 * ry2 - q1 * rz1 - q2 * rz2;
+      lx2 = lx1; lx1 = l; ly2 = ly1; ly1 = ly; lz2 = lz1; lz1 = lz;
+      rx2 = rx1; rx1 = r; ry2 = ry1; ry1 = ry; rz2 = rz1; rz1 = rz;
+      sl += lz * lz; sr += rz * rz;
+    }
+    state[0] = lx1; state[1] = lx2; state[2] = ly1; state[3] = ly2; state[4] = lz1; state[5] = lz2;
+    state[6] = rx1; state[7] = rx2; state[8] = ry1; state[9] = ry2; state[10] = rz1; state[11] = rz2;
+    acc[0] = acc[0]! + sl; acc[1] = acc[1]! + sr;
+  }
+
+  function closeSubBlock(): void {
+    let sum = 0;
+    for (let c = 0; c < channels; c++) { sum += weights[c]! * acc[c]!; acc[c] = 0; }
+    if (count === subBlocks.length) { const grown = new Float64Array(count * 2); grown.set(subBlocks); subBlocks = grown; }
+    subBlocks[count++] = sum / sub;
+    n = 0;
+  }
+
+  function push(chunk: Float32Array): void {
+    let samples = chunk;
+    if (pending) { const joined = new Float32Array(pending.length + chunk.length); joined.set(pending); joined.set(chunk, pending.length); samples = joined; pending = null; }
+    const frames = Math.floor(samples.length / channels);
+    if (frames * channels < samples.length) pending = samples.slice(frames * channels);
+    let at = 0;
+    while (at < frames) {
+      const take = Math.min(sub - n, frames - at);
+      if (channels === 2) filterStereo(samples, at, take);
+      else for (let c = 0; c < channels; c++) filter(samples, c, at, take);
+      at += take; n += take;
+      if (n === sub) closeSubBlock();
     }
   }
   const toLufs = (meanSquare: number) => -0.691 + 10 * Math.log10(meanSquare);
@@ -44,7 +117,7 @@ export function createLoudnessMeter(fs: number) {
   function windows(width: number): number[] {
     const out: number[] = [];
     let sum = 0;
-    for (let i = 0; i < subBlocks.length; i++) {
+    for (let i = 0; i < count; i++) {
       sum += subBlocks[i]!;
       if (i >= width) sum -= subBlocks[i - width]!;
       if (i >= width - 1) out.push(sum / width);

@@ -7,6 +7,7 @@ import { configSchema, type Config } from './schema.js';
 
 export { configSchema, SPOTIFY_API_URL, SPOTIFY_ACCOUNTS_URL } from './schema.js';
 export { supervisorMqtt, type SupervisorMqtt } from './supervisor.js';
+export { resolveStoryLanguage, storyLanguageOf, type StoryLanguageOption } from './language.js';
 export type { Config, AccountConfig } from './schema.js';
 
 /** Where the Home Assistant Supervisor writes the add-on's options. */
@@ -82,9 +83,12 @@ function baseType(field: z.ZodType): { type: string; element: string | null } {
  * passed on unchanged so the schema reports it with the option's name.
  */
 export function fromEnvString(key: string, value: string): unknown {
-  const shape = configSchema.shape as Record<string, z.ZodType>;
-  const field = shape[key];
-  if (!field) return value;
+  const field = (configSchema.shape as Record<string, z.ZodType>)[key];
+  return field ? coerceString(field, value) : value;
+}
+
+/** {@link fromEnvString} for one schema field (exported for tests of types the options do not use yet). */
+export function coerceString(field: z.ZodType, value: string): unknown {
   const { type, element } = baseType(field);
   const trimmed = value.trim();
   switch (type) {

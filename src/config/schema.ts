@@ -63,6 +63,20 @@ export const configSchema = z.object({
   mqtt_birth_topic: z.string().min(1).default('homeassistant/status'),
   mqtt_base_topic: z.string().regex(/^[A-Za-z0-9_/-]+$/, 'letters, digits, _, - and /').default('vibescope'),
   mqtt_discovery_mode: z.enum(['device', 'entity']).default('device'),
+  // The story (src/story/, issue 14): who narrates the facts, in which voice, and when.
+  ai_provider: z.enum(['none', 'gemini', 'openai_compatible']).default('none'),
+  /** Gemini: the SDK's httpOptions.baseUrl (a proxy); OpenAI-compatible: the server's /v1 address (default OpenAI's). */
+  ai_base_url: z.url().optional(),
+  /** Default gemini-2.5-flash for Gemini; required for openai_compatible (the model the server serves). */
+  ai_model: z.string().min(1).max(200).optional(),
+  ai_api_key: z.string().min(1).max(1000).optional(),
+  ai_timeout_s: z.int().min(5).max(600).default(120),
+  story_tone: z.enum(['friendly', 'roast']).default('friendly'),
+  /** auto: Home Assistant's language (add-on), else the system's; stories are written in en or de. */
+  story_language: z.enum(['auto', 'en', 'de']).default('auto'),
+  /** When the weekly story is written (local time), or off. */
+  story_schedule: z.string().regex(/^(off|(mon|tue|wed|thu|fri|sat|sun) ([01]\d|2[0-3]):[0-5]\d)$/, 'off, or a weekday and a time such as mon 08:00')
+    .default('mon 08:00'),
   // The panel's cover art (src/art): image bytes cached on disk under data_dir/art, least recently used dropped past the cap.
   art_cache_mb: z.int().min(10).max(10_000).default(200),
 }).strict().refine((c) => (c.web_username === undefined) === (c.web_password === undefined),

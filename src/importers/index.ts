@@ -68,7 +68,11 @@ export interface ImportOptions {
   displayNames?: ReadonlyMap<string, string>;
 }
 
-export interface ImporterDeps { store: Store; ingest: Ingest; bus: Bus; log: Logger; health?: Health }
+export interface ImporterDeps {
+  store: Store; ingest: Ingest; bus: Bus; log: Logger; health?: Health;
+  /** Hard cap on one history file's bytes (default {@link MAX_FILE_BYTES}; tests lower it). */
+  maxFileBytes?: number;
+}
 
 /** The journal line of one imported file: its staged copy, checked by SHA-256 before it is replayed. */
 const importFileRecordSchema = z.object({
@@ -104,7 +108,7 @@ function convert(value: unknown, state: { format: RowFormat | null }, account: s
  *    batches so live plays keep being recorded. Nothing of a file is visible before step 2.
  * A file with no valid row, or one the disk refuses, stores nothing.
  */
-export function createImporter({ store, ingest, bus, log, health }: ImporterDeps) {
+export function createImporter({ store, ingest, bus, log, health, maxFileBytes = MAX_FILE_BYTES }: ImporterDeps) {
   /** Parses a staged file: every valid row as a record (in memory only for small files, else counted), the report filled in. */
   async function parseStaged(staged: StagedFile, account: string, report: FileReport, keepRecords: boolean): Promise<{ records: IncomingStream[]; valid: number; span: { from: number; to: number } | null }> {
     const records: IncomingStream[] = [];
@@ -149,8 +153,8 @@ export function createImporter({ store, ingest, bus, log, health }: ImporterDeps
     if (batch.length > 0) yield batch;
   }
 
-  async function applyAll(staged: StagedFile, account: string, parsed: { records: IncomingStream[] }): Promise<ApplyResult> {
-    if (staged.buffer) return ingest.applyImported(parsed.records);
+  async function applyAll(staged: StagedFile, account: string, parsed: { records: IncomingStream[] } | null): Promise<ApplyResult> {
+    if (parsed) return ingest.applyImported(parsed.records);
     const total: ApplyResult = { inserted: [], merged: [], duplicates: 0 };
     for await (const batch of batchesOf(staged, account)) {
       const r = await ingest.applyImported(batch);
@@ -178,15 +182,18 @@ export function createImporter({ store, ingest, bus, log, health }: ImporterDeps
     const report = emptyReport(displayName);
     let staged: StagedFile | null = null;
     try {
-      staged = await stageInput(input.open(), store.journalDir, store.journalSeq, { maxBytes: MAX_FILE_BYTES });
+      staged = await stageInput(input.open(), store.journalDir, store.journalSeq, { maxBytes: maxFileBytes });
       if (staged.bytes === 0) throw new ParseError('the file is empty (0 bytes)');
-      const parsed = await parseStaged(staged, account, report, staged.buffer !== null);
+      const inMemory = staged.buffer !== null;
+      const parsed = await parseStaged(staged, account, report, inMemory);
+      staged.buffer = null; // the records are in hand; the bytes are on disk
+
       if (parsed.valid === 0) {
         throw new ParseError(report.rows_read === 0 ? 'the file holds no rows'
           : `none of its ${report.rows_read} rows is a valid stream (first: row ${report.rejected[0]?.index}: ${report.rejected[0]?.reason})`);
       }
       // A file imported before (every row known) needs no second durable copy: count it, keep nothing.
-      if (staged.buffer && !parsed.records.some((r) => !ingest.isKnown(r))) {
+      if (inMemory && !parsed.records.some((r) => !ingest.isKnown(r))) {
         await discardStaged(staged);
         report.already_imported = parsed.valid;
         return { report, span: parsed.span };
@@ -194,7 +201,7 @@ export function createImporter({ store, ingest, bus, log, health }: ImporterDeps
       if (staged.name) {
         await store.journalAppend([{ v: 1, t: 'import.file', staged: staged.name, sha256: staged.sha256, bytes: staged.bytes, account, name: displayName }]);
       }
-      const result = await applyAll(staged, account, parsed);
+      const result = await applyAll(staged, account, inMemory ? parsed : null);
       report.streams_stored = result.inserted.length;
       report.merged_duplicates = result.merged.length;
       report.already_imported = result.duplicates;

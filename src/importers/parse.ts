@@ -29,7 +29,11 @@ export async function* rowsOf(file: StagedFile): AsyncGenerator<RawRow> {
     }
     if (!Array.isArray(data)) throw new ParseError('expected a JSON array of streams at the top level');
     if (data.length > MAX_ROWS_PER_FILE) throw tooMany();
-    for (let key = 0; key < data.length; key++) yield { key, value: data[key] };
+    for (let key = 0; key < data.length; key++) {
+      const value = data[key];
+      data[key] = undefined; // a row handed on is not kept twice: the parsed file shrinks as it is read
+      yield { key, value };
+    }
     return;
   }
   const source: Readable = createReadStream(file.path, { highWaterMark: 1 << 18 });

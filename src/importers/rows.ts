@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { IncomingStream, TrackInfo } from '../types.js';
+import { parseDateTime } from '../time.js';
 
 /** ISO-8601 with a zone, as Spotify writes `ts` ("2024-08-02T11:56:55Z"). */
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/;
@@ -90,7 +91,7 @@ function describe(error: z.ZodError): string {
 }
 
 function checkTime(ms: number): string | null {
-  if (!Number.isFinite(ms)) return 'not a valid date';
+  if (!Number.isFinite(ms)) return 'not a date that exists (such as 2024-02-30 or 24:00)';
   if (ms < EARLIEST_MS) return 'before 2006 (Spotify did not exist)';
   if (ms > Date.now() + 86_400_000) return 'in the future';
   return null;
@@ -101,7 +102,8 @@ export function fromExtendedRow(raw: unknown, account: string): RowResult {
   const parsed = extendedRowSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, reason: describe(parsed.error) };
   const r = parsed.data;
-  const endedAt = Date.parse(r.ts);
+  // Strict: a date that does not exist (2024-02-30, T24:00) is refused, not rolled over as Date.parse does.
+  const endedAt = parseDateTime(r.ts, 'UTC') ?? Number.NaN;
   const bad = checkTime(endedAt);
   if (bad) return { ok: false, reason: `ts: ${bad}` };
   let track: TrackInfo;
@@ -161,8 +163,7 @@ export function fromAccountRow(raw: unknown, format: Exclude<RowFormat, 'extende
     track = { uri: null, content: 'audiobook', name: parsed.data.chapterName,
       artists: [{ spotify_id: null, name: parsed.data.audiobookName }], album: null, duration_ms: null, isrc: null };
   }
-  const m = END_TIME_RE.exec(endTime)!;
-  const endedAt = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]));
+  const endedAt = parseDateTime(endTime, 'UTC') ?? Number.NaN;
   const bad = checkTime(endedAt);
   if (bad) return { ok: false, reason: `endTime: ${bad}` };
   return { ok: true, record: { account, source: 'import-account', ended_at: endedAt, ms_played: msPlayed, track } };

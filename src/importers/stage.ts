@@ -46,7 +46,8 @@ export async function stageInput(input: Readable, journalDir: string | null, seq
   let keep = true;
   try {
     try {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+      // Not recursive: the journal folder exists, and a recursive mkdir reports ENOENT instead of EROFS.
+      await mkdir(dir, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => { if (err.code !== 'EEXIST') throw err; });
       fh = await open(tmp, 'w', 0o600);
     } catch (err) { throw storageError(err, 'import'); }
     for await (const chunk of input) {

@@ -1,5 +1,6 @@
 import type { Counters } from '../stats/index.js';
-import type { NowPlaying, SyncStatus } from '../types.js';
+import type { HealthState } from '../health.js';
+import type { NowPlaying, StoryReady, SyncStatus } from '../types.js';
 
 /** Everything an account's entities are derived from. */
 export interface AccountView {
@@ -9,6 +10,18 @@ export interface AccountView {
   sync: SyncStatus | null;
   /** Audio features of the current track, when the user's own file of it was analysed. */
   features: Record<string, unknown> | null;
+  /** Vibescope's health (src/health.ts): the same for every account. */
+  health?: HealthState | null;
+  /**
+   * The newest weekly story (bus `story.created` with period week; at start the stories' `latest(account)`).
+   * Optional so views built without it stay valid.
+   */
+  story?: StoryReady | null;
+}
+
+/** The payload of the story event entity when a story is ready (publish it, not retained, on `story.created`). */
+export function storyEventPayload(s: StoryReady): Record<string, unknown> {
+  return { event_type: 'ready', title: s.title, summary: s.summary, period: s.period, start: s.start, end: s.end, status: s.status, source: s.source };
 }
 
 /** HA's state limit: 255 characters (homeassistant.const MAX_LENGTH_STATE_STATE), counted in code points. */
@@ -43,16 +56,41 @@ export interface EntityDef {
   suggested_display_precision?: number;
   options?: string[];
   enabled_by_default?: boolean;
-  /** The state (string) from the view; null publishes "None" (unknown). Absent: no state topic. */
+  /**
+   * The state (string) from the view; null publishes "None" (HA shows unknown), or, with
+   * `own_availability`, marks the entity unavailable. Absent: no state topic.
+   */
   state?: (v: AccountView) => string | null;
+  /**
+   * The state topic below the account's topic (`vibescope/<account>/<topic>`); default: the key.
+   * Changing it needs the old one in `legacy_topics`.
+   */
+  topic?: string;
+  /**
+   * The entity can be "nothing" (album art with nothing playing) and Home Assistant has no payload
+   * for that: it gets its own availability topic `vibescope/<account>/<key>/availability` besides
+   * Vibescope's (availability_mode all, as zigbee2mqtt does). A null state then publishes
+   * `offline` there and leaves the state topic alone; a state publishes it, then `online`.
+   */
+  own_availability?: boolean;
+  /** State topics (below the account's topic) that earlier versions used: a retained message left there is cleared at start-up. */
+  legacy_topics?: string[];
   /** JSON attributes from the view (json_attributes_topic). */
   attributes?: (v: AccountView) => Record<string, unknown> | null;
   /** Extra discovery keys that need the entity's topics. */
   extra?: (t: { state: string; base: string }) => Record<string, unknown>;
 }
 
-/** Sync states as the enum sensor shows them. */
-export const SYNC_STATES = ['ok', 'error', 'rate_limited', 'needs_reconnect', 'not_connected'] as const;
+/** Sync states as the enum sensor shows them: exactly the states spotify reports (SyncStatus). */
+export const SYNC_STATES = ['ok', 'error', 'rate_limited', 'needs_reconnect', 'not_connected'] as const satisfies readonly SyncStatus['state'][];
+// Every state spotify can report is an option of the enum (HA refuses a state that is not one).
+const syncStatesCovered: SyncStatus['state'] extends (typeof SYNC_STATES)[number] ? true : never = true;
+void syncStatesCovered;
+
+/** Health states as the enum sensor shows them (src/health.ts HealthState). */
+export const HEALTH_STATES = ['ok', 'degraded'] as const satisfies readonly HealthState['status'][];
+/** At most this many problems go into the health entity's attributes (HA keeps attribute sets small). */
+export const MAX_HEALTH_PROBLEMS = 20;
 
 /**
  * THE entity table: every Home Assistant entity of an account. Adding an entity is one row.
@@ -77,8 +115,11 @@ export const ENTITIES: readonly EntityDef[] = [
   { key: 'current_energy', component: 'sensor', name: 'Current energy', icon: 'mdi:lightning-bolt', unit_of_measurement: '%',
     state_class: 'measurement', suggested_display_precision: 0,
     state: (v) => (v.now_playing?.active && typeof v.features?.energy === 'number' ? String(Math.round((v.features.energy as number) * 100)) : null) },
-  { key: 'album_art', component: 'image', name: 'Album art', icon: 'mdi:album',
-    state: (v) => (v.now_playing?.active ? v.now_playing.album_art_url : null),
+  // HA's image entity logs an error for every payload that is not a URL ("None" included), retained ones at
+  // every start (homeassistant/components/mqtt/image.py): no art means unavailable, never a payload.
+  { key: 'album_art', component: 'image', name: 'Album art', icon: 'mdi:album', topic: 'album_art/url', own_availability: true,
+    legacy_topics: ['album_art'],
+    state: (v) => (v.now_playing?.active && v.now_playing.album_art_url ? v.now_playing.album_art_url : null),
     extra: (t) => ({ url_topic: t.state }) },
   { key: 'playing', component: 'binary_sensor', name: 'Playing', icon: 'mdi:play-circle',
     state: (v) => (v.now_playing?.active && v.now_playing.is_playing ? 'ON' : 'OFF') },
@@ -113,8 +154,25 @@ export const ENTITIES: readonly EntityDef[] = [
   { key: 'sync_status', component: 'sensor', name: 'Sync status', device_class: 'enum', options: [...SYNC_STATES], entity_category: 'diagnostic',
     state: (v) => v.sync?.state ?? 'not_connected',
     attributes: (v) => ({ last_error: v.sync?.last_error ?? null, last_poll_at: iso(v.sync?.last_poll_at) }) },
+  { key: 'health', component: 'sensor', name: 'Health', icon: 'mdi:heart-pulse', device_class: 'enum', options: [...HEALTH_STATES],
+    entity_category: 'diagnostic',
+    state: (v) => v.health?.status ?? 'ok',
+    attributes: (v) => {
+      const problems = v.health?.problems ?? [];
+      return { problem_count: problems.length,
+        problems: problems.slice(0, MAX_HEALTH_PROBLEMS).map((p) => ({ id: p.id, code: p.code, message: p.message, since: iso(p.since) })),
+        messages: problems.slice(0, MAX_HEALTH_PROBLEMS).map((p) => p.message) };
+    } },
   { key: 'needs_reconnect', component: 'binary_sensor', name: 'Needs reconnect', device_class: 'problem', entity_category: 'diagnostic',
     state: (v) => (v.sync?.state === 'needs_reconnect' ? 'ON' : 'OFF') },
   { key: 'sync_now', component: 'button', name: 'Sync now', icon: 'mdi:sync',
     extra: (t) => ({ command_topic: `${t.base}/sync/set`, payload_press: 'PRESS', qos: 1 }) },
+  // The story (src/story/): the latest weekly story, and an event when any story is ready.
+  { key: 'weekly_story', component: 'sensor', name: 'Weekly story', icon: 'mdi:book-open-variant',
+    state: (v) => (v.story ? cutState(v.story.title) : null),
+    attributes: (v) => (v.story ? { summary: v.story.summary, highlights: v.story.highlights, persona: v.story.persona,
+      period: { kind: v.story.period, start: v.story.start, end: v.story.end }, status: v.story.status, source: v.story.source,
+      created_at: iso(v.story.created_at) } : {}) },
+  { key: 'story', component: 'event', name: 'Story', icon: 'mdi:book-open-page-variant',
+    extra: (t) => ({ event_types: ['ready'], qos: 1, state_topic: t.state }) },
 ];

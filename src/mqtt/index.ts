@@ -1,14 +1,23 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import path from 'node:path';
+import type { MqttClient } from 'mqtt';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
 import type { Bus } from '../bus.js';
+import type { Health } from '../health.js';
 import type { Stats } from '../stats/index.js';
-import type { NowPlaying, StreamRow, SyncStatus } from '../types.js';
-import { ENTITIES, type AccountView } from './entities.js';
-import { availabilityTopic, discoveryPayloads, stateTopic, type DiscoveryContext } from './discovery.js';
+import type { NowPlaying, StoryReady, StreamRow, SyncStatus } from '../types.js';
+import { ENTITIES, storyEventPayload, type AccountView } from './entities.js';
+import { availabilityTopic, discoveryPayloads, entityAvailabilityTopic, stateTopic, type DiscoveryContext } from './discovery.js';
+import type { MqttIdentity } from './identity.js';
+import { startupScan } from './startup.js';
+import { createRetainedPublisher } from './publisher.js';
+import { skipEvent } from './skip-event.js';
 
 export { ENTITIES, cutState, MAX_STATE_LENGTH } from './entities.js';
 export { devicePayload, entityPayloads, deviceId } from './discovery.js';
+export { loadMqttIdentity, IDENTITY_FILE, type MqttIdentity } from './identity.js';
+export { planDiscovery } from './plan.js';
+export { skipEvent } from './skip-event.js';
 
 /** Where to connect, resolved by main.ts from the options or the Supervisor. */
 export interface MqttConnection { url: string; username?: string | undefined; password?: string | undefined }
@@ -21,78 +30,92 @@ export interface MqttDeps {
   /** The account's sync state and now playing when MQTT starts (later: bus events). */
   initialSync: (account: string) => SyncStatus | null;
   initialNowPlaying: (account: string) => NowPlaying | null;
+  /** The newest weekly story of an account when MQTT starts (later: bus `story.created`). */
+  initialStory?: (account: string) => StoryReady | null;
   /** "Sync now" button. */
   syncNow: (account: string) => Promise<unknown>;
   configurationUrl?: string | null;
+  /**
+   * This install's identity (loadMqttIdentity, before the store opens): instance id for the client
+   * id and unique_ids, and the discovery mode at the broker (kept up to date in data_dir/mqtt.json).
+   * Absent: legacy ids, client id from the base topic, nothing remembered (tests of other modules).
+   */
+  identity?: MqttIdentity;
+  /** The health registry: MQTT problems are reported there, and the Health entity shows it. */
+  health?: Health;
+  /** Asks again for the broker's credentials after "not authorized" (the Supervisor's MQTT service). */
+  refreshConnection?: () => Promise<MqttConnection | null>;
   now?: () => number;
   /** Minimum time between two publishes of one entity (ms). */
   minIntervalMs?: number;
 }
 
-/** How long a retained-config scan at the first connect waits for the broker's retained messages. */
-const SCAN_MS = 1_000;
-/** Reconnect back-off: first retry after this, doubling up to the cap while the broker stays away. */
+/** Reconnect back-off: first retry after this, doubling up to the cap while the broker stays away or refuses us. */
 const RECONNECT_MIN_MS = 1_000;
 const RECONNECT_MAX_MS = 60_000;
 /** Presses of "Sync now" closer than this are ignored. */
 const SYNC_PRESS_MIN_MS = 10_000;
+/** MQTT CONNACK codes that mean "wrong credentials": 3.1.1 (4, 5) and 5.0 (134, 135). */
+const AUTH_REFUSED = new Set([4, 5, 134, 135]);
 
 /**
  * Home Assistant over MQTT (research/mqtt-discovery.md): discovery from the entity table, retained
  * states that follow bus events (at most one publish per entity per second), skip events, an
- * LWT-backed availability topic, re-publishing when HA's birth message arrives, and "Sync now".
+ * LWT-backed availability topic plus per-entity availability for entities that can be "nothing",
+ * re-publishing when HA's birth message arrives, "Sync now", HA's migrate_discovery when the
+ * discovery mode changed, and retries with back-off (also after "not authorized").
  * A broker outage never blocks recording: while disconnected, states are only remembered, and all of
  * them are published again on reconnect.
  */
-export function createMqtt({ config, connection, stats, bus, log, accounts, version, initialSync, initialNowPlaying, syncNow,
-  configurationUrl = null, now = Date.now, minIntervalMs = 1_000 }: MqttDeps) {
+export function createMqtt({ config, connection, stats, bus, log, accounts, version, initialSync, initialNowPlaying, initialStory, syncNow,
+  configurationUrl = null, identity, health, refreshConnection, now = Date.now, minIntervalMs = 1_000 }: MqttDeps) {
   const ctx: DiscoveryContext = {
     prefix: config.mqtt_discovery_prefix, base: config.mqtt_base_topic, version, configurationUrl,
     displayName: (a) => config.accounts.find((x) => x.name === a)?.display_name ?? a,
+    instance: identity?.id_scheme === 'instance' ? identity.instance_id : null,
   };
+  const mode = config.mqtt_discovery_mode;
+  const clientId = identity ? `vibescope-${identity.instance_id}` : `vibescope-${config.mqtt_base_topic.replace(/\W/g, '_')}`;
   const status: MqttStatus = { enabled: connection !== null, connected: false, broker: connection ? redactUrl(connection.url) : null, last_error: null };
   const views = new Map<string, AccountView>();
-  const desired = new Map<string, string>();     // topic → retained payload we want at the broker
-  const published = new Map<string, string>();   // topic → what the broker has from us (this connection)
-  const lastSent = new Map<string, number>();
-  const pending = new Map<string, NodeJS.Timeout>();
   const unsubscribe: (() => void)[] = [];
+  const timers = new Set<NodeJS.Timeout>();
   const lastPress = new Map<string, number>();
   let client: MqttClient | null = null;
+  const retained = createRetainedPublisher({ client: () => client, log, now, minIntervalMs });
   let midnight: NodeJS.Timeout | null = null;
   let birthTimer: NodeJS.Timeout | null = null;
+  /** True until the first connect's scan decided what to migrate: discovery configs wait for it. */
+  let holdDiscovery = true;
   let scanned = false;
   let stopped = false;
+  let lastRefreshAt = -Infinity;
+  const discoveryTopics = new Set(accounts.flatMap((a) => discoveryPayloads(ctx, a, mode).map((p) => p.topic)));
 
   function redactUrl(url: string): string {
     try { const u = new URL(url); u.password = ''; u.username = ''; return u.toString(); } catch { return 'invalid url'; }
   }
 
-  /** Publishes one retained topic now if connected (and different from what the broker has). */
-  function send(topic: string): void {
-    const payload = desired.get(topic);
-    if (payload === undefined || !client?.connected || published.get(topic) === payload) return;
-    published.set(topic, payload);
-    lastSent.set(topic, now());
-    client.publish(topic, payload, { qos: 1, retain: true }, (err) => {
-      if (err) { published.delete(topic); log.warn({ topic, err: err.message }, 'mqtt: publish failed'); }
-    });
-  }
-
-  /** Sets a retained state; publishes at most once per entity per `minIntervalMs` (the latest value wins). */
-  function setRetained(topic: string, payload: string): void {
-    desired.set(topic, payload);
-    if (pending.has(topic)) return;
-    const wait = (lastSent.get(topic) ?? -Infinity) + minIntervalMs - now();
-    if (wait <= 0) { send(topic); return; }
-    pending.set(topic, setTimeout(() => { pending.delete(topic); send(topic); }, wait));
+  function later(fn: () => void, ms: number): void {
+    const t = setTimeout(() => { timers.delete(t); fn(); }, ms);
+    t.unref();
+    timers.add(t);
   }
 
   function publishView(account: string): void {
     const view = views.get(account)!;
     for (const def of ENTITIES) {
-      if (def.state) setRetained(stateTopic(ctx, account, def.key), def.state(view) ?? 'None');
-      if (def.attributes) setRetained(`${stateTopic(ctx, account, def.key)}/attributes`, JSON.stringify(def.attributes(view) ?? {}));
+      if (def.state) {
+        const value = def.state(view);
+        if (def.own_availability) {
+          const availability = entityAvailabilityTopic(ctx, account, def);
+          if (value === null) retained.set(availability, 'offline');
+          else { retained.set(stateTopic(ctx, account, def), value); retained.set(availability, 'online'); }
+        } else {
+          retained.set(stateTopic(ctx, account, def), value ?? 'None');
+        }
+      }
+      if (def.attributes) retained.set(`${stateTopic(ctx, account, def)}/attributes`, JSON.stringify(def.attributes(view) ?? {}));
     }
   }
 
@@ -117,37 +140,21 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
 
   function publishDiscovery(): void {
     for (const account of accounts) {
-      for (const { topic, payload } of discoveryPayloads(ctx, account, config.mqtt_discovery_mode)) {
-        desired.set(topic, JSON.stringify(payload));
-        published.delete(topic);
-        send(topic);
-      }
+      for (const { topic, payload } of discoveryPayloads(ctx, account, mode)) retained.setNow(topic, JSON.stringify(payload));
     }
   }
 
-  /** Everything again: availability, configs, then states (on connect and on HA's birth message). */
+  /** Everything again: availability, configs (unless the start-up scan still holds them), then states. */
   function publishAll(): void {
-    published.clear();
+    retained.disconnected();
     if (!client?.connected) return;
     client.publish(availabilityTopic(ctx), 'online', { qos: 1, retain: true });
-    publishDiscovery();
-    for (const topic of desired.keys()) send(topic);
+    if (!holdDiscovery) publishDiscovery();
+    retained.resendAll((topic) => holdDiscovery && discoveryTopics.has(topic));
   }
 
-  /** At the first connect: clears retained configs of ours that belong to accounts no longer configured. */
-  function clearStale(retainedConfigs: Map<string, string>): void {
-    const keep = new Set(accounts.flatMap((a) => discoveryPayloads(ctx, a, config.mqtt_discovery_mode).map((p) => p.topic)));
-    for (const [topic, payload] of retainedConfigs) {
-      if (keep.has(topic) || payload === '') continue;
-      if (!payload.includes(availabilityTopic(ctx)) && !payload.includes(`"${ctx.base}/`)) continue;
-      log.info({ topic }, 'mqtt: clearing a discovery config of a removed account or mode');
-      client?.publish(topic, '', { qos: 1, retain: true });
-    }
-  }
-
-  function onMessage(topic: string, buf: Buffer, packet: { retain: boolean }, scan: Map<string, string> | null): void {
+  function onMessage(topic: string, buf: Buffer, packet: { retain: boolean }): void {
     const text = buf.toString('utf8');
-    if (scan && topic.startsWith(`${ctx.prefix}/`) && topic.endsWith('/config')) { if (packet.retain) scan.set(topic, text); return; }
     if (topic === config.mqtt_birth_topic) {
       if (text !== 'online') return;
       if (birthTimer) clearTimeout(birthTimer);
@@ -166,39 +173,82 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
     }
   }
 
+  /** "Not authorized": say so in health, and ask the Supervisor again for the credentials (at most every 30 s). */
+  function onRefused(c: MqttClient, err: Error): void {
+    health?.report('mqtt', { code: 'MQTT_NOT_AUTHORIZED', message: 'The MQTT broker refused Vibescope\'s user name or password, '
+      + 'so Home Assistant\'s Vibescope entities are not updated. Check the MQTT user and password options (in the add-on, leave them '
+      + 'empty to use the Mosquitto broker add-on\'s). Vibescope keeps trying.' });
+    if (!refreshConnection || now() - lastRefreshAt < 30_000) return;
+    lastRefreshAt = now();
+    refreshConnection().then((fresh) => {
+      if (!fresh || (fresh.username === c.options.username && fresh.password === c.options.password)) return;
+      log.info('mqtt: new broker credentials from the Supervisor');
+      c.options.username = fresh.username;
+      c.options.password = fresh.password;
+    }, (e: Error) => log.warn({ err: e.message, cause: err.message }, 'mqtt: could not ask for new broker credentials'));
+  }
+
+  /** Loads the MQTT client only when a broker is configured (a standalone install without one never pays its memory). */
   function connect(conn: MqttConnection): void {
-    client = mqtt.connect(conn.url, {
-      username: conn.username, password: conn.password, clientId: `vibescope-${config.mqtt_base_topic.replace(/\W/g, '_')}`,
+    import('mqtt').then(({ default: mqtt }) => { if (!stopped) open(mqtt.connect, conn); },
+      (err: Error) => log.error({ err }, 'mqtt: the MQTT client could not be loaded'));
+  }
+
+  function open(connectTo: typeof import('mqtt').connect, conn: MqttConnection): void {
+    const c = connectTo(conn.url, {
+      username: conn.username, password: conn.password, clientId,
       reconnectPeriod: RECONNECT_MIN_MS, connectTimeout: 10_000, queueQoSZero: false, clean: true,
+      // mqtt.js stops for good after a refused CONNACK unless told otherwise; a broker that gets the user added must see us again.
+      reconnectOnConnackError: true,
       will: { topic: availabilityTopic(ctx), payload: Buffer.from('offline'), qos: 1, retain: true },
     });
-    let scan: Map<string, string> | null = null;
-    client.on('connect', () => {
+    client = c;
+    let attempts = 0;
+    let refused = false;
+    let scanning: ReturnType<typeof startupScan> | null = null;
+    c.on('connect', () => {
       status.connected = true; status.last_error = null;
-      client!.options.reconnectPeriod = RECONNECT_MIN_MS;
-      log.info({ broker: status.broker }, 'mqtt: connected');
-      const c = client!;
+      attempts = 0; refused = false;
+      c.options.reconnectPeriod = RECONNECT_MIN_MS;
+      health?.clear('mqtt');
+      log.info({ broker: status.broker, client_id: clientId }, 'mqtt: connected');
       c.subscribe({ [config.mqtt_birth_topic]: { qos: 1 }, [`${ctx.base}/+/sync/set`]: { qos: 1 } });
       if (!scanned) {
         scanned = true;
-        scan = new Map();
-        c.subscribe([`${ctx.prefix}/device/+/config`, `${ctx.prefix}/+/+/+/config`], { qos: 1 });
-        setTimeout(() => {
-          const found = scan!; scan = null;
-          c.unsubscribe([`${ctx.prefix}/device/+/config`, `${ctx.prefix}/+/+/+/config`]);
-          clearStale(found);
-        }, SCAN_MS).unref();
+        scanning = startupScan({ client: c, ctx, accounts, mode, identity, dataDir: path.resolve(config.data_dir), health, log, later,
+          isStopped: () => stopped, publishDiscovery: () => { holdDiscovery = false; publishDiscovery(); } });
       }
       publishAll();
     });
-    client.on('message', (topic, buf, packet) => onMessage(topic, buf, packet, scan));
-    client.on('close', () => {
-      if (status.connected) log.warn({ broker: status.broker }, 'mqtt: disconnected, reconnecting');
-      else if (client) client.options.reconnectPeriod = Math.min(RECONNECT_MAX_MS, (client.options.reconnectPeriod ?? RECONNECT_MIN_MS) * 2);
-      status.connected = false;
-      published.clear();
+    c.on('reconnect', () => {
+      attempts += 1;
+      c.options.reconnectPeriod = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** attempts);
     });
-    client.on('error', (err) => { status.last_error = err.message; log.warn({ err: err.message }, 'mqtt: error'); });
+    c.on('message', (topic, buf, packet) => {
+      if (scanning?.(topic, buf.toString('utf8'), packet.retain)) return;
+      onMessage(topic, buf, packet);
+    });
+    c.on('close', () => {
+      if (status.connected) log.warn({ broker: status.broker }, 'mqtt: disconnected, reconnecting');
+      else if (!stopped && !refused) {
+        health?.report('mqtt', { code: 'MQTT_UNREACHABLE', message: 'Vibescope cannot reach the MQTT broker, so Home Assistant\'s '
+          + 'Vibescope entities are not updated. Check that the broker (the Mosquitto broker add-on) is running; Vibescope keeps trying '
+          + 'and publishes everything again when it is back.' });
+      }
+      status.connected = false;
+      retained.disconnected();
+    });
+    c.on('error', (err: Error & { code?: unknown }) => {
+      refused = typeof err.code === 'number' && AUTH_REFUSED.has(err.code);
+      if (status.last_error !== err.message) log[refused ? 'error' : 'warn']({ err: err.message, broker: status.broker }, 'mqtt: error');
+      status.last_error = err.message;
+      if (refused) onRefused(c, err);
+    });
+  }
+
+  function setHealthView(): void {
+    const state = health?.state() ?? null;
+    for (const view of views.values()) { view.health = state; publishView(view.account); }
   }
 
   return {
@@ -207,7 +257,9 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
     start(): void {
       if (!connection) { log.info('mqtt: no broker configured (mqtt_url, or the Supervisor MQTT service): Home Assistant entities are off'); return; }
       for (const account of accounts) {
-        views.set(account, { account, now_playing: initialNowPlaying(account), counters: null, sync: initialSync(account), features: null });
+        views.set(account, { account, now_playing: initialNowPlaying(account), counters: null, sync: initialSync(account), features: null,
+          story: initialStory?.(account) ?? null,
+          health: health?.state() ?? null });
         refreshCounters(account);
       }
       scheduleMidnight();
@@ -219,10 +271,7 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
         bus.on('skip.detected', 'mqtt', (row) => {
           refreshCounters(row.account);
           if (!views.has(row.account) || !client?.connected) return;
-          const event = { event_type: 'skip', track: row.track_name, artists: row.artist_name ? [row.artist_name] : [],
-            track_uri: row.track_uri, listened_s: Math.round(row.ms_played / 100) / 10, position_s: Math.round(row.ms_played / 100) / 10,
-            duration_s: row.duration_ms === null ? null : Math.round(row.duration_ms / 100) / 10, ended_at: new Date(row.ended_at).toISOString() };
-          client.publish(stateTopic(ctx, row.account, 'skip'), JSON.stringify(event), { qos: 1, retain: false });
+          client.publish(stateTopic(ctx, row.account, 'skip'), JSON.stringify(skipEvent(row)), { qos: 1, retain: false });
         }),
         bus.on('nowplaying.changed', 'mqtt', (np) => {
           const view = views.get(np.account);
@@ -236,6 +285,14 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
           if (!view) return;
           view.sync = s;
           publishView(s.account);
+        }),
+        bus.on('health.changed', 'mqtt', setHealthView),
+        bus.on('story.created', 'mqtt', (story) => {
+          const view = views.get(story.account);
+          if (!view) return;
+          // The sensor shows the newest weekly story; the event fires for every story that is ready.
+          if (story.period === 'week' && (!view.story || story.start >= view.story.start)) { view.story = story; publishView(story.account); }
+          if (client?.connected) client.publish(stateTopic(ctx, story.account, 'story'), JSON.stringify(storyEventPayload(story)), { qos: 1, retain: false });
         }),
         bus.on('features.extracted', 'mqtt', () => {
           for (const view of views.values()) {
@@ -253,7 +310,9 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
       if (stopped) return;
       stopped = true;
       for (const off of unsubscribe.splice(0)) off();
-      for (const t of pending.values()) clearTimeout(t);
+      retained.stop();
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
       if (midnight) clearTimeout(midnight);
       if (birthTimer) clearTimeout(birthTimer);
       const c = client;

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import axios from 'axios';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log.js';
-import { BadParamError, SpotifyError, VibescopeError } from '../errors.js';
+import { SpotifyError, VibescopeError } from '../errors.js';
 import type { TokenStore, Tokens } from './token-store.js';
 
 /** The read scopes every install asks for (research/spotify-api.md §3): history, now playing, liked songs, top items. */
@@ -32,23 +32,43 @@ export function pkcePair(): { verifier: string; challenge: string } {
   return { verifier, challenge: base64url(createHash('sha256').update(verifier).digest()) };
 }
 
+/** What the user pasted, checked: why it cannot be the address Spotify sent the browser to. */
+export class CallbackError extends VibescopeError {
+  constructor(message: string) { super('BAD_PARAM', message, 400); }
+}
+
+/** Authorization codes and our states are URL-safe tokens (RFC 6749 §4.1.2; base64url). */
+const TOKEN_RE = /^[A-Za-z0-9._~-]{8,2048}$/;
+
 /**
- * Reads `code` and `state` from what the user pasted: the whole URL the browser landed on
- * (`http://127.0.0.1:8888/callback?code=…&state=…`), its query string, or the bare code.
- * @throws VibescopeError SPOTIFY_AUTH when the URL carries Spotify's `error` (the user denied access).
+ * Reads `code` and `state` from the address the browser landed on after the consent, and checks it
+ * before any token request (RFC 6749 §10.6, §10.12): an http(s) URL whose scheme, host, port and
+ * path are those of the configured `redirectUri`, carrying a well-formed `code` and `state`.
+ * @throws CallbackError (400) with a sentence saying what is wrong; VibescopeError SPOTIFY_AUTH when
+ * the URL carries Spotify's `error` (the user denied access).
  */
-export function parseCallback(input: string): { code: string; state: string | null } {
+export function parseCallback(input: string, redirectUri: string): { code: string; state: string } {
   const text = input.trim();
-  if (text === '') throw new BadParamError('url', input, 'the URL the browser landed on, or the code in it');
-  let params: URLSearchParams | null = null;
-  if (/^https?:\/\//i.test(text)) params = new URL(text).searchParams;
-  else if (text.includes('code=') || text.includes('error=')) params = new URLSearchParams(text.replace(/^[^?]*\?/, ''));
-  if (!params) return { code: text, state: null };
-  const error = params.get('error');
-  if (error) throw new VibescopeError('SPOTIFY_AUTH', `Spotify refused the consent: ${error}`, 400);
-  const code = params.get('code');
-  if (!code) throw new BadParamError('url', '(pasted URL)', 'a URL that contains ?code=…');
-  return { code, state: params.get('state') };
+  if (!/^https?:\/\//i.test(text)) {
+    throw new CallbackError('Paste the whole address from the browser\'s address bar after allowing access (it starts with '
+      + `${new URL(redirectUri).origin}).`);
+  }
+  let url: URL;
+  try { url = new URL(text); } catch {
+    throw new CallbackError('That is not a complete web address. Copy the whole address from the browser\'s address bar again.');
+  }
+  const expected = new URL(redirectUri);
+  if (url.protocol !== expected.protocol || url.host !== expected.host || url.pathname !== expected.pathname) {
+    throw new CallbackError(`That address is not the one Spotify sends you back to (${expected.origin}${expected.pathname}). `
+      + 'Copy the address the browser shows after you allow access.');
+  }
+  const error = url.searchParams.get('error');
+  if (error) throw new VibescopeError('SPOTIFY_AUTH', `Spotify says the consent was not given (${error}). Start again and choose Agree.`, 400);
+  const code = url.searchParams.get('code');
+  const state = url.searchParams.get('state');
+  if (!code || !TOKEN_RE.test(code)) throw new CallbackError('That address has no valid code in it. Copy the whole address again, after allowing access.');
+  if (!state || !TOKEN_RE.test(state)) throw new CallbackError('That address has no valid state in it. Copy the whole address again, after allowing access.');
+  return { code, state };
 }
 
 export interface AuthDeps { config: Config; tokens: TokenStore; log: Logger; now?: () => number;
@@ -64,7 +84,9 @@ export function createAuth({ config, tokens, log, now = Date.now, onNeedsReconne
   const refreshing = new Map<string, Promise<string>>();
 
   function requireClient(): void {
-    if (!config.client_id) throw new VibescopeError('SPOTIFY_AUTH', 'client_id is not set: create a Spotify app and set the client_id option', 409);
+    if (!config.client_id) {
+      throw new VibescopeError('SPOTIFY_AUTH', 'No Spotify client ID is set. Create an app at developer.spotify.com, then enter its client ID in the add-on\'s Configuration tab (standalone: VIBESCOPE_CLIENT_ID).', 409);
+    }
   }
 
   /** Starts a consent for `account`; returns the URL to open. */
@@ -110,21 +132,17 @@ export function createAuth({ config, tokens, log, now = Date.now, onNeedsReconne
   }
 
   /**
-   * Finishes a consent: checks `state` against a pending consent (with a bare code: the only pending
-   * one), exchanges the code, stores the tokens. Returns the account.
-   * @throws BadParamError for an unknown or missing state; SpotifyError when Spotify refuses the code.
+   * Finishes a consent: checks the pasted address (parseCallback) and its `state` against a consent
+   * started here, both before any token request, then exchanges the code and stores the tokens.
+   * @throws CallbackError for an address that is not the callback, or a state no consent here started;
+   * SpotifyError when Spotify refuses the code.
    */
   async function finish(input: string, stateHint?: string): Promise<{ account: string }> {
     requireClient();
-    const { code, state: parsedState } = parseCallback(input);
-    let state = parsedState ?? stateHint ?? null;
-    if (!state) {
-      const pendings = tokens.pendingStates();
-      if (pendings.length !== 1) throw new BadParamError('state', null, 'the whole URL the browser landed on (it carries the state)');
-      state = pendings[0]![0];
-    }
+    const { code, state } = parseCallback(input, config.redirect_uri);
+    if (stateHint !== undefined && stateHint !== state) throw new CallbackError('That address belongs to another connection attempt. Start again.');
     const pending = tokens.pending(state);
-    if (!pending) throw new BadParamError('state', '(from the URL)', 'the state of a consent started here (start again)');
+    if (!pending) throw new CallbackError('That address belongs to a connection attempt that expired or was not started here. Start again.');
     const body = await tokenRequest({ grant_type: 'authorization_code', code, redirect_uri: pending.redirect_uri,
       client_id: config.client_id, code_verifier: pending.code_verifier }, 'POST /api/token (authorization_code)');
     await tokens.updateAccount(pending.account, { tokens: toTokens(body, null), needs_reconnect: false, reconnect_reason: null, connected_at: now() });

@@ -15,7 +15,7 @@ import { createProfileApi } from './profile-api.js';
 
 export { openTokenStore, SETTINGS_FILE } from './token-store.js';
 export type { TokenStore } from './token-store.js';
-export { parseCallback, SCOPES, PLAYLIST_SCOPES, scopesFor } from './auth.js';
+export { parseCallback, CallbackError, SCOPES, PLAYLIST_SCOPES, scopesFor } from './auth.js';
 export type { TracksApi, SpotifyImage } from './tracks-api.js';
 export { createPlayerStateMachine, toObservation } from './watcher.js';
 

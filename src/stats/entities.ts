@@ -2,6 +2,9 @@ import { STREAM_ROW_SELECT } from '../store/index.js';
 import type { StreamRow } from '../types.js';
 import { MS_PER_DAY } from '../time.js';
 import type { Range, StatsContext } from './context.js';
+import type { createRangeCache } from './cache.js';
+
+type Memo = ReturnType<typeof createRangeCache>['memo'];
 
 /** What an entity page is about. An artist's tracks are those it is the primary (first credited) artist of, as in the top lists. */
 export type EntityKind = 'artist' | 'track' | 'album';
@@ -39,7 +42,7 @@ const rate = (skips: number, plays: number) => (skips + plays === 0 ? null : Mat
  * an index on streams(track_id, ended_at) (created here once, derived: it holds nothing the streams do
  * not), so a page costs the entity's own streams, not a scan of the whole history.
  */
-export function createEntityStats({ store, sql, accountFilter, coversAll }: StatsContext) {
+export function createEntityStats({ store, sql, accountFilter, coversAll }: StatsContext, memo: Memo) {
   store.migrateModule('stats.entities', ['CREATE INDEX IF NOT EXISTS streams_track_ended ON streams(track_id, ended_at)']);
 
   /** Name, artist, album and Spotify ids of an entity; null when there is no such id. */
@@ -175,27 +178,13 @@ export function createEntityStats({ store, sql, accountFilter, coversAll }: Stat
    * tracks (artist, album) and the audio features of a track analysed from the user's own file.
    * Returns null when no entity has this id.
    */
-  // Pages of the current write version (a new play or import starts over); few, and small.
-  const cache = new Map<string, unknown>();
-  let cacheVersion = -1;
-  /** A range's cache key: bounds beyond the stored streams say nothing (a panel sends "now" as `to`). */
-  function rangeKey(range: Range): string {
-    const first = sql.get<{ t: number | null }>('SELECT min(ended_at) AS t FROM streams')?.t ?? 0;
-    const last = sql.get<{ t: number | null }>('SELECT max(ended_at) AS t FROM streams')?.t ?? 0;
-    return `${Math.max(range.from, first - 1)}|${Math.min(range.to, last + 1)}|${range.account ?? ''}`;
-  }
-  function cached<T>(key: string, compute: () => T): T {
-    if (cacheVersion !== store.writeVersion) { cache.clear(); cacheVersion = store.writeVersion; }
-    if (cache.has(key)) return cache.get(key) as T;
-    const value = compute();
-    if (cache.size >= 32) cache.delete(cache.keys().next().value!);
-    cache.set(key, value);
-    return value;
-  }
-
-  function entity(kind: EntityKind, id: number, range: Range) {
-    return cached(`page|${kind}|${id}|${rangeKey(range)}`, () => computeEntity(kind, id, range));
-  }
+  /** Pages are kept until the next write (the shared range cache: equal clamped ranges share one page). */
+  const entity = memo('entity.page', (kind: EntityKind, id: number, range: Range) => computeEntity(kind, id, range), 2);
+  const countOf = memo('entity.count', (kind: EntityKind, id: number, range: Range) => {
+    const acc = accountFilter(range);
+    return sql.get<{ n: number }>(`SELECT count(*) AS n FROM streams s INDEXED BY streams_track_ended WHERE ${TRACKS_OF[kind]}
+      AND s.ended_at BETWEEN ? AND ?${acc.clause.replace('account_id', 's.account_id')}`, [id, range.from, range.to, ...acc.params])!.n;
+  }, 2);
 
   function computeEntity(kind: EntityKind, id: number, range: Range) {
     const head = header(kind, id);
@@ -232,8 +221,7 @@ export function createEntityStats({ store, sql, accountFilter, coversAll }: Stat
     const where = [TRACKS_OF[kind], 's.ended_at BETWEEN ? AND ?'];
     const params: number[] = [id, query.from, query.to];
     if (acc.params.length) { where.push('s.account_id = ?'); params.push(...acc.params); }
-    const total = cached(`count|${kind}|${id}|${rangeKey(query)}`, () =>
-      sql.get<{ n: number }>(`SELECT count(*) AS n FROM streams s INDEXED BY streams_track_ended WHERE ${where.join(' AND ')}`, params)!.n);
+    const total = countOf(kind, id, { from: query.from, to: query.to, account: query.account });
     if (query.before) {
       const [endedAt, streamId] = query.before.split(':').map(Number);
       where.push('(s.ended_at < ? OR (s.ended_at = ? AND s.id < ?))');

@@ -1,30 +1,16 @@
 import { escapeLike, type StatsContext } from './context.js';
 import type { StreamQuery } from './listening.js';
+import type { createRangeCache } from './cache.js';
+
+type Memo = ReturnType<typeof createRangeCache>['memo'];
 
 /**
  * Counts for the listening log: how many streams match the same filters as `streams()` (range,
  * account, kind, artist, track, free text), so the panel can say "100 of 8,817".
  */
-export function createHistoryStats({ store, sql, accountFilter }: StatsContext) {
-  // Counts of the current write version: paging and revisiting History ask the same count again.
-  const cache = new Map<string, number>();
-  let cacheVersion = -1;
-
-  /** How many streams match; remembered until the next write. */
-  function countStreams(query: Omit<StreamQuery, 'limit' | 'before'>): number {
-    if (cacheVersion !== store.writeVersion) { cache.clear(); cacheVersion = store.writeVersion; }
-    // Bounds beyond the stored streams say nothing (the panel sends "now" as `to`).
-    const first = sql.get<{ t: number | null }>('SELECT min(ended_at) AS t FROM streams')?.t ?? 0;
-    const last = sql.get<{ t: number | null }>('SELECT max(ended_at) AS t FROM streams')?.t ?? 0;
-    const key = JSON.stringify([Math.max(query.from, first - 1), Math.min(query.to, last + 1), query.account, query.kind, query.artist, query.track, query.q]);
-    let n = cache.get(key);
-    if (n === undefined) {
-      n = count(query);
-      if (cache.size >= 64) cache.delete(cache.keys().next().value!);
-      cache.set(key, n);
-    }
-    return n;
-  }
+export function createHistoryStats({ sql, accountFilter }: StatsContext, memo: Memo) {
+  /** How many streams match; remembered until the next write (the shared range cache). */
+  const countStreams = memo('history.count', (query: Omit<StreamQuery, 'limit' | 'before'>) => count(query));
 
   function count(query: Omit<StreamQuery, 'limit' | 'before'>): number {
     const where: string[] = ['s.ended_at BETWEEN ? AND ?'];

@@ -1,4 +1,4 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { access, constants, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 import type { ZodType } from 'zod';
@@ -29,6 +29,8 @@ export { storageError, isStorageErrno } from './storage-errors.js';
 export { syncDir } from './journal.js';
 export { acquireDataLock, lockHolder, LOCK_SOCKET, type DataLock, type LockInfo } from './lock.js';
 
+/** SQLite's page cache, KiB (its default is 2000): the pages are in memory already (see openStore). */
+const PAGE_CACHE_KIB = 256;
 /** File name of the sql.js snapshot inside data_dir. */
 export const SNAPSHOT_FILE = 'vibescope.db';
 
@@ -138,6 +140,14 @@ export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJou
     if (!readOnly) {
       await mkdir(dataDir, { recursive: true, mode: 0o700 });
       await removeTemp(snapshotFile);
+      try {
+        await access(dataDir, constants.W_OK);
+      } catch (err) {
+        // Still open for reading: the history stays visible; every write reports the same sentence.
+        const e = storageError(err, 'open');
+        health?.report('storage', { code: e.code, message: e.message });
+        log.error({ err, data_dir: dataDir }, 'store: the data folder is not writable; serving read-only until it is');
+      }
     }
     db = await loadSnapshot(SQL, snapshotFile, readOnly, now(), log, recovery);
     if (recovery.quarantined.length > 0) {
@@ -148,6 +158,10 @@ export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJou
     }
   }
   db ??= new SQL.Database();
+  // The whole database already lives in memory (sql.js keeps the file in its in-memory file system), so
+  // SQLite's own page cache only duplicates it: keep it small. Sorts and temp b-trees spill to temp
+  // files in that file system, which are freed afterwards, instead of growing the WebAssembly heap for good.
+  db.exec(`PRAGMA cache_size = -${PAGE_CACHE_KIB}; PRAGMA temp_store = FILE;`);
   const migrated = migrate(db);
   const sql = createSql(db);
   const tz = createTimeZoneMath(timeZone);
@@ -369,7 +383,8 @@ export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJou
         health?.report('journal.set_aside', { code: 'JOURNAL_LINES_SET_ASIDE', dismissible: true,
           message: `${totals.set_aside} journal ${totals.set_aside === 1 ? 'entry' : 'entries'} could not be replayed at start-up and ${totals.set_aside === 1 ? 'was' : 'were'} kept aside (journal/set-aside.jsonl in the data folder); everything else was restored. Please report this with the log.` });
       }
-      if (!readOnly) await compactNow('replay');
+      // A snapshot that cannot be written is reported (health) and not fatal: the journal keeps everything.
+      if (!readOnly) await compactNow('replay').catch((err: Error) => log.warn({ err }, 'store: snapshot after the replay failed'));
     });
     log.info(totals, 'journal replayed');
     return totals;

@@ -216,7 +216,9 @@ export async function openJournal(dir: string, log: Logger, { floorSeq, readOnly
   async function removeStagedTemps(): Promise<void> {
     const stagedDir = path.join(dir, STAGED_DIR);
     for (const f of await readdir(stagedDir).catch(() => [] as string[])) {
-      if (f.endsWith('.tmp')) await unlink(path.join(stagedDir, f));
+      if (f.endsWith('.tmp')) {
+        await unlink(path.join(stagedDir, f)).catch((err: NodeJS.ErrnoException) => log.warn({ err, file: f }, 'journal: could not remove a half-staged file'));
+      }
     }
   }
   if (!readOnly) await removeStagedTemps();

@@ -16,10 +16,14 @@ const MAX_SOCKET_PATH = 100;
 /** What the holder tells a client that connects to the lock socket (`vibescope connect` finds the server this way). */
 export interface LockInfo { pid: number; port: number | null; version: string }
 
+/** The socket in the temp folder for `dataDir` (long folder paths, read-only data folders). */
+function fallbackSocketOf(dataDir: string): string {
+  return path.join(tmpdir(), `vibescope-${createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16)}.sock`);
+}
+
 function socketPathOf(dataDir: string): string {
   const direct = path.join(dataDir, LOCK_SOCKET);
-  if (Buffer.byteLength(direct) <= MAX_SOCKET_PATH) return direct;
-  return path.join(tmpdir(), `vibescope-${createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16)}.sock`);
+  return Buffer.byteLength(direct) <= MAX_SOCKET_PATH ? direct : fallbackSocketOf(dataDir);
 }
 
 /**
@@ -27,7 +31,11 @@ function socketPathOf(dataDir: string): string {
  * @returns its info, or null when no live process holds the lock (no socket, or nobody accepts).
  */
 export async function lockHolder(dataDir: string, timeoutMs = 2_000): Promise<LockInfo | null> {
-  const socketPath = socketPathOf(dataDir);
+  const direct = await askHolder(socketPathOf(dataDir), timeoutMs);
+  return direct ?? askHolder(fallbackSocketOf(dataDir), timeoutMs);
+}
+
+async function askHolder(socketPath: string, timeoutMs: number): Promise<LockInfo | null> {
   return new Promise((resolve) => {
     const socket = connect(socketPath);
     let text = '';
@@ -52,7 +60,9 @@ export async function lockHolder(dataDir: string, timeoutMs = 2_000): Promise<Lo
 export async function acquireDataLock(dataDir: string, info: () => LockInfo) {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await unlink(path.join(dataDir, LEGACY_LOCK_FILE)).catch(() => undefined); // 0.1's pid file: meaningless now, gone or not
-  const socketPath = socketPathOf(dataDir);
+  const other = await lockHolder(dataDir);
+  if (other) throw conflict(other);
+  let socketPath = socketPathOf(dataDir);
   const server: Server = createServer((socket) => { socket.end(JSON.stringify(info())); });
   for (let attempt = 0; ; attempt++) {
     server.listen(socketPath);
@@ -60,12 +70,14 @@ export async function acquireDataLock(dataDir: string, info: () => LockInfo) {
       await once(server, 'listening');
       break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt > 0) throw err;
-      const holder = await lockHolder(dataDir);
-      if (holder) {
-        throw new VibescopeError('CONFLICT', `another Vibescope (pid ${holder.pid}) is already using this data folder. Stop it first, `
-          + `or work through it: the panel, or its REST API${holder.port ? ` on port ${holder.port}` : ''}.`, 409);
+      const code = (err as NodeJS.ErrnoException).code;
+      if ((code === 'EROFS' || code === 'EACCES') && socketPath !== fallbackSocketOf(dataDir)) {
+        socketPath = fallbackSocketOf(dataDir); // a read-only data folder: lock in the temp folder instead
+        continue;
       }
+      if (code !== 'EADDRINUSE' || attempt > 2) throw err;
+      const holder = await askHolder(socketPath, 2_000);
+      if (holder) throw conflict(holder);
       await unlink(socketPath); // left by a process that died: nobody listens on it
     }
   }
@@ -82,6 +94,11 @@ export async function acquireDataLock(dataDir: string, info: () => LockInfo) {
       await unlink(socketPath).catch(() => undefined); // close() may already have removed it
     },
   };
+}
+
+function conflict(holder: LockInfo): VibescopeError {
+  return new VibescopeError('CONFLICT', `another Vibescope (pid ${holder.pid}) is already using this data folder. Stop it first, `
+    + `or work through it: the panel, or its REST API${holder.port ? ` on port ${holder.port}` : ''}.`, 409);
 }
 
 export type DataLock = Awaited<ReturnType<typeof acquireDataLock>>;

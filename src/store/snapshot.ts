@@ -66,16 +66,48 @@ export async function writeSnapshot(bytes: Uint8Array, file: string, now = Date.
   }
   await fh.close();
   let movedAside: string | null = null;
-  const current = await readSnapshot(file).catch(() => null);
-  if (current) {
-    let good = true;
-    try { verifySnapshot(current); } catch { good = false; }
-    if (good) await rename(file, `${file}.prev`);
-    else movedAside = await quarantine(file, now);
-  }
+  const current = await checkFile(file);
+  if (current === 'good') await rename(file, `${file}.prev`);
+  else if (current === 'bad') movedAside = await quarantine(file, now);
   await rename(tmp, file);
   await syncDir(path.dirname(file));
   return movedAside;
+}
+
+/**
+ * Whether the snapshot on disk still verifies, read in chunks (the whole file never sits in memory
+ * next to the export being written): 'good', 'bad', or 'absent'.
+ */
+export async function checkFile(file: string): Promise<'good' | 'bad' | 'absent'> {
+  let fh;
+  try { fh = await open(file, 'r'); } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
+    return 'bad';
+  }
+  try {
+    const size = (await fh.stat()).size;
+    if (size === 0) return 'bad';
+    const head = Buffer.alloc(Math.min(size, 16));
+    await fh.read(head, 0, head.length, 0);
+    if (size < TRAILER_BYTES) return 'bad';
+    const tail = Buffer.alloc(TRAILER_BYTES);
+    await fh.read(tail, 0, TRAILER_BYTES, size - TRAILER_BYTES);
+    if (!tail.subarray(0, MAGIC.length).equals(MAGIC)) {
+      // A snapshot from before checksums: only its header can be checked here.
+      return head.toString('latin1') === 'SQLite format 3\u0000' ? 'good' : 'bad';
+    }
+    const length = Number(tail.readBigUInt64BE(MAGIC.length + 32));
+    if (length !== size - TRAILER_BYTES) return 'bad';
+    const hash = createHash('sha256');
+    const chunk = Buffer.alloc(1 << 20);
+    for (let at = 0; at < length; at += chunk.length) {
+      const { bytesRead } = await fh.read(chunk, 0, Math.min(chunk.length, length - at), at);
+      hash.update(chunk.subarray(0, bytesRead));
+    }
+    return hash.digest().equals(tail.subarray(MAGIC.length, MAGIC.length + 32)) ? 'good' : 'bad';
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Reads a snapshot file, or null when there is none. */
@@ -100,9 +132,13 @@ export async function exists(file: string): Promise<boolean> {
   try { await stat(file); return true; } catch { return false; } // ENOENT and friends: not there
 }
 
-/** Removes a leftover temp file from a crash during a snapshot write. */
+/**
+ * Removes a leftover temp file from a crash during a snapshot write. On a read-only disk there is
+ * nothing to do (the store opens for reading; the first write reports the problem).
+ */
 export async function removeTemp(file: string): Promise<void> {
   try { await unlink(`${file}.tmp`); } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'EROFS') throw err;
   }
 }

@@ -18,6 +18,7 @@ export function createHub(http: HttpServer, bus: Bus, guard: { addon: boolean; b
     bus.on('stream.merged', 'web.hub', (s) => { io.emit('stream', s); }),
     bus.on('import.progress', 'web.hub', (p) => { io.emit('import', p); }),
     bus.on('health.changed', 'web.hub', (h) => { io.emit('health', h); }),
+    bus.on('story.created', 'web.hub', (s) => { io.emit('story', s); }),
   ];
   return {
     async close(): Promise<void> {

@@ -20,6 +20,8 @@ import { accountRoutes } from './routes/accounts.js';
 import { statsRoutes } from './routes/stats.js';
 import { libraryRoutes } from './routes/library.js';
 import { importRoutes } from './routes/imports.js';
+import { storyRoutes } from './routes/stories.js';
+import type { Stories } from '../story/index.js';
 import { entityRoutes } from './routes/entities.js';
 import { artRoutes } from './routes/art.js';
 import { connectRoutes } from './routes/connect.js';
@@ -49,6 +51,8 @@ export interface WebDeps {
   mqttStatus?: () => unknown;
   /** The music library (scan status, scan now). */
   library?: { status(): unknown; scan(): Promise<unknown> };
+  /** Stories (GET/POST /api/v1/stories…). */
+  stories?: Stories;
   /** Cover art (served under /api/v1/art; list items carry art_url). */
   art?: Art;
   /** What Settings shows about connecting: whether client_id is set, the redirect URI to register, the scopes asked for. */
@@ -78,6 +82,7 @@ export function createWeb(deps: WebDeps) {
   api.use(statsRoutes(deps));
   api.use(libraryRoutes(deps));
   api.use(importRoutes(deps));
+  api.use(storyRoutes(deps));
   api.use(entityRoutes(deps));
   api.use(artRoutes(deps));
   api.use(connectRoutes(deps));

@@ -18,3 +18,35 @@ export function accountOf(req: Request, accounts: readonly string[]): string {
   if (!accounts.includes(account)) throw new BadParamError('account', account, `one of ${accounts.join(', ')}`);
   return account;
 }
+
+/**
+ * Takes turns for synchronous heavy work (statistics over the sql.js store): one job at a time, and
+ * between two jobs the event loop goes round once (setImmediate), so requests that arrived meanwhile
+ * — /health, now playing, a poll's journal write — are served between two heavy queries instead of
+ * waiting for a whole queue of them.
+ */
+export function createTurns() {
+  const waiting: (() => void)[] = [];
+  let busy = false;
+  function next(): void {
+    const go = waiting.shift();
+    if (!go) { busy = false; return; }
+    busy = true;
+    go();
+  }
+  /** Runs `fn` in its turn; resolves to its result. */
+  return function inTurn<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      waiting.push(() => {
+        try { resolve(fn()); } catch (err) { reject(err); } finally { setImmediate(next); }
+      });
+      if (!busy) next();
+    });
+  };
+}
+
+/** Shared turns of every heavy route (statistics of every capability). */
+const heavyTurns = createTurns();
+
+/** {@link route} for a handler that runs heavy synchronous queries: it waits for its turn (see {@link createTurns}). */
+export const heavyRoute = (fn: Handler) => route((req, res) => heavyTurns(() => fn(req, res)));

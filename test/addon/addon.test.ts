@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { configSchema } from '../../src/config/index.js';
 import { INGRESS_PORT, STANDALONE_ONLY_OPTIONS } from '../../src/config/index.js';
@@ -22,7 +22,8 @@ const KNOWN_KEYS = new Set(['name', 'version', 'slug', 'description', 'arch', 'u
 /** Values the linter rejects because they are the defaults. */
 const DEFAULTS: Record<string, unknown> = { init: true, ingress_port: 8099, startup: 'application', boot: 'auto', timeout: 10, stage: 'stable',
   panel_icon: 'mdi:puzzle', panel_admin: true, backup: 'hot', host_network: false, hassio_api: false, homeassistant_api: false,
-  auth_api: false, ingress: false, ingress_stream: false, journald: false, tmpfs: false, privileged: [], full_access: false, docker_api: false };
+  auth_api: false, ingress: false, ingress_stream: false, journald: false, tmpfs: false, privileged: [], full_access: false, docker_api: false,
+  apparmor: true };
 
 describe('add-on: config.yaml, build.yaml, Dockerfile, rootfs, translations (research/ha-addon.md §13)', function () {
   this.timeout(300_000);
@@ -177,6 +178,37 @@ describe('add-on: config.yaml, build.yaml, Dockerfile, rootfs, translations (res
     expect(res.status, res.stdout).to.equal(0);
   });
 
+  it('ships an AppArmor profile that apparmor_parser accepts, with exactly what Vibescope needs', () => {
+    const file = path.join(ROOT, 'apparmor.txt');
+    const text = readFileSync(file, 'utf8');
+    // research/ha-addon.md §10: AppArmor stays on (apparmor: false would cost a rating point); apparmor.txt replaces the default profile.
+    expect(config.apparmor, 'apparmor is not switched off').to.not.equal(false);
+    const version = spawnSync('apparmor_parser', ['--version'], { encoding: 'utf8' });
+    if (version.error) throw new Error('apparmor_parser is not installed: apt-get install -y apparmor (.ci/run installs it)');
+    // -Q: compile everything but do not load it into a kernel; -K: no cache. Works without the kernel module.
+    const parsed = spawnSync('apparmor_parser', ['-Q', '-K', file], { encoding: 'utf8' });
+    expect(parsed.status, parsed.stderr).to.equal(0);
+    const names = spawnSync('apparmor_parser', ['-N', file], { encoding: 'utf8' }).stdout.trim().split('\n');
+    expect(names).to.deep.equal([config.slug, `${config.slug}//node`, `${config.slug}//node//ffmpeg`], 'one top-level profile named after the slug');
+    expect(text).to.match(new RegExp(`^profile ${config.slug} flags=\\(attach_disconnected,mediate_deleted\\) \\{`, 'm'));
+    // The run script's `exec node` (Alpine's /usr/bin/node) enters the server's profile; ffmpeg/ffprobe enter theirs.
+    expect(readFileSync(path.join(S6, 'vibescope', 'run'), 'utf8')).to.match(/^exec node /m);
+    expect(text).to.include('/usr/bin/node cx -> node,');
+    expect(text).to.include('/usr/bin/ffmpeg cx -> ffmpeg,').and.to.include('/usr/bin/ffprobe cx -> ffmpeg,');
+    const node = text.slice(text.indexOf('profile node'), text.indexOf('profile ffmpeg'));
+    const ffmpeg = text.slice(text.indexOf('profile ffmpeg'));
+    for (const rule of ['/data/** rwkl,', '/media/** r,', '/share/** r,', '/share/vibescope/** rwk,', '/opt/vibescope/** r,', 'network inet stream,',
+      'network inet dgram,']) expect(node, `server profile: ${rule}`).to.include(rule);
+    expect(node).to.not.match(/^\s*\/(media|share)\/\*\* [a-z]*w/m, 'music folders stay read-only');
+    expect(ffmpeg).to.not.match(/network|\/data/, 'ffmpeg reads music and writes to a pipe, nothing else');
+    // The parser really checks: the same profile with a broken rule is refused.
+    const tmp = path.join(ROOT, 'node_modules', '.apparmor-broken.txt');
+    writeFileSync(tmp, text.replace('/media/** r,', '/media/** rz,'));
+    try {
+      expect(spawnSync('apparmor_parser', ['-Q', '-K', tmp], { encoding: 'utf8' }).status).to.not.equal(0);
+    } finally { rmSync(tmp, { force: true }); }
+  });
+
   it('has repository.yaml, the presentation files and no stray add-on configs', () => {
     const repo = readYaml('repository.yaml');
     expect(repo.name).to.be.a('string').and.not.empty;
@@ -236,6 +268,9 @@ describe('add-on: config.yaml, build.yaml, Dockerfile, rootfs, translations (res
         return res.ok ? (await res.json()) as any : null;
       }, { timeoutMs: 30_000, what: () => `health (output: ${output.slice(-1500)})` });
       expect(health.status).to.equal('ok');
+      // The add-on's Log tab gets plain lines like bashio's, not JSON.
+      expect(output).to.match(/^\[\d\d:\d\d:\d\d\] INFO: vibescope started /m);
+      expect(output).to.not.match(/^\{"level"/m);
       expect(existsSync(path.join(data, 'vibescope.json')) || existsSync(path.join(data, 'journal')), 'data lands next to options.json').to.equal(true);
       child.kill('SIGTERM');
       const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));

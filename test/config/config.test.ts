@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig, parseConfig, configSchema } from '../../src/config/index.js';
+import { z } from 'zod';
+import { loadConfig, parseConfig, configSchema, coerceString } from '../../src/config/index.js';
 import { tempDir } from '../support/helpers.js';
 
 describe('config: one zod schema, options.json / vibescope.yaml / VIBESCOPE_* / flags', () => {
@@ -25,6 +26,19 @@ describe('config: one zod schema, options.json / vibescope.yaml / VIBESCOPE_* / 
     expect(config.accounts.map((a) => a.name)).to.deep.equal(['anna', 'ben']);
     expect(config.skip_threshold_s).to.equal(20);
     for (const key of Object.keys(configSchema.shape)) expect(key).to.match(/^[a-z0-9_]+$/, 'options are snake_case');
+  });
+
+  it('converts environment strings by the option\'s schema type: booleans, numbers, lists', () => {
+    const flag = z.boolean().default(true);
+    for (const yes of ['true', 'TRUE', '1', 'yes', 'on']) expect(coerceString(flag, yes), yes).to.equal(true);
+    for (const no of ['false', '0', 'no', 'off']) expect(coerceString(flag, no), no).to.equal(false);
+    expect(flag.safeParse(coerceString(flag, 'maybe')).success).to.equal(false, 'an unknown word is refused by the schema, not guessed');
+    expect(coerceString(z.int().min(1).optional(), '42')).to.equal(42);
+    expect(coerceString(z.number().default(0.3), '0.25')).to.equal(0.25);
+    expect(coerceString(z.array(z.string()).default([]), '/music, /more')).to.deep.equal(['/music', '/more']);
+    expect(coerceString(z.array(z.string()).default([]), '["/a,b"]')).to.deep.equal(['/a,b']);
+    expect(coerceString(z.string().optional(), 'true')).to.equal('true', 'a string option keeps the text');
+    expect(coerceString(z.enum(['device', 'entity']).default('device'), 'entity')).to.equal('entity');
   });
 
   it('prefers /data/options.json (add-on), then env, then CLI flags', () => {

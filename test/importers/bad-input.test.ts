@@ -85,15 +85,27 @@ describe('importers: bad input gets a clear error and nothing half-stored', () =
     rows[7] = { ...rows[7], ts: '2024-08-02 11:56:55' };
     rows[11] = { ...rows[11], ms_played: 'lots' };
     rows[15] = { ...rows[15], ts: '1999-01-01T00:00:00Z' };
+    rows[17] = { ...rows[17], ts: '2024-02-30T10:00:00Z' };
+    rows[18] = { ...rows[18], ts: '2024-01-01T24:00:00Z' };
     const report = await core.importer.importPaths([write('Streaming_History_Audio_2026.json', JSON.stringify(rows))], { account: 'default' });
     const f = report.files[0]!;
     expect(report.ok).to.equal(true);
-    expect(f.rows_rejected).to.equal(4);
-    expect(f.rejected.map((r) => r.index)).to.deep.equal([3, 7, 11, 15]);
+    expect(f.rows_rejected).to.equal(6);
+    expect(f.rejected.map((r) => r.index)).to.deep.equal([3, 7, 11, 15, 17, 18]);
+    expect(f.rejected[4]!.reason).to.match(/not a date that exists/);
+    expect(f.rejected[5]!.reason).to.match(/not a date that exists/);
     expect(f.rejected[0]!.reason).to.match(/ts: .*ISO-8601/);
     expect(f.rejected[2]!.reason).to.match(/ms_played/);
     expect(f.rejected[3]!.reason).to.include('before 2006');
-    expect(stored()).to.equal(16);
+    expect(stored()).to.equal(14);
+  });
+
+  it('account-data rows with dates that do not exist are rejected, not rolled over to the next month', async () => {
+    const rows = [{ endTime: '2024-02-30 10:00', artistName: 'A', trackName: 'T', msPlayed: 100000 },
+      { endTime: '2024-02-28 10:00', artistName: 'A', trackName: 'T', msPlayed: 100000 }];
+    const report = await core.importer.importPaths([write('StreamingHistory_music_0.json', JSON.stringify(rows))], { account: 'default' });
+    expect(report.files[0]!.rejected).to.deep.equal([{ index: 0, reason: 'endTime: not a date that exists (such as 2024-02-30 or 24:00)' }]);
+    expect(stored()).to.equal(1);
   });
 
   it('a missing path: a clear error', async () => {

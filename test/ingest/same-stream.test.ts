@@ -89,3 +89,93 @@ describe('ingest: same stream (PRODUCT.md)', () => {
     expect(classify('episode', 600_000, null, 'trackdone')).to.equal('other');
   });
 });
+
+describe('ingest: pairing nearest first across the batch, sessions at the seam, one skip threshold', () => {
+  const T = Date.UTC(2026, 0, 10, 12);
+  const rng = (seed: number) => () => { seed |= 0; seed = (seed + 0x6d2b79f5) | 0; let t = Math.imul(seed ^ (seed >>> 15), 1 | seed); t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t; return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
+
+  it('pairs the globally nearest record first, not the first record in time order', async () => {
+    const core = await buildCore();
+    // Stored: two export rows of one track, A at T and B at T + 29 s.
+    await importRecords(core, [
+      stream(7, T, { source: 'import-extended', ms_played: 180_000, reason_end: 'trackdone' }),
+      stream(7, T + 29_000, { source: 'import-extended', ms_played: 40_000, reason_end: 'trackdone' }),
+    ]);
+    // Polled: r1 at T − 10 s (10 s from A, 39 s from B), r2 at T + 2 s (2 s from A, 27 s from B).
+    await core.ingest.record([stream(7, T - 10_000), stream(7, T + 2_000)]);
+    const rows = core.store.sql.all<{ ended_at: number; ms_played: number; sources: number }>('SELECT ended_at, ms_played, sources FROM streams ORDER BY ended_at');
+    // r2–A (2 s) is the nearest pair: A takes r2; r1 then has no partner within 30 s (B is 39 s away): a new stream.
+    expect(rows).to.deep.equal([
+      { ended_at: T - 10_000, ms_played: 200_000, sources: 1 },
+      { ended_at: T + 2_000, ms_played: 180_000, sources: 1 | 4 },
+      { ended_at: T + 29_000, ms_played: 40_000, sources: 4 },
+    ]);
+    await core.close();
+  });
+
+  it('keeps sessions right when plays arrive out of order across imports and live polls (no split, no duplicate)', async () => {
+    const random = rng(4242);
+    const plays: { n: number; ended: number; ms: number }[] = [];
+    let t = T;
+    for (let i = 0; i < 120; i++) {
+      const ms = 60_000 + Math.floor(random() * 200_000);
+      t += ms + (random() < 0.15 ? 25 * 60_000 + Math.floor(random() * 3_600_000) : Math.floor(random() * 19 * 60_000));
+      plays.push({ n: i, ended: t, ms });
+    }
+    const core = await buildCore();
+    // Newest half live first, then the older half as an import, then a few late live records in between.
+    const shuffled = [...plays].sort(() => random() - 0.5);
+    const live = shuffled.slice(0, 40); const imported = shuffled.slice(40, 100); const late = shuffled.slice(100);
+    for (const p of live) await core.ingest.record([stream(1000 + p.n, p.ended, { ms_played: p.ms })]);
+    await importRecords(core, imported.map((p) => stream(1000 + p.n, p.ended, { source: 'import-extended', ms_played: p.ms })));
+    await core.ingest.record(late.map((p) => stream(1000 + p.n, p.ended, { source: 'player', ms_played: p.ms })));
+    // The definition, computed here: plays sorted by start, a new session when start − previous end > 20 min.
+    const sorted = [...plays].sort((a, b) => (a.ended - a.ms) - (b.ended - b.ms));
+    const expected: { started_at: number; ended_at: number; plays: number }[] = [];
+    for (const p of sorted) {
+      const last = expected.at(-1);
+      if (last && p.ended - p.ms - last.ended_at <= 20 * 60_000) { last.ended_at = Math.max(last.ended_at, p.ended); last.plays++; }
+      else expected.push({ started_at: p.ended - p.ms, ended_at: p.ended, plays: 1 });
+    }
+    const actual = core.store.sql.all('SELECT started_at, ended_at, plays FROM sessions ORDER BY started_at');
+    expect(actual).to.deep.equal(expected);
+    await core.close();
+  });
+
+  it('applies skip_threshold_s to every source, and classifies the history again when it changes', async () => {
+    const tmp = await import('../support/helpers.js').then((h) => h.tempDir());
+    try {
+      const rows = [
+        stream(21, T, { source: 'import-extended', ms_played: 5_000, skipped: true, reason_end: 'fwdbtn' }),
+        stream(22, T + 60_000, { source: 'import-extended', ms_played: 15_000, skipped: true, reason_end: 'fwdbtn' }),
+        stream(23, T + 120_000, { source: 'import-extended', ms_played: 35_000, skipped: true, reason_end: 'fwdbtn' }),
+        stream(24, T + 180_000, { source: 'player', ms_played: 15_000, skipped: true }),
+      ];
+      const at30 = await buildCore({ dataDir: tmp.dir, skipThresholdMs: 30_000 });
+      await at30.ingest.record(rows);
+      const kinds = (c: typeof at30) => c.store.sql.all<{ kind: number }>('SELECT kind FROM streams ORDER BY ended_at').map((r) => ['other', 'play', 'skip'][r.kind]);
+      expect(kinds(at30)).to.deep.equal(['skip', 'skip', 'play', 'skip'], 'at 30 s: under 30 s and ended by the listener is a skip; 35 s is a play');
+      await at30.close();
+      const at10 = await buildCore({ dataDir: tmp.dir, skipThresholdMs: 10_000 });
+      expect(kinds(at10)).to.deep.equal(['skip', 'other', 'play', 'other'], 'at 10 s: 15 s is neither, for imports and live alike');
+      const summary = at10.stats.summary({ from: 0, to: Date.now() });
+      expect(summary).to.include({ plays: 1, skips: 1 }, 'the rollups follow the new classification');
+      await at10.close();
+    } finally { await tmp.remove(); }
+  });
+
+  it('never puts a skip-only track on a top list or as top track of the week', async () => {
+    const core = await buildCore();
+    const now = Date.UTC(2026, 0, 14, 12); // a Wednesday
+    await core.ingest.record([
+      stream(31, now - 3_600_000, { source: 'player', ms_played: 4_000, skipped: true }),
+      stream(31, now - 3_000_000, { source: 'player', ms_played: 3_000, skipped: true }),
+      stream(32, now - 9 * 86_400_000),
+    ]);
+    expect(core.stats.counters('default', now).top_track_week).to.equal(null, 'no play this week: no top track');
+    const top = core.stats.top('tracks', { from: 0, to: now }, 10, 'plays');
+    expect(top.map((t) => t.name)).to.deep.equal(['Song 32']);
+    expect(core.stats.top('tracks', { from: 0, to: now }, 10, 'ms').map((t) => t.name)).to.deep.equal(['Song 32']);
+    await core.close();
+  });
+});

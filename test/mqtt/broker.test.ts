@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../../src/config/index.js';
@@ -10,7 +11,8 @@ import { startMosquitto, haClient, type Mosquitto } from '../support/mosquitto.j
 import { memoryLogger, tempDir, waitFor } from '../support/helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DEVICE_TOPIC = 'homeassistant/device/vibescope_default/config';
+/** The instance id this data folder got at its first start (src/mqtt/identity.ts). */
+const instanceOf = (dir: string): string => JSON.parse(readFileSync(path.join(dir, 'mqtt.json'), 'utf8')).instance_id;
 
 async function connectAccount(dir: string, fake: FakeSpotify): Promise<void> {
   const tokens = await openTokenStore(dir);
@@ -26,6 +28,7 @@ describe('mqtt: Home Assistant entities over a real mosquitto', function () {
   let app: Vibescope | null = null;
   let ha: Awaited<ReturnType<typeof haClient>>;
   let logLines: string[];
+  let DEVICE_TOPIC: string;
 
   beforeEach(async () => {
     broker = await startMosquitto();
@@ -37,13 +40,18 @@ describe('mqtt: Home Assistant entities over a real mosquitto', function () {
     logLines = lines;
     app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir, client_id: 'x', spotify_api_url: fake.apiUrl, spotify_accounts_url: fake.accountsUrl,
       mqtt_url: broker.url, timezone: 'UTC', history_poll_interval_s: 600, player_poll_interval_s: 120 }), addon: false, log, version: '0.1.0-test', port: 0 });
+    DEVICE_TOPIC = `homeassistant/device/vibescope_${instanceOf(tmp.dir)}_default/config`;
   });
   afterEach(async () => { await app?.stop(); app = null; await ha.close(); await fake.close(); await broker.close(); await tmp.remove(); });
 
   it('publishes retained discovery, availability and states, then follows plays, skips and now playing', async () => {
     const config = await waitFor(() => ha.last.get(DEVICE_TOPIC), { what: 'device discovery' });
     const payload = JSON.parse(config.payload);
-    expect(payload.components.plays_today.unique_id).to.equal('vibescope_default_plays_today');
+    const instance = instanceOf(tmp.dir);
+    expect(instance).to.match(/^[0-9a-f]{8}$/);
+    expect(payload.components.plays_today.unique_id).to.equal(`vibescope_${instance}_default_plays_today`);
+    expect(payload.components.plays_today.default_entity_id).to.equal('sensor.vibescope_default_plays_today', 'entity ids stay short');
+    expect(payload.device.identifiers).to.deep.equal([`vibescope_${instance}_default`]);
     await waitFor(() => ha.value('vibescope/status') === 'online', { what: 'online' });
     await waitFor(() => ha.value('vibescope/default/plays_today') === '0', { what: 'plays_today 0' });
 
@@ -63,14 +71,17 @@ describe('mqtt: Home Assistant entities over a real mosquitto', function () {
     const event = JSON.parse(skip.payload);
     expect(event).to.include({ event_type: 'skip', track: 'Skipped track' });
     expect(event.listened_s).to.be.a('number').and.below(30);
+    expect(event, 'position_s was a copy of listened_s: removed').to.not.have.property('position_s');
+    expect(Object.keys(event).sort()).to.deep.equal(['artists', 'duration_s', 'ended_at', 'event_type', 'listened_s', 'track', 'track_uri']);
     expect(new Date(event.ended_at).toISOString()).to.equal(event.ended_at);
     await waitFor(() => ha.value('vibescope/default/now_playing')?.startsWith('Next'), { what: 'now playing' });
     const title = ha.value('vibescope/default/now_playing')!;
     expect([...title].length).to.be.at.most(255);
-    const attributes = JSON.parse(await waitFor(() => ha.value('vibescope/default/now_playing/attributes'), { what: 'attributes' }));
-    expect(attributes.title).to.equal(long, 'the full title goes in attributes');
+    // The attributes follow within a second (one publish per entity per second): the full title goes there.
+    await waitFor(() => JSON.parse(ha.value('vibescope/default/now_playing/attributes') ?? '{}').title === long, { what: 'full title in attributes' });
     expect(ha.value('vibescope/default/playing')).to.equal('ON');
-    expect(ha.value('vibescope/default/album_art')).to.match(/^https:\/\//);
+    expect(ha.value('vibescope/default/album_art/url')).to.match(/^https:\/\//);
+    expect(ha.value('vibescope/default/album_art/availability')).to.equal('online');
     // A client that subscribes now (like HA after its restart) gets configs and states from the broker's retained store.
     const late = await haClient(broker.url, ['homeassistant/#', 'vibescope/#']);
     try {
@@ -150,11 +161,12 @@ describe('mqtt: throttling and removed accounts', function () {
     let app = await start(['anna', 'ben']);
     const ha = await haClient(broker.url, ['homeassistant/device/+/config']);
     try {
-      await waitFor(() => ha.value('homeassistant/device/vibescope_ben/config'), { what: 'ben discovered' });
+      const id = instanceOf(tmp.dir);
+      await waitFor(() => ha.value(`homeassistant/device/vibescope_${id}_ben/config`), { what: 'ben discovered' });
       await app.stop();
       app = await start(['anna']);
-      await waitFor(() => ha.value('homeassistant/device/vibescope_ben/config') === '', { what: 'ben cleared' });
-      expect(ha.value('homeassistant/device/vibescope_anna/config')).to.include('vibescope_anna_plays_today');
+      await waitFor(() => ha.value(`homeassistant/device/vibescope_${id}_ben/config`) === '', { what: 'ben cleared' });
+      expect(ha.value(`homeassistant/device/vibescope_${id}_anna/config`)).to.include(`vibescope_${id}_anna_plays_today`);
     } finally { await ha.close(); await app.stop(); }
   });
 });

@@ -50,12 +50,31 @@ describe('mqtt: discovery payloads from the entity table', () => {
         void def;
       }
       if (c.platform === 'binary_sensor') expect(BINARY_CLASSES).to.include(c.device_class);
-      if (c.platform === 'event') expect(c).to.include({ qos: 1 }) && expect(c.event_types).to.deep.equal(['skip']);
-      if (c.platform === 'image') expect(c.url_topic).to.equal('vibescope/anna/album_art');
+      if (c.platform === 'event') expect(c).to.include({ qos: 1 }) && expect(c.event_types).to.deep.equal(key === 'story' ? ['ready'] : ['skip']);
+      if (c.platform === 'image') {
+        expect(c.url_topic).to.equal('vibescope/anna/album_art/url');
+        // HA's image entity has no payload for "no picture": its own availability, and Vibescope's, both online (zigbee2mqtt's form).
+        expect(c.availability).to.deep.equal([{ topic: 'vibescope/status' }, { topic: 'vibescope/anna/album_art/availability' }]);
+        expect(c.availability_mode).to.equal('all');
+      }
       if (c.platform === 'button') expect(c.command_topic).to.equal('vibescope/anna/sync/set');
     }
     const counters = components.filter(([k]) => k.endsWith('_today'));
     for (const [, c] of counters) expect(c.state_class, 'today counters roll over at midnight: total_increasing').to.equal('total_increasing');
+  });
+
+  it('carries the instance id in device identifiers, discovery ids and unique_ids, but not in entity ids', () => {
+    const withInstance = { ...ctx, instance: '0a1b2c3d' };
+    const { topic, payload } = devicePayload(withInstance, 'anna') as any;
+    expect(topic).to.equal('homeassistant/device/vibescope_0a1b2c3d_anna/config');
+    expect(payload.device.identifiers).to.deep.equal(['vibescope_0a1b2c3d_anna']);
+    expect(payload.components.plays_today).to.include({ unique_id: 'vibescope_0a1b2c3d_anna_plays_today',
+      default_entity_id: 'sensor.vibescope_anna_plays_today', state_topic: 'vibescope/anna/plays_today' });
+    const topics = entityPayloads(withInstance, 'anna').map((p) => p.topic);
+    expect(topics).to.include('homeassistant/sensor/vibescope_0a1b2c3d_anna/plays_today/config');
+    // The discovery id of a component ("<node> <object>") is the same in both modes, as HA's migration needs.
+    const ids = topics.map((t) => t.split('/').slice(2, 4).join(' ')).sort();
+    expect(ids).to.deep.equal(Object.keys(payload.components).map((k) => `vibescope_0a1b2c3d_anna ${k}`).sort());
   });
 
   it('per-entity mode gives each entity its own topic with the device block', () => {
@@ -65,6 +84,8 @@ describe('mqtt: discovery payloads from the entity table', () => {
       expect(topic).to.match(/^homeassistant\/(sensor|binary_sensor|image|event|button|device_automation)\/vibescope_anna\/[a-z0-9_]+\/config$/);
       expect((payload as any).device.identifiers).to.deep.equal(['vibescope_anna']);
       expect(payload).to.not.have.property('platform');
+      if (topic.includes('/image/')) expect((payload as any).availability).to.have.length(2);
+      else if (!topic.includes('/device_automation/')) expect((payload as any).availability).to.deep.equal([{ topic: 'vibescope/status' }]);
     }
   });
 

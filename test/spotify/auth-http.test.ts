@@ -34,19 +34,31 @@ describe('spotify: PKCE consent, tokens, HTTP client faults', function () {
     expect(logLines.join('\n')).to.not.include(saved.accounts.default.tokens.access_token);
   });
 
-  it('accepts the pasted URL, the query string or the bare code; rejects a state it did not issue', async () => {
-    expect(parseCallback('http://127.0.0.1:8888/callback?code=abc&state=xyz')).to.deep.equal({ code: 'abc', state: 'xyz' });
-    expect(parseCallback('?code=abc&state=xyz')).to.deep.equal({ code: 'abc', state: 'xyz' });
-    expect(parseCallback('  abc  ')).to.deep.equal({ code: 'abc', state: null });
-    expect(() => parseCallback('http://127.0.0.1:8888/callback?error=access_denied&state=x')).to.throw(/access_denied/);
+  it('checks the pasted address (scheme, host, path, code, state) before any token request; rejects a state it did not issue', async () => {
+    const cb = 'http://127.0.0.1:8888/callback';
+    expect(parseCallback(`  ${cb}?code=abcdefgh123&state=xyzxyzxyz  `, cb)).to.deep.equal({ code: 'abcdefgh123', state: 'xyzxyzxyz' });
+    expect(() => parseCallback('?code=abcdefgh123&state=xyzxyzxyz', cb)).to.throw(/whole address/);
+    expect(() => parseCallback('abcdefgh123', cb)).to.throw(/whole address/);
+    expect(() => parseCallback('http://evil.example:8888/callback?code=abcdefgh123&state=xyzxyzxyz', cb)).to.throw(/not the one Spotify sends you back to/);
+    expect(() => parseCallback('http://127.0.0.1:9999/callback?code=abcdefgh123&state=xyzxyzxyz', cb)).to.throw(/not the one/);
+    expect(() => parseCallback('http://127.0.0.1:8888/other?code=abcdefgh123&state=xyzxyzxyz', cb)).to.throw(/not the one/);
+    expect(() => parseCallback(`${cb}?code=abcdefgh123`, cb)).to.throw(/no valid state/);
+    expect(() => parseCallback(`${cb}?state=xyzxyzxyz&code=<script>`, cb)).to.throw(/no valid code/);
+    expect(() => parseCallback(`${cb}?error=access_denied&state=xyzxyzxyz`, cb)).to.throw(/access_denied/);
     const { url } = await app.spotify.startConnect('default');
     const landed = await app.fake.consent(url);
-    const forged = landed.replace(/state=[^&]+/, 'state=forged');
-    try { await app.spotify.finishConnect(forged); expect.fail('should throw'); } catch (err) {
-      expect((err as Error).message).to.match(/state/);
+    const tokenCalls = () => app.fake.count('/api/token');
+    const before = tokenCalls();
+    const forged = landed.replace(/state=[^&]+/, 'state=forgedforged');
+    for (const bad of [forged, landed.replace('127.0.0.1:8888', 'attacker.example'), new URL(landed).searchParams.get('code')!]) {
+      try { await app.spotify.finishConnect(bad); expect.fail('should throw'); } catch (err) {
+        expect((err as { status?: number }).status, bad).to.equal(400);
+        expect((err as Error).message).to.match(/^[A-Z].*\.$/);
+      }
     }
-    const code = new URL(landed).searchParams.get('code')!;
-    expect((await app.spotify.finishConnect(code)).account).to.equal('default', 'a bare code works with the one pending consent');
+    expect(tokenCalls()).to.equal(before, 'no token request for an address that fails the checks');
+    expect((await app.spotify.finishConnect(landed)).account).to.equal('default');
+    expect(tokenCalls()).to.equal(before + 1);
   });
 
   it('refreshes on 401 and keeps a rotated refresh token', async () => {

@@ -5,8 +5,8 @@ import type { IncomingStream, TrackInfo } from '../../src/types.js';
 
 /** A real store (in memory, or on disk under dataDir) with ingest, importer and stats over it (src/core.ts). */
 export async function buildCore({ dataDir = null as string | null, timeZone = 'UTC', log = quietLogger() as Logger, maxJournalRecords = 2000,
-  skipThresholdMs = 30_000, readOnly = false } = {}) {
-  const core = await openCore({ dataDir, timeZone, log, maxJournalRecords, skipThresholdMs, readOnly });
+  skipThresholdMs = 30_000, readOnly = false, maxFileBytes = undefined as number | undefined } = {}) {
+  const core = await openCore({ dataDir, timeZone, log, maxJournalRecords, skipThresholdMs, readOnly, ...(maxFileBytes ? { maxFileBytes } : {}) });
   return { ...core, recovered: core.replayed };
 }
 

@@ -32,3 +32,14 @@ export function fretsOnFireSongs(): { name: string; audio: string; chart_bpm: nu
   if (songs.length === 0) throw new Error(`no songs with notes.mid under ${FOF_ROOT}`);
   return songs;
 }
+
+/**
+ * The fixed split for tuning vs. evaluation: songs in sorted order, even positions tune (armygeddon,
+ * internal_degeneration, Escape from chaosland, Metal madness), odd positions are held out
+ * (chaos_god, mutilated_mime, Feelings, War of freedom). Each half has one half-time metal song.
+ * Parameters were chosen looking only at the tuning half; the held-out half is reported, not tuned on.
+ */
+export function fretsOnFireHalves(): { tuning: ReturnType<typeof fretsOnFireSongs>; held_out: ReturnType<typeof fretsOnFireSongs> } {
+  const songs = fretsOnFireSongs();
+  return { tuning: songs.filter((_, i) => i % 2 === 0), held_out: songs.filter((_, i) => i % 2 === 1) };
+}

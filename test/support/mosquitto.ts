@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -26,13 +26,30 @@ async function waitForPort(port: number, up: boolean, timeoutMs = 10_000): Promi
   throw new Error(`mosquitto port ${port} did not become ${up ? 'open' : 'closed'}`);
 }
 
-/** A real mosquitto on a free loopback port (no persistence: a restart forgets retained messages). */
-export async function startMosquitto() {
+/**
+ * A real mosquitto on a free loopback port (no persistence: a restart forgets retained messages).
+ * With `users` it refuses anonymous clients and checks a password file (mosquitto_passwd); `setUsers`
+ * rewrites that file, read again at the next `start()`.
+ */
+export async function startMosquitto({ users }: { users?: Record<string, string> } = {}) {
   const bin = findMosquitto();
   const port = await freePort();
   const tmp = await tempDir('vibescope-mosquitto-');
   const conf = path.join(tmp.dir, 'mosquitto.conf');
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+  const passwords = path.join(tmp.dir, 'passwords');
+  function setUsers(list: Record<string, string>): void {
+    writeFileSync(passwords, '');
+    for (const [user, password] of Object.entries(list)) {
+      const res = spawnSync('mosquitto_passwd', ['-b', passwords, user, password], { encoding: 'utf8' });
+      if (res.error || res.status !== 0) throw new Error(`mosquitto_passwd failed (apt-get install -y mosquitto): ${res.error?.message ?? res.stderr}`);
+    }
+    // mosquitto started as root reads the file as its own user "mosquitto".
+    chmodSync(tmp.dir, 0o755);
+    chmodSync(passwords, 0o644);
+  }
+  if (users) setUsers(users);
+  writeFileSync(conf, `listener ${port} 127.0.0.1\npersistence false\n`
+    + (users ? `allow_anonymous false\npassword_file ${passwords}\n` : 'allow_anonymous true\n'));
   let proc: ChildProcess | null = null;
   let output = '';
   async function start(): Promise<void> {
@@ -49,14 +66,15 @@ export async function startMosquitto() {
     await waitForPort(port, false);
   }
   await start();
-  return { url: `mqtt://127.0.0.1:${port}`, port, start, stop, async close() { await stop(); await tmp.remove(); } };
+  return { url: `mqtt://127.0.0.1:${port}`, port, start, stop, setUsers, output: () => output,
+    async close() { await stop(); await tmp.remove(); } };
 }
 
 export type Mosquitto = Awaited<ReturnType<typeof startMosquitto>>;
 
 /** A client that listens like Home Assistant: every topic, keeping the last message and the log. */
-export async function haClient(url: string, topics = ['#']) {
-  const client: MqttClient = mqtt.connect(url, { reconnectPeriod: 200, clientId: `ha-test-${Math.random().toString(16).slice(2)}` });
+export async function haClient(url: string, topics = ['#'], auth: { username?: string; password?: string } = {}) {
+  const client: MqttClient = mqtt.connect(url, { reconnectPeriod: 200, clientId: `ha-test-${Math.random().toString(16).slice(2)}`, ...auth });
   const last = new Map<string, { payload: string; retain: boolean }>();
   const log: { topic: string; payload: string; retain: boolean }[] = [];
   client.on('message', (topic, buf, packet) => {
@@ -64,6 +82,6 @@ export async function haClient(url: string, topics = ['#']) {
     last.set(topic, entry); log.push(entry);
   });
   await new Promise<void>((resolve, reject) => { client.once('connect', () => resolve()); client.once('error', reject); });
-  await client.subscribeAsync(topics, { qos: 1 });
+  if (topics.length > 0) await client.subscribeAsync(topics, { qos: 1 });
   return { client, last, log, value: (topic: string) => last.get(topic)?.payload, close: () => client.endAsync(true) };
 }

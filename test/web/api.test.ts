@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseConfig } from '../../src/config/index.js';
 import { startVibescope, type Vibescope } from '../../src/main.js';
@@ -97,10 +97,24 @@ describe('web: REST API /api/v1', function () {
     expect(text.body.streams.length).to.be.greaterThan(0);
   });
 
+  it('reads REST dates without a zone in the configured zone (Europe/Berlin here); a date-only `to` includes that day', async () => {
+    const music = rows.filter((r) => r.spotify_track_uri && r.ms_played >= 30000);
+    // 2024-10-05 local (CEST, UTC+2) is [2024-10-04T22:00Z, 2024-10-05T22:00Z).
+    const lo = Date.parse('2024-10-04T22:00:00Z'); const hi = Date.parse('2024-10-05T22:00:00Z');
+    const expected = music.filter((r) => Date.parse(r.ts) >= lo && Date.parse(r.ts) < hi).length;
+    const { body } = await get('/stats/summary?from=2024-10-05&to=2024-10-05');
+    expect(body.from).to.equal(lo);
+    expect(body.to).to.equal(hi - 1);
+    expect(body.plays).to.equal(expected);
+    const local = await get('/stats/summary?from=2024-10-05T00:00&to=2024-10-05T23:59:59.999');
+    expect(local.body.plays).to.equal(expected);
+  });
+
   it('answers bad parameters with 400 and {error: {code, message}}, never 500', async () => {
     for (const p of ['/stats/summary?from=yesterday', '/stats/summary?from=2024-02-01&to=2024-01-01', '/stats/top/tracks?limit=0',
       '/stats/top/tracks?limit=abc', '/stats/top/tracks?by=vibes', '/stats/heatmap?tz=Mars/Olympus', '/stats/timeline?bucket=hour',
-      '/streams?before=xyz', '/streams?kind=maybe', '/stats/summary?from=1&from=2']) {
+      '/streams?before=xyz', '/streams?kind=maybe', '/stats/summary?from=1&from=2', '/stats/summary?from=2024-02-30',
+      '/stats/summary?from=2024-13-01', '/stats/summary?to=2024-01-01T24:00', '/stats/summary?from=2024-01-01T10:60']) {
       const { status, body } = await get(p);
       expect(status, p).to.equal(400);
       expect(body.error.code, p).to.equal('BAD_PARAM');
@@ -112,7 +126,7 @@ describe('web: REST API /api/v1', function () {
     expect(bad.status).to.equal(400);
     const noClient = await fetch(`${base}/auth/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(noClient.status).to.equal(409);
-    expect(((await noClient.json()) as any).error.message).to.include('client_id');
+    expect(((await noClient.json()) as any).error.message).to.match(/client ID.*Configuration tab/);
   });
 
   it('imports an uploaded export (multipart) as a job whose progress can be read', async () => {
@@ -127,6 +141,17 @@ describe('web: REST API /api/v1', function () {
     expect(job.report.totals.streams_stored).to.equal(16);
     const empty = await fetch(`${base}/imports`, { method: 'POST', body: new FormData() });
     expect(empty.status).to.equal(400);
+    // A rejected upload (unknown account) and a failed job (not an export) leave no file behind.
+    const wrong = new FormData();
+    wrong.append('files', new Blob([readFileSync(file)]), 'Streaming_History_Video_2023.json');
+    expect((await fetch(`${base}/imports?account=nobody`, { method: 'POST', body: wrong })).status).to.equal(400);
+    const junk = new FormData();
+    junk.append('files', new Blob(['not json at all']), 'Streaming_History_Audio_2099.json');
+    const failed = await (await fetch(`${base}/imports`, { method: 'POST', body: junk })).json() as any;
+    const failedJob = await waitFor(async () => { const j = (await get(`/imports/${failed.job_id}`)).body; return j.state !== 'running' ? j : null; }, { what: 'failed job' });
+    expect(failedJob.state).to.equal('failed');
+    expect(failedJob.report.files[0].file).to.equal('Streaming_History_Audio_2099.json', 'the user\'s own file name, not the upload\'s temp name');
+    expect(readdirSync(path.join(tmp.dir, 'uploads'))).to.deep.equal([], 'uploads are removed on every path');
     expect((await get('/imports/unknown')).status).to.equal(404);
   });
 });

@@ -18,7 +18,9 @@ const MAX_UPLOAD_BYTES = 2 * 1024 ** 3;
 export function importRoutes({ importer, accounts, dataDir, log }: WebDeps): Router {
   const api = Router();
   const uploads = path.join(dataDir, 'uploads');
-  const upload = multer({ dest: uploads, limits: { fileSize: MAX_UPLOAD_BYTES, files: 50 } });
+  // A destination function: multer then creates nothing at start-up (the folder is made per request).
+  const upload = multer({ storage: multer.diskStorage({ destination: (_req, _file, cb) => cb(null, uploads) }),
+    limits: { fileSize: MAX_UPLOAD_BYTES, files: 50 } });
   const removeAll = (files: Express.Multer.File[]) => Promise.all(files.map((f) => rm(f.path, { force: true })));
 
   api.post('/imports', async (req, res, next) => {

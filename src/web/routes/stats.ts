@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { BadParamError, NotFoundError } from '../../errors.js';
 import { enumParam, intParam, rangeParams, stringParam, timeParam, timeZoneParam } from '../params.js';
-import { route } from '../route.js';
+import { heavyRoute } from '../route.js';
 import type { WebDeps } from '../index.js';
 
 /** Read-only listening statistics and the listening log (GET /api/v1/streams, /stats/*, /sessions). */
@@ -9,7 +9,7 @@ export function statsRoutes({ stats, store, art, now = Date.now }: WebDeps): Rou
   const api = Router();
   const tz = () => store.tz.timeZone;
   const range = (req: Parameters<typeof rangeParams>[0]) => rangeParams(req, now(), tz());
-  api.get('/streams', route((req) => {
+  api.get('/streams', heavyRoute((req) => {
     const r = range(req);
     const before = stringParam(req, 'before');
     if (before !== undefined && !/^\d+:\d+$/.test(before)) throw new BadParamError('before', before, 'a cursor from a previous page ("ended_at:id")');
@@ -19,11 +19,11 @@ export function statsRoutes({ stats, store, art, now = Date.now }: WebDeps): Rou
     const refs = stats.trackRefs(page.streams.map((s) => s.track_id));
     return { ...page, streams: page.streams.map((s) => ({ ...s, ...refs.get(s.track_id), art_url: art?.pathOf('track', s.track_id) ?? null })) };
   }));
-  api.get('/stats/summary', route((req) => {
+  api.get('/stats/summary', heavyRoute((req) => {
     const r = range(req);
     return { from: r.from, to: r.to, ...stats.summary(r) };
   }));
-  api.get('/stats/top/:what', route((req) => {
+  api.get('/stats/top/:what', heavyRoute((req) => {
     const what = req.params.what;
     if (what !== 'tracks' && what !== 'artists' && what !== 'albums') throw new NotFoundError(`top list "${what}" (tracks, artists, albums)`);
     const r = range(req);
@@ -34,31 +34,31 @@ export function statsRoutes({ stats, store, art, now = Date.now }: WebDeps): Rou
     return { from: r.from, to: r.to, items: items.map((i) => ({ ...i, ...(tracks?.get(i.id) ?? {}), ...(albums ? { artist_id: albums.get(i.id) ?? null } : {}),
       art_url: what === 'artists' ? null : art?.pathOf(what === 'albums' ? 'album' : 'track', i.id) ?? null })) };
   }));
-  api.get('/stats/heatmap', route((req) => {
+  api.get('/stats/heatmap', heavyRoute((req) => {
     const r = range(req);
     const zone = timeZoneParam(req, tz());
     return { from: r.from, to: r.to, tz: zone, weekdays: 'Monday first', ...stats.heatmap(r, zone) };
   }));
-  api.get('/stats/timeline', route((req) => {
+  api.get('/stats/timeline', heavyRoute((req) => {
     const r = range(req);
     const bucket = enumParam(req, 'bucket', ['day', 'week', 'month'], 'day');
     return { from: r.from, to: r.to, bucket, tz: tz(), buckets: stats.timeline(r, bucket) };
   }));
-  api.get('/stats/discoveries', route((req) => {
+  api.get('/stats/discoveries', heavyRoute((req) => {
     const r = range(req);
     return { from: r.from, to: r.to, ...stats.discoveries(r) };
   }));
-  api.get('/stats/skips', route((req) => {
+  api.get('/stats/skips', heavyRoute((req) => {
     const r = range(req);
     const res = stats.skips(r, intParam(req, 'limit', 20, 1, 200));
     const refs = stats.trackRefs(res.tracks.map((t) => Number((t as Record<string, unknown>).id)));
     return { from: r.from, to: r.to, ...res, tracks: res.tracks.map((t) => ({ ...t, ...refs.get(Number((t as Record<string, unknown>).id)) })) };
   }));
-  api.get('/sessions', route((req) => {
+  api.get('/sessions', heavyRoute((req) => {
     const r = range(req);
     return { from: r.from, to: r.to, ...stats.sessions(r, intParam(req, 'limit', 100, 1, 1000)) };
   }));
-  api.get('/stats/mood', route((req) => {
+  api.get('/stats/mood', heavyRoute((req) => {
     const to = req.query.to === undefined ? null : timeParam(req, 'to', now(), tz());
     return { ...stats.mood(stringParam(req, 'account'), to, now()) };
   }));

@@ -1,0 +1,29 @@
+import { decode, ANALYSIS_RATE_HZ, type FfmpegPaths, type ProbeResult } from './ffmpeg.js';
+import { createAnalyzer, type Descriptors, type NativeFormat, type StageTimes } from './descriptors.js';
+
+/**
+ * The format loudness is measured in: the file's own sample rate and channel count as ffprobe
+ * reports them; 48 kHz stereo where ffprobe gives none, more than 8 channels folded to stereo.
+ */
+export function nativeFormat(probed: Pick<ProbeResult, 'sample_rate_hz' | 'channels'>): NativeFormat {
+  const rate = probed.sample_rate_hz >= 8000 && probed.sample_rate_hz <= 384_000 ? probed.sample_rate_hz : 48_000;
+  const channels = probed.channels >= 1 && probed.channels <= 8 ? probed.channels : 2;
+  return { sample_rate_hz: rate, channels };
+}
+
+/**
+ * Decodes a probed file once into two streams (mono 22 050 Hz for the spectral descriptors, the
+ * native format for loudness) and computes its descriptors, with the time each stage took.
+ * @throws AudioDecodeError as {@link decode} does.
+ */
+export async function analyzeProbed(file: string, probed: ProbeResult, paths: FfmpegPaths): Promise<{ descriptors: Descriptors; times: StageTimes & { wall_s: number } }> {
+  const started = performance.now();
+  const format = nativeFormat(probed);
+  const analyzer = createAnalyzer(ANALYSIS_RATE_HZ, format);
+  await decode(file, paths, (chunk) => analyzer.push(chunk), {
+    expectedDurationS: probed.duration_s,
+    native: { sampleRateHz: format.sample_rate_hz, channels: format.channels, onSamples: (chunk) => analyzer.pushNative(chunk) },
+  });
+  const descriptors = analyzer.finish();
+  return { descriptors, times: { ...analyzer.times, wall_s: (performance.now() - started) / 1000 } };
+}
