@@ -49,7 +49,14 @@ export interface ArtImage { bytes: Buffer; type: string; etag: string }
 export async function createArt({ store, dataDir, resolvers, cacheBytes, log, health, timeoutMs = 15_000, now = Date.now, fetchFn }: ArtDeps) {
   store.migrateModule('art', ART_MIGRATIONS);
   const subjects = createArtSubjects(store, now);
-  const cache: ArtCache = await openArtCache(path.join(dataDir, 'art'), cacheBytes);
+  const cache: ArtCache = await openArtCache(path.join(dataDir, 'art'), cacheBytes).catch((err: unknown) => {
+    // A read-only or full disk must not keep Vibescope from starting: art is then downloaded each time, never kept.
+    log.error({ err }, 'art: the cover art folder cannot be used; art is not kept on the box');
+    const why = isStorageErrno(err) ? storageError(err, 'art').message : 'the art folder in the data folder could not be created.';
+    health?.report('art.cache', { code: 'ART_CACHE_FAILED', dismissible: true,
+      message: `Cover art cannot be kept on the box: ${why} Art still shows while the box is online.` });
+    return noCache(cacheBytes);
+  });
   const hosts = [...new Set(resolvers.flatMap((r) => r.hosts))];
   const queue = new Map<string, ArtSubject>();
   const resting = new Map<string, { lastAt: number; pausedUntil: number }>();
@@ -263,6 +270,11 @@ export async function createArt({ store, dataDir, resolvers, cacheBytes, log, he
     status: () => ({ queued: queue.size, resting_until: Object.fromEntries([...resting].filter(([, r]) => r.pausedUntil > now()).map(([n, r]) => [n, r.pausedUntil])),
       ...cache.status() }),
   };
+}
+
+/** A cache that keeps nothing (the art folder could not be created). */
+function noCache(capBytes: number): ArtCache {
+  return { get: async () => null, put: async () => undefined, has: () => false, status: () => ({ files: 0, bytes: 0, cap_bytes: capBytes }) };
 }
 
 /** A strong validator of the image at a URL (its cache file name: the bytes of one URL never change). */

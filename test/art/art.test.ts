@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createArt, hostAllowed, sniffImage, storedArtResolver, type ArtResolver } from '../../src/art/index.js';
 import { parseConfig } from '../../src/config/index.js';
@@ -49,6 +49,21 @@ describe('art: cover art fetched, checked, cached on disk and served by Vibescop
       art = await createArt({ store: core.store, dataDir: tmp.dir, resolvers: [storedArtResolver([host()])], cacheBytes: 1 << 20, log: quietLogger() });
       expect((await art.image('track', id))?.bytes.equals(first!.bytes)).to.equal(true, 'cached art shows offline, after a restart');
     } finally { await core.close(); fake = await startFakeSpotify(); }
+  });
+
+  it('starts without a usable art folder: art is downloaded each time, health says so without a path', async () => {
+    const core = await buildCore();
+    try {
+      writeFileSync(path.join(tmp.dir, 'art'), 'not a folder');
+      await core.ingest.record([withImage(5, 'no-folder')]);
+      const id = core.stats.streams({ from: 0, to: Date.now(), limit: 1 }).streams[0]!.track_id;
+      const art = await createArt({ store: core.store, dataDir: tmp.dir, resolvers: [storedArtResolver([host()])], cacheBytes: 1 << 20, log: quietLogger(), health: core.health });
+      expect((await art.image('track', id))?.type).to.equal('image/png');
+      expect((await art.image('track', id))?.type).to.equal('image/png');
+      expect(fake.state.imageRequests.filter((n) => n === 'no-folder')).to.have.length(2, 'nothing kept');
+      const problem = core.health.state().problems.find((p) => p.id === 'art.cache')!;
+      expect(problem.message).to.match(/^Cover art cannot be kept on the box/).and.not.match(/\/tmp|\/work/);
+    } finally { await core.close(); }
   });
 
   it('refuses what is not an image, hosts nobody allowed and gone images, and falls through to the next resolver', async () => {
