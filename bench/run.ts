@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { coreBench, type Line } from './core.js';
 import { audioBench } from './audio.js';
+import { beyondBench } from './beyond.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { storyBench } from './story.js';
@@ -27,6 +28,9 @@ try {
 
   // Audio descriptors on real music (Debian's Frets on Fire songs): bench/audio.ts.
   if (run('audio')) lines.push(...audioBench());
+
+  // Other sources in, exports out, the scrobble outbox: bench/beyond.ts.
+  if (run('beyond')) lines.push(...(await beyondBench(tmp)));
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

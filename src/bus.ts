@@ -28,6 +28,8 @@ export interface BusEvents {
   'health.changed': [state: HealthState];
   /** A story was stored (journaled) for an account's period (src/story/). */
   'story.created': [story: StoryReady];
+  /** The scrobble sender's state or outbox changed (src/scrobble: sent, backing off, needs a token…). */
+  'scrobble.status': [status: import('./scrobble/index.js').ScrobbleStatus];
 }
 
 /** The typed event bus: `emit`, `on` (returns the unsubscribe), `next` (a promise of the next event). */

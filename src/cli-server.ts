@@ -28,6 +28,16 @@ export function serverClient(holder: LockInfo, config: Pick<Config, 'web_usernam
     /** Asks the server for a period's story and waits for it (POST /api/v1/stories, wait=true). */
     createStory: (request: { account: string; period: string; start?: string | undefined; force: boolean }) =>
       call<{ story: Story; created: boolean }>('POST', '/stories', { ...request, wait: true }),
+    /** A raw request (downloads: exports, backups), for the caller to stream; throws with the server's message when it fails. */
+    async request(method: string, route: string, body?: unknown): Promise<Response> {
+      const res = await fetch(`${base}${route}`, { method, headers: { ...headers, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body) });
+      if (!res.ok) {
+        const json = await res.json().catch(() => ({})) as { error?: { message?: string } };
+        throw new Error(json.error?.message ?? `the server answered ${res.status}`);
+      }
+      return res;
+    },
     startConnect: (account: string) => call<{ url: string }>('POST', '/auth/start', { account }),
     finishConnect: (url: string) => call<{ account: string }>('POST', '/auth/finish', { url }),
     /** Uploads files to the server's import and waits for its report. */

@@ -15,6 +15,7 @@ import { createSpotify, openTokenStore } from './spotify/index.js';
 import { serverClient } from './cli-server.js';
 import { createStories, storyConfigOf, type Story } from './story/index.js';
 import { resolveStoryLanguage } from './config/index.js';
+import { backupCommand, backupHookCommand, exportCommand, helpTexts, restoreCommand, scrobbleCommand, type CliKit } from './cli-exports.js';
 
 const COMMON = `
 Options for every command:
@@ -33,11 +34,15 @@ Usage: vibescope [command] [options]
 Commands:
   serve      run the server: polling, REST API on :8099 (the default command)
   connect    connect a Spotify account (Authorization Code with PKCE)
-  import     import a Spotify privacy export (zip, folder or JSON files)
+  import     import listening history (Spotify export, ListenBrainz, Maloja, Last.fm…)
   status     show accounts, stored plays and the store's state
   scan       scan the music folders (library_paths) now and analyse new files
   analyze    print audio descriptors (tempo, key, loudness…) of music files as JSON lines
   story      write the story of a week, month or year (Gemini, a local model, or the template)
+  export     write your streams as CSV, JSON, ListenBrainz JSONL or an M3U8 playlist
+  backup     write one consistent backup archive of the data folder
+  restore    restore a backup archive into the data folder
+  scrobble   show the scrobble outbox; --backfill sends stored history
 
 Run "vibescope <command> --help" for a command's options.${COMMON}`,
   serve: `Usage: vibescope serve [--port N] [--data-dir DIR]
@@ -54,8 +59,12 @@ Paste that whole address back here. Needs the client_id option (your Spotify app
   --url URL        finish a consent started before, with the URL the browser landed on${COMMON}`,
   import: `Usage: vibescope import <path...> [--account NAME]
 
-Imports Spotify privacy exports: my_spotify_data.zip, an unpacked folder, or single
-Streaming_History_Audio_*.json / StreamingHistory_music_*.json files. Prints a report
+Imports listening history: Spotify privacy exports (my_spotify_data.zip, an unpacked
+folder, Streaming_History_Audio_*.json, endsong_*.json, StreamingHistory_music_*.json),
+a ListenBrainz export (the zip from "Export listens", or its .jsonl files), a Maloja
+export, a Rockbox .scrobbler.log, a Libre.fm / Last.fm CSV or a Pano Scrobbler export;
+each file is recognised by its content. Plays that two sources hold (Spotify and a
+scrobbler) are counted once. Prints a report
 per file (rows read, streams stored, plays, skips, merged duplicates, rejected rows).
 Importing the same file again changes nothing. Exits 1 when nothing could be imported.
 Stop the server first, or upload through it (POST /api/v1/imports).
@@ -228,7 +237,7 @@ async function expandFiles(paths: string[]): Promise<string[]> {
     const info = await stat(p).catch(() => fail(`no such file or folder: ${p}`, 1));
     if (!info.isDirectory()) { out.push(p); continue; }
     for (const entry of await readdir(p, { withFileTypes: true, recursive: true })) {
-      if (entry.isFile() && /\.(json|zip)$/i.test(entry.name)) out.push(path.join(entry.parentPath, entry.name));
+      if (entry.isFile() && /\.(json|jsonl|ndjson|csv|log|txt|tsv|zip)$/i.test(entry.name)) out.push(path.join(entry.parentPath, entry.name));
     }
   }
   return out;
@@ -396,11 +405,17 @@ async function storyCommand(args: string[]): Promise<void> {
     await offline.close();
   }
 }
+/** What the commands in cli-exports.ts borrow from here. */
+const kit: CliKit = { parse, load: (values) => load(values), fail, common: COMMON,
+  logger: (values, loaded) => createLogger(values['log-level'] ? loaded.config.log_level : 'warn') };
+Object.assign(HELP, helpTexts(COMMON));
 
 async function main(argv: string[]): Promise<void> {
   const [first, ...rest] = argv;
   const commands: Record<string, (args: string[]) => Promise<void>> = { serve, import: importCommand, connect: connectCommand, status: statusCommand,
-    analyze: analyzeCommand, scan: scanCommand, story: storyCommand };
+    analyze: analyzeCommand, scan: scanCommand, story: storyCommand,
+    export: (a) => exportCommand(kit, a), backup: (a) => backupCommand(kit, a), restore: (a) => restoreCommand(kit, a),
+    'backup-hook': (a) => backupHookCommand(kit, a), scrobble: (a) => scrobbleCommand(kit, a) };
   if (first === undefined || first.startsWith('-')) {
     if (first === '--help' || first === '-h') { process.stdout.write(`${HELP.main}\n`); return; }
     if (first === '--version') { process.stdout.write(`${readVersion()}\n`); return; }

@@ -6,6 +6,7 @@ import { createIngest } from './ingest/index.js';
 import { createImporter } from './importers/index.js';
 import { createStats } from './stats/index.js';
 import { registerStoryRecords } from './story/index.js';
+import { registerOutboxRecords } from './scrobble/index.js';
 
 /**
  * Every capability that journals records of its own registers them here, so whoever opens the data
@@ -13,6 +14,7 @@ import { registerStoryRecords } from './story/index.js';
  */
 function registerDurableRecords(store: Awaited<ReturnType<typeof openStore>>): void {
   registerStoryRecords(store);
+  registerOutboxRecords(store); // scrobble outbox marks replay everywhere, whatever the options (issue 15)
 }
 
 export interface CoreOptions {

@@ -24,6 +24,10 @@ export type ErrorCode =
   | 'SPOTIFY_BAD_RESPONSE'
   | 'SPOTIFY_RECONNECT'
   | 'STORY_PROVIDER_FAILED'
+  | 'LISTENBRAINZ_AUTH'
+  | 'LISTENBRAINZ_RATE_LIMITED'
+  | 'LISTENBRAINZ_UNAVAILABLE'
+  | 'LISTENBRAINZ_REFUSED'
   | 'INTERNAL';
 
 /** Base class of every error Vibescope throws on purpose. */
@@ -115,6 +119,25 @@ export class StoryProviderError extends VibescopeError {
     this.httpStatus = extra.httpStatus;
     this.retryAfterMs = extra.retryAfterMs;
     this.detail = extra.detail;
+  }
+}
+
+/**
+ * A call to a ListenBrainz-compatible server (scrobbles out, the ListenBrainz live source) failed:
+ * the endpoint, the HTTP status, the server's own message, and how long it asked us to wait. Never
+ * carries the token.
+ */
+export class ListenBrainzError extends VibescopeError {
+  readonly endpoint: string;
+  readonly httpStatus: number | undefined;
+  /** ms the server asked us to wait (429 X-RateLimit-Reset-In / Retry-After), when it did. */
+  readonly retryAfterMs: number | undefined;
+  constructor(code: Extract<ErrorCode, `LISTENBRAINZ_${string}`>, endpoint: string, message: string,
+    extra: { httpStatus?: number; retryAfterMs?: number } = {}, options?: ErrorOptions) {
+    super(code, `${endpoint}: ${message}`, code === 'LISTENBRAINZ_AUTH' ? 409 : 502, options);
+    this.endpoint = endpoint;
+    this.httpStatus = extra.httpStatus;
+    this.retryAfterMs = extra.retryAfterMs;
   }
 }
 

@@ -12,7 +12,8 @@ export type { Logger } from 'pino';
  */
 export const REDACT_PATHS = [
   'access_token', 'refresh_token', 'client_secret', 'code', 'state', 'code_verifier', 'password',
-  'mqtt_password', 'authorization', 'Authorization', 'ai_api_key', 'apiKey', 'x-goog-api-key',
+  'mqtt_password', 'authorization', 'Authorization', 'ai_api_key', 'apiKey', 'x-goog-api-key', 'scrobble_token', 'listenbrainz_token', 'token',
+  '*.scrobble_token', '*.listenbrainz_token', 'config.scrobble_token', 'config.listenbrainz_token',
   'query.code', 'form.code', 'body.code', 'params.code', '*.query.code', '*.form.code', '*.body.code', '*.params.code',
   '*.access_token', '*.refresh_token', '*.client_secret', '*.state', '*.code_verifier',
   '*.password', '*.mqtt_password', '*.authorization', '*.Authorization', '*.ai_api_key', '*.apiKey', '*["x-goog-api-key"]',

@@ -11,6 +11,8 @@ import { createScheduler } from './scheduler.js';
 import { createMqtt, loadMqttIdentity, type MqttConnection } from './mqtt/index.js';
 import { createAudioLibrary } from './audio/index.js';
 import { createStories, storyConfigOf, storyCron } from './story/index.js';
+import { createBackups, createExports } from './exports/index.js';
+import { createScrobble } from './scrobble/index.js';
 import { createArt, spotifyTrackArtResolver, storedArtResolver } from './art/index.js';
 
 /**
@@ -64,10 +66,15 @@ export async function startVibescope({ config, addon, log, version, port: portOv
   const library = createAudioLibrary({ store, bus, log: log.child({ module: 'audio.library' }), roots: config.library_paths.map((p) => path.resolve(p)) });
   const stories = createStories({ store, stats, bus, health, log: log.child({ module: 'story' }),
     config: storyConfigOf(config, await resolveStoryLanguage(config, log.child({ module: 'story' }), env)) });
+  // Exports and backups (issue 15): streamed CSV / JSON / ListenBrainz JSONL / M3U8; consistent backups and HA backup hooks.
+  const exports = createExports({ store, version, topTracks: (range, limit) => stats.top('tracks', range, limit, 'plays') });
+  const backups = createBackups({ dataDir, store, health, version, log: log.child({ module: 'exports.backup' }), isImporting: importer.running });
+  await backups.cleanup();
+  const scrobble = createScrobble({ options: config, store, ingest, bus, health, accounts, version, log: log.child({ module: 'scrobble' }) });
   const connection = await resolveMqtt(config, addon, env, log.child({ module: 'mqtt' }));
   const mqtt = createMqtt({ config, connection, stats, bus, log: log.child({ module: 'mqtt' }), accounts, version,
     initialSync: (a) => spotify.status(a) ?? null, initialNowPlaying: spotify.nowPlaying, syncNow: spotify.syncNow,
-    initialStory: (a) => stories.latest(a),
+    initialStory: (a) => stories.latest(a), initialScrobble: () => scrobble.status(),
     configurationUrl: panelUrl(addon, portOverride ?? config.port, env), identity: mqttIdentity, health,
     refreshConnection: config.mqtt_url ? undefined : () => resolveMqtt(config, addon, env, log.child({ module: 'mqtt' })) });
   // Cover art: the stored Spotify album image, else one GET /tracks/{id} per imported track through a connected account.
@@ -78,7 +85,7 @@ export async function startVibescope({ config, addon, log, version, port: portOv
       available: () => spotify.connectedAccounts().length > 0,
       albumImages: (id) => spotify.tracks.albumImages(spotify.connectedAccounts()[0]!, id) })] });
   const web = createWeb({ bus, store, stats, spotify, importer, tokens, health, log: log.child({ module: 'web' }), accounts, dataDir, addon, version,
-    mqttStatus: mqtt.status, library, config, stories, art,
+    mqttStatus: mqtt.status, library, config, stories, exports, backups, scrobble, art,
     connect: { clientIdSet: config.client_id !== '', redirectUri: config.redirect_uri, scopes: scopesFor(config) } });
   const storyRule = storyCron(config.story_schedule);
   const scheduler = createScheduler({ log: log.child({ module: 'scheduler' }), timeZone,
@@ -89,6 +96,7 @@ export async function startVibescope({ config, addon, log, version, port: portOv
   scheduler.start();
   mqtt.start();
   spotify.start();
+  await scrobble.start();
   library.start(config.library_rescan_hours * 3_600_000);
   await stories.start();
   art.start();
@@ -96,17 +104,19 @@ export async function startVibescope({ config, addon, log, version, port: portOv
 
   let stopping: Promise<void> | null = null;
   return {
-    port, store, bus, health, ingest, importer, stats, spotify, web, tokens, mqtt, library, stories, art,
+    port, store, bus, health, ingest, importer, stats, spotify, web, tokens, mqtt, library, stories, scrobble, art,
     /** Stops polling, publishes MQTT `offline`, stops the web server and the scheduler, then closes the store (the journal is already durable). Idempotent. */
     stop(): Promise<void> {
       stopping ??= (async () => {
         await art.stop();
         await spotify.stop();
+        await scrobble.stop();
         await library.stop();
         await mqtt.stop();
         scheduler.stop();
         await web.stop();
         await stories.stop();
+        backups.stop();
         await store.close();
         await lock.release();
         log.info('vibescope stopped');

@@ -4,7 +4,25 @@
  */
 
 /** Where a record of listening came from. */
-export type StreamSource = 'poll' | 'player' | 'import-extended' | 'import-account';
+export type StreamSource = 'poll' | 'player' | 'import-extended' | 'import-account' | 'import-vibescope' | ScrobbleSource;
+
+/*
+ * `import-vibescope`: a Vibescope export (CSV or JSON, src/exports/) imported again: each row is one
+ * stored stream with the fields that won, stamped with its end like Spotify's records.
+ */
+
+/**
+ * Sources that report listens (scrobbles): their timestamp is the START of the listen
+ * (PRODUCT.md "listen / scrobble"). `listenbrainz` is the live ListenBrainz poller; the others are
+ * imported files (ListenBrainz export, Maloja export, Rockbox .scrobbler.log, Libre.fm / Last.fm CSV,
+ * Pano Scrobbler JSONL).
+ */
+export type ScrobbleSource = 'listenbrainz' | 'import-listenbrainz' | 'import-maloja' | 'import-scrobbler-log' | 'import-lastfm'
+  | 'import-panoscrobbler';
+
+/** Every scrobble source (same order as their bits in the store). */
+export const SCROBBLE_SOURCES: readonly ScrobbleSource[] = ['listenbrainz', 'import-listenbrainz', 'import-maloja', 'import-scrobbler-log',
+  'import-lastfm', 'import-panoscrobbler'];
 
 /** play: a track stream with ms_played >= 30 000; skip: ended early by the listener; other: neither. */
 export type StreamKind = 'play' | 'skip' | 'other';
@@ -51,6 +69,8 @@ export interface IncomingStream {
   platform?: string | null;
   device?: string | null;
   context_uri?: string | null;
+  /** MusicBrainz recording MBID the source named (scrobble sources): part of the record's identity. */
+  recording_mbid?: string | null;
 }
 
 /** A stored stream as the store returns it. */

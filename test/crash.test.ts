@@ -5,16 +5,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openTokenStore } from '../src/spotify/index.js';
 import { startFakeSpotify, playerState, trackObject, type FakeSpotify } from './support/fake-spotify.js';
-import { freePort, tempDir, waitFor } from './support/helpers.js';
+import { freePort, tempDir, waitFor, rng } from './support/helpers.js';
 import { EXTENDED_DIR } from './support/fixtures.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CYCLES = 16;
-
-/** Deterministic pseudo-random numbers (mulberry32) so a failure can be replayed. */
-function rng(seed: number) {
-  return () => { seed |= 0; seed = (seed + 0x6d2b79f5) | 0; let t = Math.imul(seed ^ (seed >>> 15), 1 | seed); t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t; return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
-}
 
 /**
  * The restart matrix: a data folder that already holds an import and compactions, then cycles of

@@ -77,6 +77,18 @@ export const configSchema = z.object({
   /** When the weekly story is written (local time), or off. */
   story_schedule: z.string().regex(/^(off|(mon|tue|wed|thu|fri|sat|sun) ([01]\d|2[0-3]):[0-5]\d)$/, 'off, or a weekday and a time such as mon 08:00')
     .default('mon 08:00'),
+  // Beyond Spotify (issue 15, src/scrobble/): scrobbles out to a ListenBrainz-compatible server, the ListenBrainz live source.
+  /** API root of a ListenBrainz-compatible server to scrobble to (ListenBrainz: https://api.listenbrainz.org; Maloja: …/apis/listenbrainz). */
+  scrobble_url: z.url().optional(),
+  scrobble_token: z.string().min(1).max(256).optional(),
+  /** Also send the stored history once, as import batches. */
+  scrobble_backfill: z.boolean().default(false),
+  /** A ListenBrainz user whose listens are recorded too (listening outside Spotify). */
+  listenbrainz_user: z.string().regex(/^[^/\s]{1,64}$/, 'a ListenBrainz user name').optional(),
+  /** ListenBrainz user token (also used by the metadata enrichment). */
+  listenbrainz_token: z.string().min(1).max(256).optional(),
+  listenbrainz_api_url: z.url().default('https://api.listenbrainz.org'),
+  listenbrainz_poll_interval_s: z.int().min(60).max(3600).default(120),
   // The panel's cover art (src/art): image bytes cached on disk under data_dir/art, least recently used dropped past the cap.
   art_cache_mb: z.int().min(10).max(10_000).default(200),
 }).strict().refine((c) => (c.web_username === undefined) === (c.web_password === undefined),

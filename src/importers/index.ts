@@ -13,12 +13,15 @@ import { IMPORT_BATCH_ROWS } from '../ingest/index.js';
 import { ImportFileError, StorageError, VibescopeError } from '../errors.js';
 import type { ImportProgress, IncomingStream } from '../types.js';
 import { historyInputs, totalBytes, type HistoryInput } from './sources.js';
-import { detectFormat, fromAccountRow, fromExtendedRow, KNOWN_FIELDS, type RowFormat } from './rows.js';
+import { KNOWN_FIELDS, type RowFormat } from './rows.js';
 import { stageInput, discardStaged, ImportLimitError, type StagedFile } from './stage.js';
-import { rowsOf, ParseError } from './parse.js';
+import { rowsOf, formatOf, ParseError, FILE_FORMATS, type FileFormat } from './parse.js';
+import { createRowConverter } from './formats/index.js';
 
 export { HISTORY_FILE_RE } from './sources.js';
-export { MAX_ROWS_PER_FILE } from './parse.js';
+export { MAX_ROWS_PER_FILE, type FileFormat } from './parse.js';
+export type { RowFormat } from './rows.js';
+export { fromListenBrainzListen, listenedAtProblem, spotifyTrackUri, mbidOf, LISTEN_MINIMUM_TS } from './formats/index.js';
 
 /** Hard cap on one history file's bytes (a zip entry counted inflated), whatever its header claims. */
 export const MAX_FILE_BYTES = 1024 * 1024 * 1024;
@@ -40,7 +43,10 @@ export interface FileReport {
   /** rows recorded before (the same file imported again) */
   already_imported: number;
   rows_rejected: number;
-  /** the first rejected rows: 0-based index in the file's array and the reason */
+  /**
+   * the first rejected rows and why: `index` is the 0-based index in the file's array (JSON), or the
+   * 0-based line (JSON lines, CSV, .scrobbler.log: line `index + 1` in an editor)
+   */
   rejected: { index: number; reason: string }[];
   /** fields no known export version has (they are ignored) */
   unknown_fields: string[];
@@ -74,7 +80,11 @@ export interface ImporterDeps {
   maxFileBytes?: number;
 }
 
-/** The journal line of one imported file: its staged copy, checked by SHA-256 before it is replayed. */
+/**
+ * The journal line of one imported file: its staged copy, checked by SHA-256 before it is replayed,
+ * and how it was read (`format`, detected from its content; absent in lines before 0.2: a JSON array;
+ * `time_zone`: the zone a .scrobbler.log's local times were read in), so a replay reads it the same way.
+ */
 const importFileRecordSchema = z.object({
   v: z.literal(1),
   t: z.literal('import.file'),
@@ -83,6 +93,8 @@ const importFileRecordSchema = z.object({
   bytes: z.number().int().nonnegative(),
   account: z.string().min(1).max(64),
   name: z.string().max(4096),
+  format: z.enum(FILE_FORMATS as [FileFormat, ...FileFormat[]]).optional(),
+  time_zone: z.string().min(1).max(64).optional(),
 });
 
 function emptyReport(file: string): FileReport {
@@ -90,16 +102,14 @@ function emptyReport(file: string): FileReport {
     already_imported: 0, rows_rejected: 0, rejected: [], unknown_fields: [], error: null };
 }
 
-/** A row turned into a record or the reason it cannot be, with the file's format decided by its first object row. */
-function convert(value: unknown, state: { format: RowFormat | null }, account: string) {
-  state.format ??= detectFormat(value);
-  if (!state.format) return { ok: false as const, reason: 'not a Spotify streaming-history row (no ts/ms_played or endTime/msPlayed)' };
-  return state.format === 'extended' ? fromExtendedRow(value, account) : fromAccountRow(value, state.format, account);
-}
+/** How one file is read: its layout and the zone of local times (a .scrobbler.log). */
+interface ReadAs { fileFormat: FileFormat; timeZone: string }
 
 /**
- * Imports Spotify privacy exports (extended streaming history and account data; zip, folder or JSON
- * files) through ingest, one file at a time:
+ * Imports listening history through ingest, one file at a time: Spotify privacy exports (extended
+ * streaming history, endsong, account data; zip, folder or JSON) and other services' (ListenBrainz,
+ * Maloja, Rockbox .scrobbler.log, Libre.fm / Last.fm CSV, Pano Scrobbler, a Vibescope export), each
+ * recognised by its content (formats/):
  * 1. the file is copied into the journal folder (staged, fsync'd) while it is read, with hard caps on
  *    bytes and rows whatever a zip header claims; its rows are validated;
  * 2. one journal line names the staged copy and its SHA-256 — from here the file is durable, and a
@@ -110,18 +120,18 @@ function convert(value: unknown, state: { format: RowFormat | null }, account: s
  */
 export function createImporter({ store, ingest, bus, log, health, maxFileBytes = MAX_FILE_BYTES }: ImporterDeps) {
   /** Parses a staged file: every valid row as a record (in memory only for small files, else counted), the report filled in. */
-  async function parseStaged(staged: StagedFile, account: string, report: FileReport, keepRecords: boolean): Promise<{ records: IncomingStream[]; valid: number; span: { from: number; to: number } | null }> {
+  async function parseStaged(staged: StagedFile, account: string, readAs: ReadAs, report: FileReport, keepRecords: boolean): Promise<{ records: IncomingStream[]; valid: number; span: { from: number; to: number } | null }> {
     const records: IncomingStream[] = [];
     const unknown = new Set<string>();
-    const state = { format: null as RowFormat | null };
+    const converter = createRowConverter({ ...readAs, account });
     let valid = 0;
     let from = Infinity; let to = -Infinity;
-    for await (const { key: index, value } of rowsOf(staged)) {
+    for await (const { key: index, value } of rowsOf(staged, readAs.fileFormat)) {
       report.rows_read++;
-      const result = convert(value, state, account);
-      report.format = state.format;
-      if (state.format && typeof value === 'object' && value !== null) {
-        const known = KNOWN_FIELDS[state.format];
+      const result = converter.convert(value);
+      report.format = converter.format;
+      const known = converter.format ? KNOWN_FIELDS[converter.format] : undefined;
+      if (known && typeof value === 'object' && value !== null) {
         for (const k of Object.keys(value)) if (!known.has(k)) unknown.add(k);
       }
       if (!result.ok) {
@@ -141,11 +151,11 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
   }
 
   /** The valid records of a staged file, batch by batch (streamed from disk for big files). */
-  async function* batchesOf(staged: StagedFile, account: string): AsyncGenerator<IncomingStream[]> {
-    const state = { format: null as RowFormat | null };
+  async function* batchesOf(staged: StagedFile, account: string, readAs: ReadAs): AsyncGenerator<IncomingStream[]> {
+    const converter = createRowConverter({ ...readAs, account });
     let batch: IncomingStream[] = [];
-    for await (const { value } of rowsOf(staged)) {
-      const result = convert(value, state, account);
+    for await (const { value } of rowsOf(staged, readAs.fileFormat)) {
+      const result = converter.convert(value);
       if (!result.ok) continue;
       batch.push(result.record);
       if (batch.length >= IMPORT_BATCH_ROWS) { yield batch; batch = []; }
@@ -153,10 +163,10 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
     if (batch.length > 0) yield batch;
   }
 
-  async function applyAll(staged: StagedFile, account: string, parsed: { records: IncomingStream[] } | null): Promise<ApplyResult> {
+  async function applyAll(staged: StagedFile, account: string, readAs: ReadAs, parsed: { records: IncomingStream[] } | null): Promise<ApplyResult> {
     if (parsed) return ingest.applyImported(parsed.records);
     const total: ApplyResult = { inserted: [], merged: [], duplicates: 0 };
-    for await (const batch of batchesOf(staged, account)) {
+    for await (const batch of batchesOf(staged, account, readAs)) {
       const r = await ingest.applyImported(batch);
       total.inserted.push(...r.inserted); total.merged.push(...r.merged); total.duplicates += r.duplicates;
     }
@@ -174,7 +184,8 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
       const sha = bytes ? createHash('sha256').update(bytes).digest('hex') : await hashFile(file);
       if (sha !== line.sha256) throw new Error(`staged copy of ${line.name} does not match its checksum`);
       const staged: StagedFile = { name: line.staged, path: file, bytes: line.bytes, sha256: sha, buffer: bytes };
-      for await (const batch of batchesOf(staged, line.account)) ingest.applyRecords(batch);
+      const readAs: ReadAs = { fileFormat: line.format ?? 'json-array', timeZone: line.time_zone ?? store.tz.timeZone };
+      for await (const batch of batchesOf(staged, line.account, readAs)) ingest.applyRecords(batch);
     },
   });
 
@@ -184,8 +195,9 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
     try {
       staged = await stageInput(input.open(), store.journalDir, store.journalSeq, { maxBytes: maxFileBytes });
       if (staged.bytes === 0) throw new ParseError('the file is empty (0 bytes)');
+      const readAs: ReadAs = { fileFormat: (await formatOf(staged)).format, timeZone: store.tz.timeZone };
       const inMemory = staged.buffer !== null;
-      const parsed = await parseStaged(staged, account, report, inMemory);
+      const parsed = await parseStaged(staged, account, readAs, report, inMemory);
       staged.buffer = null; // the records are in hand; the bytes are on disk
 
       if (parsed.valid === 0) {
@@ -199,9 +211,10 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
         return { report, span: parsed.span };
       }
       if (staged.name) {
-        await store.journalAppend([{ v: 1, t: 'import.file', staged: staged.name, sha256: staged.sha256, bytes: staged.bytes, account, name: displayName }]);
+        await store.journalAppend([{ v: 1, t: 'import.file', staged: staged.name, sha256: staged.sha256, bytes: staged.bytes, account,
+          name: displayName, format: readAs.fileFormat, ...(readAs.fileFormat === 'scrobbler-log' ? { time_zone: readAs.timeZone } : {}) }]);
       }
-      const result = await applyAll(staged, account, inMemory ? parsed : null);
+      const result = await applyAll(staged, account, readAs, inMemory ? parsed : null);
       report.streams_stored = result.inserted.length;
       report.merged_duplicates = result.merged.length;
       report.already_imported = result.duplicates;

@@ -3,23 +3,59 @@ import { Readable } from 'node:stream';
 import { chain } from 'stream-chain';
 import { parser } from 'stream-json';
 import { streamArray } from 'stream-json/streamers/stream-array.js';
+import { open } from 'node:fs/promises';
 import type { StagedFile } from './stage.js';
+import { containerRows, ParseError, type RawRow } from './formats/containers.js';
+import { sniffFormat, SNIFF_BYTES, type FileFormat, type Sniffed } from './formats/sniff.js';
 
-/** One row of a history file: its 0-based index and the parsed value. */
-export interface RawRow { key: number; value: unknown }
+export { ParseError, BadRow, type RawRow } from './formats/containers.js';
+export { FILE_FORMATS, type FileFormat } from './formats/sniff.js';
 
 /** The most rows one file may hold (a real export file holds ~15 000); past it the file is refused. */
 export const MAX_ROWS_PER_FILE = 5_000_000;
 
-/** A file that is not the JSON we expect, in words a person understands. */
-export class ParseError extends Error {}
+/** The first {@link SNIFF_BYTES} of a staged file, and whether that is all of it. */
+export async function headOf(file: StagedFile): Promise<{ head: Buffer; complete: boolean }> {
+  if (file.buffer) return { head: file.buffer.subarray(0, SNIFF_BYTES), complete: file.buffer.length <= SNIFF_BYTES };
+  const fh = await open(file.path, 'r');
+  try {
+    const { buffer, bytesRead } = await fh.read(Buffer.alloc(SNIFF_BYTES), 0, SNIFF_BYTES, 0);
+    return { head: buffer.subarray(0, bytesRead), complete: bytesRead < SNIFF_BYTES };
+  } finally {
+    await fh.close();
+  }
+}
 
 /**
- * The rows of a staged history file (a JSON array of objects), in order: from memory with JSON.parse
- * when the file is small, else streamed from disk with stream-json (memory stays bounded).
- * @throws ParseError for JSON that is damaged or not an array, or past {@link MAX_ROWS_PER_FILE} rows.
+ * The format of a staged file, from its content (formats/sniff.ts).
+ * @throws ParseError naming what Vibescope reads when it is none of those.
  */
-export async function* rowsOf(file: StagedFile): AsyncGenerator<RawRow> {
+export async function formatOf(file: StagedFile): Promise<Sniffed> {
+  const { head, complete } = await headOf(file);
+  const sniffed = sniffFormat(head, complete);
+  if (!sniffed) {
+    throw new ParseError('not a listening history Vibescope reads (a Spotify export JSON or zip, a ListenBrainz export, a Maloja export, '
+      + 'a Rockbox .scrobbler.log, a Libre.fm / Last.fm CSV or a Pano Scrobbler export)');
+  }
+  return sniffed;
+}
+
+/**
+ * The rows of a staged history file, in order, for its `format` (default: a JSON array, the only
+ * format before 0.2, so journal lines without a format replay as before). JSON arrays come from memory
+ * with JSON.parse when the file is small, else streamed from disk with stream-json; the other formats
+ * are always streamed (formats/containers.ts), so memory stays bounded.
+ * @throws ParseError for a file that is damaged or not in `format`, or past {@link MAX_ROWS_PER_FILE} rows.
+ */
+export async function* rowsOf(file: StagedFile, format: FileFormat = 'json-array'): AsyncGenerator<RawRow> {
+  if (format !== 'json-array') {
+    let seen = 0;
+    for await (const row of containerRows(file, format)) {
+      if (++seen > MAX_ROWS_PER_FILE) throw tooMany();
+      yield row;
+    }
+    return;
+  }
   if (file.buffer) {
     let data: unknown;
     try {
@@ -55,5 +91,5 @@ export async function* rowsOf(file: StagedFile): AsyncGenerator<RawRow> {
 }
 
 function tooMany(): ParseError {
-  return new ParseError(`it holds more than ${MAX_ROWS_PER_FILE.toLocaleString('en')} rows; a Spotify history file holds about 15 000, so this is not one`);
+  return new ParseError(`it holds more than ${MAX_ROWS_PER_FILE.toLocaleString('en')} rows; a listening history file holds far fewer (a Spotify one about 15 000), so this is not one`);
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { IncomingStream, TrackInfo } from '../types.js';
+import type { TrackInfo } from '../types.js';
+import type { RowResult } from './formats/listen.js';
 import { parseDateTime } from '../time.js';
 
 /** ISO-8601 with a zone, as Spotify writes `ts` ("2024-08-02T11:56:55Z"). */
@@ -59,11 +60,18 @@ export const accountAudiobookRowSchema = z.looseObject({
   msPlayed: z.number().int().nonnegative(),
 });
 
-/** The formats a history file can be in; decided from the first row that is an object. */
-export type RowFormat = 'extended' | 'account-music' | 'account-podcast' | 'account-audiobook';
+/** The Spotify formats a history file can be in; decided from the first row that is an object. */
+export type SpotifyRowFormat = 'extended' | 'account-music' | 'account-podcast' | 'account-audiobook';
 
-/** Known fields of each format (anything else is reported as an unknown field). */
-export const KNOWN_FIELDS: Record<RowFormat, ReadonlySet<string>> = {
+/**
+ * What a file's rows are (the report's `format`): a Spotify format, or a listen format (formats/):
+ * `listenbrainz` (export lines, older JSON export, submit payload), `panoscrobbler`, `maloja`,
+ * `scrobbler-log` (Rockbox), `lastfm-csv` (Libre.fm / Last.fm), `vibescope` (a Vibescope CSV or JSON export).
+ */
+export type RowFormat = SpotifyRowFormat | 'listenbrainz' | 'panoscrobbler' | 'maloja' | 'scrobbler-log' | 'lastfm-csv' | 'vibescope';
+
+/** Known fields of each Spotify format (anything else is reported as an unknown field; listen formats carry free-form extras). */
+export const KNOWN_FIELDS: Partial<Record<RowFormat, ReadonlySet<string>>> = {
   extended: new Set([...Object.keys(extendedRowSchema.shape), 'username', 'conn_country', 'ip_addr', 'ip_addr_decrypted',
     'user_agent_decrypted', 'offline_timestamp']),
   'account-music': new Set(Object.keys(accountMusicRowSchema.shape)),
@@ -71,10 +79,12 @@ export const KNOWN_FIELDS: Record<RowFormat, ReadonlySet<string>> = {
   'account-audiobook': new Set([...Object.keys(accountAudiobookRowSchema.shape), 'authorName']),
 };
 
-/** Guesses a row's format from its keys, or null. */
+/** Guesses a JSON row's format from its keys, or null. */
 export function detectFormat(row: unknown): RowFormat | null {
   if (typeof row !== 'object' || row === null || Array.isArray(row)) return null;
   if ('ts' in row && 'ms_played' in row) return 'extended';
+  if ('listened_at' in row || 'track_metadata' in row) return 'listenbrainz';
+  if ('timeMs' in row && 'track' in row) return 'panoscrobbler';
   if ('endTime' in row && 'msPlayed' in row) {
     if ('trackName' in row) return 'account-music';
     if ('episodeName' in row) return 'account-podcast';
@@ -83,8 +93,7 @@ export function detectFormat(row: unknown): RowFormat | null {
   return null;
 }
 
-/** A row turned into a record, or the reason it cannot be. */
-export type RowResult = { ok: true; record: IncomingStream } | { ok: false; reason: string };
+export type { RowResult } from './formats/listen.js';
 
 function describe(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`).join('; ');
@@ -142,7 +151,7 @@ export function fromExtendedRow(raw: unknown, account: string): RowResult {
 }
 
 /** Account-data row (music, podcast or audiobook) → record with name-based identity. */
-export function fromAccountRow(raw: unknown, format: Exclude<RowFormat, 'extended'>, account: string): RowResult {
+export function fromAccountRow(raw: unknown, format: Exclude<SpotifyRowFormat, 'extended'>, account: string): RowResult {
   let endTime: string; let msPlayed: number; let track: TrackInfo;
   if (format === 'account-music') {
     const parsed = accountMusicRowSchema.safeParse(raw);

@@ -4,9 +4,17 @@ import path from 'node:path';
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { Unzip, UnzipInflate } from 'fflate';
 import { ImportFileError } from '../errors.js';
+import { looksLikeHistory, sniffFormat, SNIFF_BYTES } from './formats/index.js';
 
 /** Names of the history files inside a Spotify privacy export (research/spotify-api.md §5). */
 export const HISTORY_FILE_RE = /(Streaming_History_(Audio|Video)_[^/]*|endsong_\d+|StreamingHistory(_(music|podcast|audiobook))?_?\d+)\.json$/i;
+/**
+ * Other files in a folder or zip that may be listening history, whatever they are called (a
+ * ListenBrainz export's `listens/2025/8.jsonl`, `maloja_export.json`, `.scrobbler.log`, a Libre.fm
+ * CSV): their first bytes decide (formats/sniff.ts), so Spotify's Userdata.json or a playlist file is passed over.
+ */
+export const CANDIDATE_FILE_RE = /\.(json|jsonl|ndjson|csv|log|txt|tsv)$/i;
+const candidate = (name: string) => !name.startsWith('__MACOSX/') && (HISTORY_FILE_RE.test(name) || CANDIDATE_FILE_RE.test(name));
 
 /** One history file to read: a plain file, or an entry of a zip. */
 export interface HistoryInput {
@@ -33,17 +41,18 @@ async function walk(dir: string): Promise<string[]> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) out.push(...(await walk(full)));
-    else if (entry.isFile() && (HISTORY_FILE_RE.test(entry.name) || /\.zip$/i.test(entry.name))) out.push(full);
+    else if (entry.isFile() && (candidate(entry.name) || /\.zip$/i.test(entry.name))) out.push(full);
   }
   return out.sort();
 }
 
 /**
- * Streams the history entries of a zip (fflate's streaming Unzip: never the whole archive in memory).
- * Entries come in archive order; each one's stream must be consumed before the next is produced.
- * @throws ImportFileError when the archive is damaged or holds no history file.
+ * Streams the entries of a zip that may be history (Spotify names, or {@link CANDIDATE_FILE_RE}) with
+ * fflate's streaming Unzip: never the whole archive in memory. Entries come in archive order; each
+ * one's stream must be consumed (or destroyed) before the next is produced. Returns how many there were.
+ * @throws ImportFileError when the archive is damaged.
  */
-export async function* zipEntries(file: string, onBytes: (n: number) => void = () => {}): AsyncGenerator<{ name: string; stream: Readable; size: number }> {
+export async function* zipEntries(file: string, onBytes: (n: number) => void = () => {}): AsyncGenerator<{ name: string; stream: Readable; size: number }, number> {
   const ready: { name: string; stream: PassThrough; size: number }[] = [];
   let wake: (() => void) | null = null;
   let finished = false;
@@ -54,7 +63,7 @@ export async function* zipEntries(file: string, onBytes: (n: number) => void = (
   const unzip = new Unzip();
   unzip.register(UnzipInflate);
   unzip.onfile = (entry) => {
-    if (!HISTORY_FILE_RE.test(entry.name) || entry.name.startsWith('__MACOSX/')) return;
+    if (!candidate(entry.name)) return;
     const stream = new PassThrough({ highWaterMark: 1 << 20 });
     // The consumer stops reading (a size cap hit, a failure): stop inflating this entry at once.
     stream.once('close', () => { if (!stream.writableEnded) entry.terminate(); });
@@ -98,15 +107,56 @@ export async function* zipEntries(file: string, onBytes: (n: number) => void = (
   }
   await pump;
   if (failure) throw failure;
-  if (found === 0) {
-    throw new ImportFileError(file, 'the zip holds no Spotify streaming history (Streaming_History_Audio_*.json or StreamingHistory_music_*.json)');
+  return found;
+}
+
+const NO_HISTORY = 'no Spotify streaming history (Streaming_History_Audio_*.json or StreamingHistory_music_*.json) and no other '
+  + 'listening history (a ListenBrainz export, a Maloja export, a .scrobbler.log, a Libre.fm / Last.fm CSV, a Pano Scrobbler export)';
+
+/** The first bytes of a stream, and a stream that gives all of it (those bytes first). Destroying the result destroys the source. */
+async function peek(stream: Readable, max: number): Promise<{ head: Buffer; complete: boolean; rest: Readable }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let ended = false;
+  await new Promise<void>((resolve, reject) => {
+    const done = () => { stream.off('data', onData); stream.off('end', onEnd); stream.off('error', onError); };
+    const onData = (chunk: Buffer) => { chunks.push(chunk); size += chunk.length; if (size >= max) { stream.pause(); done(); resolve(); } };
+    const onEnd = () => { ended = true; done(); resolve(); };
+    const onError = (err: Error) => { done(); reject(err); };
+    stream.on('data', onData); stream.once('end', onEnd); stream.once('error', onError);
+  });
+  const head = Buffer.concat(chunks, size);
+  const rest = new PassThrough({ highWaterMark: 1 << 20 });
+  rest.once('close', () => { if (!stream.destroyed) stream.destroy(); });
+  stream.once('error', (err) => rest.destroy(err));
+  rest.write(head);
+  if (ended) rest.end(); else stream.pipe(rest);
+  return { head: head.subarray(0, max), complete: ended, rest };
+}
+
+/** The first bytes of a file on disk. */
+async function headOfFile(file: string): Promise<{ head: Buffer; complete: boolean }> {
+  const fh = await open(file, 'r');
+  try {
+    const { buffer, bytesRead } = await fh.read(Buffer.alloc(SNIFF_BYTES), 0, SNIFF_BYTES, 0);
+    return { head: buffer.subarray(0, bytesRead), complete: bytesRead < SNIFF_BYTES };
+  } finally {
+    await fh.close();
   }
+}
+
+/** Whether a file found in a folder or zip (not named as Spotify history) holds listening history, by its first bytes. */
+function isHistory(head: Buffer, complete: boolean): boolean {
+  const sniffed = sniffFormat(head, complete);
+  return sniffed !== null && looksLikeHistory(sniffed, head);
 }
 
 /**
  * Expands what the user gave (files, folders, zips) into history inputs. Folders are searched
- * recursively for history files and zips. A 0-byte file is an error here, before anything is read.
- * @throws ImportFileError for a missing path, an empty file, or a folder without history files.
+ * recursively for history files and zips. Files given by name are taken whatever they hold (the
+ * importer reports what they are not); inside a folder or zip, a file not named as Spotify history is
+ * taken only when its first bytes are listening history. A 0-byte file is an error here, before anything is read.
+ * @throws ImportFileError for a missing path, an empty file, or a folder or zip without history files.
  */
 export async function* historyInputs(paths: string[], onBytes: (n: number) => void = () => {}): AsyncGenerator<HistoryInput> {
   for (const given of paths) {
@@ -114,18 +164,37 @@ export async function* historyInputs(paths: string[], onBytes: (n: number) => vo
     try { info = await stat(given); } catch (err) {
       throw new ImportFileError(given, 'no such file or folder', undefined, { cause: err });
     }
-    const files = info.isDirectory() ? await walk(given) : [given];
-    if (info.isDirectory() && files.length === 0) {
-      throw new ImportFileError(given, 'the folder holds no Spotify streaming history files');
-    }
+    const folder = info.isDirectory();
+    const files = folder ? await walk(given) : [given];
+    let taken = 0;
     for (const file of files) {
       const size = (await stat(file)).size;
-      if (size === 0) throw new ImportFileError(file, 'empty file (0 bytes)');
+      if (size === 0) {
+        if (folder && !HISTORY_FILE_RE.test(file)) continue;
+        throw new ImportFileError(file, 'empty file (0 bytes)');
+      }
       if (await isZip(file)) {
-        for await (const entry of zipEntries(file, onBytes)) {
-          yield { name: entry.name, size: entry.size, open: () => entry.stream };
+        let fromZip = 0;
+        const entries = zipEntries(file, onBytes);
+        for await (const entry of entries) {
+          if (HISTORY_FILE_RE.test(entry.name)) {
+            fromZip++;
+            yield { name: entry.name, size: entry.size, open: () => entry.stream };
+            continue;
+          }
+          const { head, complete, rest } = await peek(entry.stream, SNIFF_BYTES);
+          if (!isHistory(head, complete)) { rest.destroy(); continue; }
+          fromZip++;
+          yield { name: entry.name, size: entry.size, open: () => rest };
         }
+        if (fromZip === 0) throw new ImportFileError(file, `the zip holds ${NO_HISTORY}`);
+        taken += fromZip;
       } else {
+        if (folder && !HISTORY_FILE_RE.test(file)) {
+          const { head, complete } = await headOfFile(file);
+          if (!isHistory(head, complete)) continue;
+        }
+        taken++;
         yield {
           name: file, size,
           // A counting Transform, not a 'data' listener: that would start the flow before the consumer reads.
@@ -135,6 +204,7 @@ export async function* historyInputs(paths: string[], onBytes: (n: number) => vo
         };
       }
     }
+    if (folder && taken === 0) throw new ImportFileError(given, `the folder holds ${NO_HISTORY}`);
   }
 }
 

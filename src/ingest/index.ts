@@ -3,12 +3,13 @@ import type { Logger } from '../log.js';
 import type { Bus } from '../bus.js';
 import type { Store } from '../store/index.js';
 import type { IncomingStream, StreamKind, StreamRow } from '../types.js';
-import { identityKey, pairNearestFirst, findSameStream, fieldsFromRecord, mergeFields, CandidateIndex, SAME_STREAM_MINUTE_MS } from './same-stream.js';
+import { identityKey, pairNearestFirst, findSameStream, fieldsFromRecord, mergeFields, CandidateIndex, SAME_STREAM_MINUTE_MS,
+  SCROBBLE_LOOKAROUND_MS, isScrobbleSource } from './same-stream.js';
 import { classify, PLAY_MIN_MS, SKIP_REASONS, SKIP_THRESHOLD_MAX_MS } from './classify.js';
 import { streamsRecordSchema } from './schema.js';
 
 export { classify, PLAY_MIN_MS, SKIP_REASONS, SKIP_THRESHOLD_MAX_MS } from './classify.js';
-export { SAME_STREAM_MS, SAME_STREAM_MINUTE_MS } from './same-stream.js';
+export { SAME_STREAM_MS, SAME_STREAM_MINUTE_MS, SAME_STREAM_SCROBBLE_MS, isScrobbleSource } from './same-stream.js';
 export { incomingStreamSchema } from './schema.js';
 
 /** What one batch did. */
@@ -90,8 +91,12 @@ export function createIngest({ store, bus, log, skipThresholdMs = SKIP_THRESHOLD
   }
 
   function applyGroup(accountId: number, group: IncomingStream[], result: ApplyResult): void {
-    const lo = group[0]!.ended_at - SAME_STREAM_MINUTE_MS;
-    const hi = group.at(-1)!.ended_at + SAME_STREAM_MINUTE_MS;
+    // Against scrobbles the starts count too (same-stream.ts): look as far back as the records' starts,
+    // and past their ends when a record is a scrobble whose end is an estimate.
+    const back = Math.min(SCROBBLE_LOOKAROUND_MS, Math.max(...group.map((r) => r.ms_played)));
+    const ahead = group.some((r) => isScrobbleSource(r.source)) ? SCROBBLE_LOOKAROUND_MS : 0;
+    const lo = group[0]!.ended_at - SAME_STREAM_MINUTE_MS - back;
+    const hi = group.at(-1)!.ended_at + SAME_STREAM_MINUTE_MS + ahead;
     const candidates = new CandidateIndex(store.streams.candidates(accountId, lo, hi));
     // Records seen before (identity key known) take part in nothing.
     const keys = group.map((r) => identityKey(r, accountId));

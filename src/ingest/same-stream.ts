@@ -1,13 +1,27 @@
 import { hash } from 'node:crypto';
-import type { IncomingStream, StreamSource } from '../types.js';
+import { SCROBBLE_SOURCES, type IncomingStream, type StreamSource } from '../types.js';
 import type { Candidate, StreamFields, TrackRef } from '../store/index.js';
-import { SOURCE_BIT, trackNameKey } from '../store/index.js';
+import { SOURCE_BIT, SOURCES_RICHEST_FIRST, trackNameKey } from '../store/index.js';
 import { classify } from './classify.js';
 
 /** PRODUCT.md "same stream": end times within ±30 s … */
 export const SAME_STREAM_MS = 30_000;
 /** … or ±60 s against the minute-precision account-data export. */
 export const SAME_STREAM_MINUTE_MS = 60_000;
+/**
+ * … and against a scrobble (a listen stamped with its START by the scrobbling player): the starts
+ * (ended_at - ms_played) or the ends within ±60 s, whichever is nearer. The start is what a scrobble
+ * knows exactly; the end is exact for listens ListenBrainz took from Spotify itself (stamped with
+ * Spotify's played_at). The minute absorbs a scrobbler's polling lag and Spotify's start estimate
+ * (its `ts` minus `ms_played` excludes paused time).
+ */
+export const SAME_STREAM_SCROBBLE_MS = 60_000;
+/** How far a stored stream's end may lie from an incoming record's end and still share its start (streams up to 20 min). */
+export const SCROBBLE_LOOKAROUND_MS = 20 * 60_000;
+
+const SCROBBLE_MASK = SCROBBLE_SOURCES.reduce((m, s) => m | SOURCE_BIT[s], 0);
+/** True for sources that report listens stamped with their start (types.ts ScrobbleSource). */
+export function isScrobbleSource(source: StreamSource): boolean { return (SOURCE_BIT[source] & SCROBBLE_MASK) !== 0; }
 
 /**
  * The identity of one record: source, account, track (URI or normalized name), ended_at, ms_played,
@@ -15,19 +29,22 @@ export const SAME_STREAM_MINUTE_MS = 60_000;
  * item, a replayed journal line) hits this key and changes nothing.
  */
 export function identityKey(r: IncomingStream, accountId: number): number {
-  const trackKey = r.track.uri ?? trackNameKey(r.track.artists[0]?.name ?? '', r.track.name);
+  const trackKey = r.track.uri ?? (r.recording_mbid ? `mbid:${r.recording_mbid}` : trackNameKey(r.track.artists[0]?.name ?? '', r.track.name));
   const text = `${r.source}|${accountId}|${trackKey}|${r.ended_at}|${r.ms_played}`;
   return Number((hash('md5', text, 'buffer') as Buffer).readBigUInt64BE(0) >> 11n);
 }
 
-/** Allowed distance between end times of two records of one stream. */
+/** Allowed distance between two records of one stream (end times; starts or ends against a scrobble). */
 export function toleranceMs(a: StreamSource, b: StreamSource): number {
+  if (isScrobbleSource(a) || isScrobbleSource(b)) return SAME_STREAM_SCROBBLE_MS;
   return a === 'import-account' || b === 'import-account' ? SAME_STREAM_MINUTE_MS : SAME_STREAM_MS;
 }
 
-function sameTrack(c: Candidate, track: TrackRef): boolean {
+/** Same track: the same catalog track; else, where either record has no URI of its own, the same normalized artist + title. */
+function sameTrack(c: Candidate, r: IncomingStream, track: TrackRef): boolean {
   if (c.track_id === track.id) return true;
-  if (c.track_uri && track.uri) return false;
+  // `track.uri` may be a URI the catalog lent a record without one (name lookup): only the record's own URI rules out a name match.
+  if (c.track_uri && r.track.uri) return false;
   return c.name_key === track.name_key;
 }
 
@@ -41,9 +58,13 @@ export interface Pairing { index: number; candidate: Candidate; distance: number
  * @returns the distance of the end times in ms, or null when they cannot be the same stream.
  */
 export function sameStreamDistance(c: Candidate, r: IncomingStream, track: TrackRef): number | null {
-  if ((c.sources & SOURCE_BIT[r.source]) !== 0 || !sameTrack(c, track)) return null;
-  const distance = Math.abs(c.ended_at - r.ended_at);
-  return distance <= toleranceMs(endedAtSource(c.sources), r.source) ? distance : null;
+  if ((c.sources & SOURCE_BIT[r.source]) !== 0 || !sameTrack(c, r, track)) return null;
+  const stored = endedAtSource(c.sources);
+  let distance = Math.abs(c.ended_at - r.ended_at);
+  if (isScrobbleSource(stored) || isScrobbleSource(r.source)) {
+    distance = Math.min(distance, Math.abs((c.ended_at - c.ms_played) - (r.ended_at - r.ms_played)));
+  }
+  return distance <= toleranceMs(stored, r.source) ? distance : null;
 }
 
 /**
@@ -116,13 +137,25 @@ export class CandidateIndex {
   }
 }
 
-/** Which source knows a field best, richest first (PRODUCT.md: export's ms_played and reasons, watcher's device). */
+/**
+ * Scrobble sources, richest first: Maloja and Pano Scrobbler know what was played, ListenBrainz
+ * usually the track's duration, a .scrobbler.log the track's length, a Libre.fm / Last.fm CSV nothing.
+ */
+const SCROBBLES_RICHEST_FIRST: StreamSource[] = ['import-maloja', 'import-panoscrobbler', 'listenbrainz', 'import-listenbrainz',
+  'import-scrobbler-log', 'import-lastfm'];
+
+/**
+ * Which source knows a field best, richest first (PRODUCT.md: export's ms_played and reasons, watcher's
+ * device). Spotify's own records always beat a scrobble's, whose ms_played and end are often estimates.
+ */
 const RANK: Record<'ms_played' | 'ended_at' | 'reasons' | 'device' | 'context', StreamSource[]> = {
-  ms_played: ['import-extended', 'import-account', 'player', 'poll'],
-  ended_at: ['poll', 'import-extended', 'player', 'import-account'],
-  reasons: ['import-extended', 'player', 'import-account', 'poll'],
-  device: ['player', 'import-extended', 'poll', 'import-account'],
-  context: ['poll', 'player', 'import-extended', 'import-account'],
+  ms_played: ['import-extended', 'import-account', 'player', 'poll', 'import-vibescope', ...SCROBBLES_RICHEST_FIRST],
+  ended_at: ['poll', 'import-extended', 'player', 'import-account', 'import-vibescope', ...SCROBBLES_RICHEST_FIRST],
+  // A .scrobbler.log knows skips (rating S): the only scrobble source with a reason.
+  reasons: ['import-extended', 'player', 'import-account', 'poll', 'import-vibescope', 'import-scrobbler-log', 'import-maloja',
+    'import-panoscrobbler', 'listenbrainz', 'import-listenbrainz', 'import-lastfm'],
+  device: ['player', 'import-extended', 'poll', 'import-account', 'import-vibescope', ...SCROBBLES_RICHEST_FIRST],
+  context: ['poll', 'player', 'import-extended', 'import-account', 'import-vibescope', ...SCROBBLES_RICHEST_FIRST],
 };
 
 /** The source a merged stream's ended_at came from. */
@@ -184,8 +217,7 @@ export function mergeFields(c: Candidate, r: IncomingStream, track: TrackRef, sk
     context_uri: pick('context', c.context_uri, incoming.context_uri),
     sources: c.sources | SOURCE_BIT[r.source],
   };
-  const order: StreamSource[] = ['import-extended', 'import-account', 'player', 'poll'];
-  merged.source = order.find((s) => (merged.sources & SOURCE_BIT[s]) !== 0) ?? r.source;
+  merged.source = SOURCES_RICHEST_FIRST.find((s) => (merged.sources & SOURCE_BIT[s]) !== 0) ?? r.source;
   merged.kind = classify(merged.content, merged.ms_played, merged.skipped, merged.reason_end, skipThresholdMs);
   return merged;
 }

@@ -17,6 +17,8 @@ export interface AccountView {
    * Optional so views built without it stay valid.
    */
   story?: StoryReady | null;
+  /** The scrobble sender (src/scrobble status(); bus `scrobble.status`), when the publisher passes it. */
+  scrobble?: { state: string; pending: number; backfill_pending: number; sent: number; last_sent_at: number | null; last_error: string | null } | null;
 }
 
 /** The payload of the story event entity when a story is ready (publish it, not retained, on `story.created`). */
@@ -80,6 +82,9 @@ export interface EntityDef {
   /** Extra discovery keys that need the entity's topics. */
   extra?: (t: { state: string; base: string }) => Record<string, unknown>;
 }
+
+/** Scrobble sender states as the enum sensor shows them (src/scrobble/sender.ts SenderState, plus off). */
+export const SCROBBLE_STATES = ['off', 'idle', 'sending', 'backing_off', 'rate_limited', 'needs_token', 'stopped'] as const;
 
 /** Sync states as the enum sensor shows them: exactly the states spotify reports (SyncStatus). */
 export const SYNC_STATES = ['ok', 'error', 'rate_limited', 'needs_reconnect', 'not_connected'] as const satisfies readonly SyncStatus['state'][];
@@ -165,6 +170,10 @@ export const ENTITIES: readonly EntityDef[] = [
     } },
   { key: 'needs_reconnect', component: 'binary_sensor', name: 'Needs reconnect', device_class: 'problem', entity_category: 'diagnostic',
     state: (v) => (v.sync?.state === 'needs_reconnect' ? 'ON' : 'OFF') },
+  { key: 'scrobble_status', component: 'sensor', name: 'Scrobbling', device_class: 'enum', options: [...SCROBBLE_STATES], entity_category: 'diagnostic',
+    icon: 'mdi:broadcast', state: (v) => v.scrobble?.state ?? 'off',
+    attributes: (v) => ({ pending: v.scrobble?.pending ?? 0, backfill_pending: v.scrobble?.backfill_pending ?? 0, sent: v.scrobble?.sent ?? 0,
+      last_sent_at: iso(v.scrobble?.last_sent_at), last_error: v.scrobble?.last_error ?? null, needs_token: v.scrobble?.state === 'needs_token' }) },
   { key: 'sync_now', component: 'button', name: 'Sync now', icon: 'mdi:sync',
     extra: (t) => ({ command_topic: `${t.base}/sync/set`, payload_press: 'PRESS', qos: 1 }) },
   // The story (src/story/): the latest weekly story, and an event when any story is ready.

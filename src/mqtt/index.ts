@@ -32,6 +32,8 @@ export interface MqttDeps {
   initialNowPlaying: (account: string) => NowPlaying | null;
   /** The newest weekly story of an account when MQTT starts (later: bus `story.created`). */
   initialStory?: (account: string) => StoryReady | null;
+  /** The scrobble sender's state when MQTT starts (later: bus `scrobble.status`); the same for every account. */
+  initialScrobble?: () => AccountView['scrobble'];
   /** "Sync now" button. */
   syncNow: (account: string) => Promise<unknown>;
   configurationUrl?: string | null;
@@ -67,7 +69,7 @@ const AUTH_REFUSED = new Set([4, 5, 134, 135]);
  * A broker outage never blocks recording: while disconnected, states are only remembered, and all of
  * them are published again on reconnect.
  */
-export function createMqtt({ config, connection, stats, bus, log, accounts, version, initialSync, initialNowPlaying, initialStory, syncNow,
+export function createMqtt({ config, connection, stats, bus, log, accounts, version, initialSync, initialNowPlaying, initialStory, initialScrobble, syncNow,
   configurationUrl = null, identity, health, refreshConnection, now = Date.now, minIntervalMs = 1_000 }: MqttDeps) {
   const ctx: DiscoveryContext = {
     prefix: config.mqtt_discovery_prefix, base: config.mqtt_base_topic, version, configurationUrl,
@@ -258,7 +260,7 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
       if (!connection) { log.info('mqtt: no broker configured (mqtt_url, or the Supervisor MQTT service): Home Assistant entities are off'); return; }
       for (const account of accounts) {
         views.set(account, { account, now_playing: initialNowPlaying(account), counters: null, sync: initialSync(account), features: null,
-          story: initialStory?.(account) ?? null,
+          story: initialStory?.(account) ?? null, scrobble: initialScrobble?.() ?? null,
           health: health?.state() ?? null });
         refreshCounters(account);
       }
@@ -287,6 +289,9 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
           publishView(s.account);
         }),
         bus.on('health.changed', 'mqtt', setHealthView),
+        bus.on('scrobble.status', 'mqtt', (scrobble) => {
+          for (const view of views.values()) { view.scrobble = scrobble; publishView(view.account); }
+        }),
         bus.on('story.created', 'mqtt', (story) => {
           const view = views.get(story.account);
           if (!view) return;

@@ -6,7 +6,12 @@ import type { ContentType, StreamKind, StreamRow, StreamSource } from '../types.
 
 export const KIND_CODE: Record<StreamKind, number> = { other: 0, play: 1, skip: 2 };
 export const KIND_NAME: StreamKind[] = ['other', 'play', 'skip'];
-export const SOURCE_BIT: Record<StreamSource, number> = { poll: 1, player: 2, 'import-extended': 4, 'import-account': 8 };
+export const SOURCE_BIT: Record<StreamSource, number> = { poll: 1, player: 2, 'import-extended': 4, 'import-account': 8,
+  listenbrainz: 16, 'import-listenbrainz': 32, 'import-maloja': 64, 'import-scrobbler-log': 128, 'import-lastfm': 256, 'import-panoscrobbler': 512,
+  'import-vibescope': 1024 };
+/** Sources richest first (the order {@link sourcesOf} lists them in). */
+export const SOURCES_RICHEST_FIRST: readonly StreamSource[] = ['import-extended', 'import-account', 'player', 'poll', 'import-vibescope', 'listenbrainz',
+  'import-listenbrainz', 'import-maloja', 'import-panoscrobbler', 'import-scrobbler-log', 'import-lastfm'];
 const SOURCE_BY_BIT = new Map<number, StreamSource>(Object.entries(SOURCE_BIT).map(([k, v]) => [v, k as StreamSource]));
 
 /** A skip before this much listening is an "early" skip (panel: early vs later skips). */
@@ -45,7 +50,7 @@ const unbool = (v: unknown): boolean | null => (v === null || v === undefined ? 
 
 /** Decodes a source bitmask into names, richest first. */
 export function sourcesOf(mask: number): StreamSource[] {
-  return (['import-extended', 'import-account', 'player', 'poll'] as const).filter((s) => (mask & SOURCE_BIT[s]) !== 0);
+  return SOURCES_RICHEST_FIRST.filter((s) => (mask & SOURCE_BIT[s]) !== 0);
 }
 
 /** The SELECT that hydrates stored streams into {@link StreamRow}s (join names in). */

@@ -22,6 +22,8 @@ import { libraryRoutes } from './routes/library.js';
 import { importRoutes } from './routes/imports.js';
 import { storyRoutes } from './routes/stories.js';
 import type { Stories } from '../story/index.js';
+import { exportRoutes } from './routes/exports.js';
+import { scrobbleRoutes } from './routes/scrobble.js';
 import { entityRoutes } from './routes/entities.js';
 import { artRoutes } from './routes/art.js';
 import { connectRoutes } from './routes/connect.js';
@@ -53,6 +55,11 @@ export interface WebDeps {
   library?: { status(): unknown; scan(): Promise<unknown> };
   /** Stories (GET/POST /api/v1/stories…). */
   stories?: Stories;
+  /** Exports (CSV, JSON, ListenBrainz JSONL, M3U8) and backups (src/exports/). */
+  exports?: import('../exports/index.js').Exports;
+  backups?: import('../exports/index.js').Backups;
+  /** Scrobbles out and the ListenBrainz live source (status, backfill). */
+  scrobble?: import('../scrobble/index.js').Scrobble;
   /** Cover art (served under /api/v1/art; list items carry art_url). */
   art?: Art;
   /** What Settings shows about connecting: whether client_id is set, the redirect URI to register, the scopes asked for. */
@@ -83,6 +90,8 @@ export function createWeb(deps: WebDeps) {
   api.use(libraryRoutes(deps));
   api.use(importRoutes(deps));
   api.use(storyRoutes(deps));
+  api.use(exportRoutes(deps));
+  api.use(scrobbleRoutes(deps));
   api.use(entityRoutes(deps));
   api.use(artRoutes(deps));
   api.use(connectRoutes(deps));

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { buildCore, importRecords, stream, track } from '../support/core.js';
+import { rng } from '../support/helpers.js';
 import { classify } from '../../src/ingest/index.js';
 
 const T0 = Date.UTC(2026, 0, 10, 12);
@@ -92,7 +93,6 @@ describe('ingest: same stream (PRODUCT.md)', () => {
 
 describe('ingest: pairing nearest first across the batch, sessions at the seam, one skip threshold', () => {
   const T = Date.UTC(2026, 0, 10, 12);
-  const rng = (seed: number) => () => { seed |= 0; seed = (seed + 0x6d2b79f5) | 0; let t = Math.imul(seed ^ (seed >>> 15), 1 | seed); t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t; return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
 
   it('pairs the globally nearest record first, not the first record in time order', async () => {
     const core = await buildCore();

@@ -2,13 +2,8 @@ import { expect } from 'chai';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildCore, stream } from '../support/core.js';
-import { tempDir } from '../support/helpers.js';
+import { tempDir, rng } from '../support/helpers.js';
 import { EXTENDED_DIR } from '../support/fixtures.js';
-
-/** Deterministic pseudo-random numbers (mulberry32) so a failure can be replayed from its seed. */
-function rng(seed: number) {
-  return () => { seed |= 0; seed = (seed + 0x6d2b79f5) | 0; let t = Math.imul(seed ^ (seed >>> 15), 1 | seed); t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t; return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
-}
 
 const T0 = Date.UTC(2026, 5, 1, 8);
 const FILES = readdirSync(EXTENDED_DIR).filter((f) => f.endsWith('.json')).map((f) => path.join(EXTENDED_DIR, f));
