@@ -11,6 +11,7 @@ import { beyondBench } from './beyond.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { storyBench } from './story.js';
+import { panelBench } from './panel.js';
 
 const ONLY = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
 const run = (area: string) => ONLY.size === 0 || ONLY.has(area);
@@ -20,8 +21,10 @@ const lines: Line[] = [];
 const tmp = mkdtempSync(path.join(tmpdir(), 'vibescope-bench-'));
 try {
   // The core builds a data folder of ROWS plays that later areas measure on.
-  const dataDir = run('core') || run('story') ? await coreBench(lines, tmp, ROWS) : null;
+  const dataDir = run('core') || run('story') || run('panel') ? await coreBench(lines, tmp, ROWS) : null;
   if (run('story') && dataDir) lines.push(...storyBench(dataDir));
+  // The panel's endpoints and pages (time to data at 4x CPU slowdown) on the same data: bench/panel.ts.
+  if (run('panel') && dataDir) lines.push(...await panelBench(dataDir));
 
   // Audio descriptors on real music (Debian's Frets on Fire songs): bench/audio.ts.
   if (run('audio')) lines.push(...audioBench());

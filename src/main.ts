@@ -5,7 +5,7 @@ import { accountNames, resolveStoryLanguage, resolveTimeZone, supervisorMqtt, ty
 import type { Logger } from './log.js';
 import { acquireDataLock } from './store/index.js';
 import { openCore } from './core.js';
-import { createSpotify, openTokenStore } from './spotify/index.js';
+import { createSpotify, openTokenStore, scopesFor } from './spotify/index.js';
 import { createWeb } from './web/index.js';
 import { createScheduler } from './scheduler.js';
 import { createMqtt, loadMqttIdentity, type MqttConnection } from './mqtt/index.js';
@@ -13,6 +13,7 @@ import { createAudioLibrary } from './audio/index.js';
 import { createStories, storyConfigOf, storyCron } from './story/index.js';
 import { createBackups, createExports } from './exports/index.js';
 import { createScrobble } from './scrobble/index.js';
+import { createArt, spotifyTrackArtResolver, storedArtResolver } from './art/index.js';
 
 /**
  * The broker: the mqtt_url option (standalone or add-on), else the Supervisor's MQTT service
@@ -76,8 +77,16 @@ export async function startVibescope({ config, addon, log, version, port: portOv
     initialStory: (a) => stories.latest(a), initialScrobble: () => scrobble.status(),
     configurationUrl: panelUrl(addon, portOverride ?? config.port, env), identity: mqttIdentity, health,
     refreshConnection: config.mqtt_url ? undefined : () => resolveMqtt(config, addon, env, log.child({ module: 'mqtt' })) });
+  // Cover art: the stored Spotify album image, else one GET /tracks/{id} per imported track through a connected account.
+  const apiHost = new URL(config.spotify_api_url).host;
+  const extraHosts = apiHost === 'api.spotify.com' ? [] : [apiHost];
+  const art = await createArt({ store, dataDir, cacheBytes: config.art_cache_mb * 1024 * 1024, log: log.child({ module: 'art' }), health,
+    timeoutMs: config.http_timeout_s * 1000, resolvers: [storedArtResolver(extraHosts), spotifyTrackArtResolver({ extraHosts,
+      available: () => spotify.connectedAccounts().length > 0,
+      albumImages: (id) => spotify.tracks.albumImages(spotify.connectedAccounts()[0]!, id) })] });
   const web = createWeb({ bus, store, stats, spotify, importer, tokens, health, log: log.child({ module: 'web' }), accounts, dataDir, addon, version,
-    mqttStatus: mqtt.status, library, config, stories, exports, backups, scrobble });
+    mqttStatus: mqtt.status, library, config, stories, exports, backups, scrobble, art,
+    connect: { clientIdSet: config.client_id !== '', redirectUri: config.redirect_uri, scopes: scopesFor(config) } });
   const storyRule = storyCron(config.story_schedule);
   const scheduler = createScheduler({ log: log.child({ module: 'scheduler' }), timeZone,
     compact: () => store.exclusive(() => (store.journalPending > 0 ? store.compactNow('daily') : null)),
@@ -90,14 +99,16 @@ export async function startVibescope({ config, addon, log, version, port: portOv
   await scrobble.start();
   library.start(config.library_rescan_hours * 3_600_000);
   await stories.start();
+  art.start();
   log.info({ port, data_dir: dataDir, time_zone: timeZone, accounts, addon, version }, 'vibescope started');
 
   let stopping: Promise<void> | null = null;
   return {
-    port, store, bus, health, ingest, importer, stats, spotify, web, tokens, mqtt, library, stories, scrobble,
+    port, store, bus, health, ingest, importer, stats, spotify, web, tokens, mqtt, library, stories, scrobble, art,
     /** Stops polling, publishes MQTT `offline`, stops the web server and the scheduler, then closes the store (the journal is already durable). Idempotent. */
     stop(): Promise<void> {
       stopping ??= (async () => {
+        await art.stop();
         await spotify.stop();
         await scrobble.stop();
         await library.stop();

@@ -1,53 +1,89 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
-import { lang } from './i18n';
+import { numberLocale } from './i18n';
 
 /** A CSS custom property's value (canvas cannot resolve var()). */
 const cssVar = (name: string, fallback: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
+const PALETTE = ['--accent', '--series-2', '--series-3', '--series-4'];
 
-const PALETTE = ['--accent', '#ff9800', '#4caf50', '#9c27b0'];
-
-/** A uPlot chart over time (x in seconds since the epoch) of one series (`y`) or several (`series`), following its box's width. */
-export function TimeChart({ x, y, label, series }: { x: number[]; y?: number[]; label: string; series?: { label: string; y: (number | null)[] }[] }) {
-  const box = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    const el = box.current;
-    if (!el) return;
-    const accent = cssVar('--accent', '#03a9f4');
-    const text = cssVar('--text-2', '#727272');
-    const grid = cssVar('--divider', 'rgba(0,0,0,.12)');
-    const dateFormat = new Intl.DateTimeFormat(lang, { dateStyle: 'medium' });
-    const lines = series ?? [{ label, y: y ?? [] }];
-    const colour = (i: number) => (PALETTE[i]!.startsWith('--') ? accent : PALETTE[i]!);
-    const plot = new uPlot({
-      width: el.clientWidth || 300, height: 220,
-      series: [{ value: (_u, v) => (v == null ? '' : dateFormat.format(new Date(v * 1000))) },
-        ...lines.map((l, i) => ({ label: l.label, stroke: colour(i % PALETTE.length), fill: lines.length === 1 ? `${accent}40` : undefined, width: 2,
-          value: (_u: uPlot, v: number | null) => (v == null ? '' : v.toFixed(2)) }))],
-      axes: [{ stroke: text, grid: { stroke: grid }, values: (_u, ticks, _i, _space, incr) => ticks.map((v) =>
-        new Intl.DateTimeFormat(lang, incr >= 28 * 86_400 ? { month: 'short', year: '2-digit' } : { day: 'numeric', month: 'short' }).format(new Date(v * 1000))) },
-        { stroke: text, grid: { stroke: grid }, values: (_u, ticks) => ticks.map((v) => new Intl.NumberFormat(lang).format(v)) }],
-      cursor: { points: { size: 6 } },
-    }, [x, ...lines.map((l) => l.y)] as uPlot.AlignedData, el);
-    const observer = new ResizeObserver(() => plot.setSize({ width: el.clientWidth || 300, height: 220 }));
-    observer.observe(el);
-    return () => { observer.disconnect(); plot.destroy(); };
-  }, [x, y, label, series]);
-  return <div class="chart" ref={box} role="img" aria-label={label} />;
+export interface ChartSeries { label: string; values: (number | null)[] }
+export interface ChartProps {
+  /** Bucket starts as calendar dates at 00:00 UTC, in seconds (the bucket's own date, whatever the zone). */
+  x: number[];
+  series: ChartSeries[];
+  kind: 'bars' | 'lines';
+  bucket: 'day' | 'week' | 'month';
+  /** Axis label of a y value (with its unit). */
+  yFormat: (v: number) => string;
+  /** The floating tooltip's text for bucket i ("17 h 36 min · 52 plays"). */
+  tooltip: (i: number) => string;
+  label: string;
+  legend?: boolean;
+  height?: number;
 }
 
-/** Fills the buckets that had no listening with 0 (the API returns only buckets with data). */
-export function fillBuckets(starts: string[], values: number[], bucket: 'day' | 'week' | 'month'): { x: number[]; y: number[] } {
-  if (starts.length === 0) return { x: [], y: [] };
-  const byStart = new Map(starts.map((s, i) => [s, values[i] ?? 0]));
-  const x: number[] = []; const y: number[] = [];
-  const d = new Date(`${starts[0]}T00:00:00Z`);
-  const last = Date.parse(`${starts.at(-1)}T00:00:00Z`);
-  while (d.getTime() <= last && x.length < 5000) {
-    const key = d.toISOString().slice(0, 10);
-    x.push(d.getTime() / 1000); y.push(byStart.get(key) ?? 0);
-    if (bucket === 'month') d.setUTCMonth(d.getUTCMonth() + 1); else d.setUTCDate(d.getUTCDate() + (bucket === 'week' ? 7 : 1));
-  }
-  return { x, y };
+/**
+ * A uPlot chart of buckets over the chosen range: bars for bucketed data, y from 0, unambiguous ticks
+ * ("Feb 2024", "3 Feb"), a floating localized tooltip, and its box's width. Loaded on demand (pages
+ * without charts never load uPlot).
+ */
+export default function Chart({ x, series, kind, bucket, yFormat, tooltip, label, legend = false, height = 220 }: ChartProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const tip = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return undefined;
+    const text = cssVar('--text-2', '#5f6368');
+    const grid = cssVar('--divider', 'rgba(0,0,0,.12)');
+    const colour = (i: number) => cssVar(PALETTE[i % PALETTE.length]!, '#0b6bcb');
+    const years = new Set(x.map((s) => new Date(s * 1000).getUTCFullYear())).size;
+    const tick = new Intl.DateTimeFormat(numberLocale, bucket === 'month' ? { month: 'short', year: 'numeric', timeZone: 'UTC' }
+      : years > 1 ? { day: 'numeric', month: 'short', year: '2-digit', timeZone: 'UTC' } : { day: 'numeric', month: 'short', timeZone: 'UTC' });
+    const bars = uPlot.paths.bars!({ size: [0.8, 48], align: 0 });
+    const half = bucket === 'month' ? 14 * 86_400 : bucket === 'week' ? 3.5 * 86_400 : 0.5 * 86_400;
+    const plot = new uPlot({
+      width: el.clientWidth || 300, height,
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+      legend: { show: legend },
+      padding: [8, 8, 0, 0],
+      scales: { x: { time: true, range: (_u, min, max) => (kind === 'bars' ? [min, max + 2 * half] : min === max ? [min - half, max + half] : [min, max]) },
+        y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] } },
+      series: [{}, ...series.map((s, i) => ({
+        label: s.label, stroke: colour(i), width: kind === 'bars' ? 0 : 2,
+        fill: kind === 'bars' ? colour(i) : series.length === 1 ? `${colour(i)}33` : undefined,
+        paths: kind === 'bars' ? bars : undefined, points: { show: kind !== 'bars' && x.length < 60 },
+        value: (_u: uPlot, v: number | null) => (v == null ? '–' : yFormat(v)),
+      }))],
+      axes: [
+        // Ticks only at bucket starts (never two "Aug 2024"), thinned to what the width holds.
+        { stroke: text, grid: { show: false }, ticks: { stroke: grid }, space: 64,
+          splits: (u) => { const room = Math.max(1, Math.floor(u.bbox.width / devicePixelRatio / (bucket === 'month' ? 72 : 56)));
+            const step = Math.max(1, Math.ceil(x.length / room)); return x.filter((_v, i) => i % step === 0); },
+          values: (_u, ticks) => ticks.map((v) => tick.format(v * 1000)) },
+        { stroke: text, grid: { stroke: grid }, ticks: { show: false }, size: 56, values: (_u, ticks) => ticks.map((v) => yFormat(v)) },
+      ],
+      cursor: { points: { size: 6 }, drag: { x: false, y: false } },
+      hooks: {
+        setCursor: [(u) => {
+          const t = tip.current;
+          if (!t) return;
+          const i = u.cursor.idx;
+          if (i == null || u.cursor.left == null || u.cursor.left < 0) { t.hidden = true; return; }
+          t.hidden = false;
+          t.textContent = tooltip(i);
+          const left = Math.min(Math.max(0, u.cursor.left + u.bbox.left / devicePixelRatio - t.offsetWidth / 2), el.clientWidth - t.offsetWidth);
+          t.style.transform = `translate(${left}px, 0)`;
+        }],
+      },
+    }, [x, ...series.map((s) => s.values)] as uPlot.AlignedData, el);
+    const observer = new ResizeObserver(() => plot.setSize({ width: el.clientWidth || 300, height }));
+    observer.observe(el);
+    return () => { observer.disconnect(); plot.destroy(); };
+  }, [x, series, kind, bucket, height, legend]);
+  return (
+    <div class="chart-wrap">
+      <div class="tooltip" ref={tip} hidden role="status" />
+      <div class="chart" ref={box} role="img" aria-label={label} />
+    </div>
+  );
 }

@@ -89,6 +89,8 @@ export const configSchema = z.object({
   listenbrainz_token: z.string().min(1).max(256).optional(),
   listenbrainz_api_url: z.url().default('https://api.listenbrainz.org'),
   listenbrainz_poll_interval_s: z.int().min(60).max(3600).default(120),
+  // The panel's cover art (src/art): image bytes cached on disk under data_dir/art, least recently used dropped past the cap.
+  art_cache_mb: z.int().min(10).max(10_000).default(200),
 }).strict().refine((c) => (c.web_username === undefined) === (c.web_password === undefined),
   { message: 'set both web_username and web_password, or neither', path: ['web_password'] });
 

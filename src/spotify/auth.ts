@@ -5,9 +5,21 @@ import type { Logger } from '../log.js';
 import { SpotifyError, VibescopeError } from '../errors.js';
 import type { TokenStore, Tokens } from './token-store.js';
 
-/** Scopes Vibescope asks for (research/spotify-api.md §3). */
+/** The read scopes every install asks for (research/spotify-api.md §3): history, now playing, liked songs, top items. */
 export const SCOPES = ['user-read-recently-played', 'user-read-currently-playing', 'user-read-playback-state',
-  'user-library-read', 'user-top-read', 'playlist-read-private', 'playlist-modify-private'];
+  'user-library-read', 'user-top-read'];
+
+/** Added only when the playlist feature is enabled (it reads and writes the user's playlists). */
+export const PLAYLIST_SCOPES = ['playlist-read-private', 'playlist-modify-private'];
+
+/**
+ * The scopes a consent asks for: only what the enabled features use (the playlist scopes when an
+ * option `playlists_enabled` is true). https://developer.spotify.com/documentation/web-api/concepts/scopes
+ */
+export function scopesFor(config: object): string[] {
+  const playlists = 'playlists_enabled' in config && config.playlists_enabled === true;
+  return playlists ? [...SCOPES, ...PLAYLIST_SCOPES] : [...SCOPES];
+}
 
 /** Refresh this long before the access token expires. */
 const REFRESH_MARGIN_MS = 60_000;
@@ -85,7 +97,7 @@ export function createAuth({ config, tokens, log, now = Date.now, onNeedsReconne
     await tokens.addPending(state, { account, code_verifier: verifier, redirect_uri: config.redirect_uri, created_at: now() });
     const url = new URL(`${config.spotify_accounts_url.replace(/\/$/, '')}/authorize`);
     url.search = new URLSearchParams({ client_id: config.client_id, response_type: 'code', redirect_uri: config.redirect_uri,
-      code_challenge_method: 'S256', code_challenge: challenge, state, scope: SCOPES.join(' ') }).toString();
+      code_challenge_method: 'S256', code_challenge: challenge, state, scope: scopesFor(config).join(' ') }).toString();
     return { url: url.toString(), state, redirect_uri: config.redirect_uri };
   }
 

@@ -10,10 +10,13 @@ import { createSpotifyClient } from './http.js';
 import { createHistoryPoller } from './poller.js';
 import { createPlayerWatcher } from './watcher.js';
 import type { TokenStore } from './token-store.js';
+import { createTracksApi } from './tracks-api.js';
+import { createProfileApi } from './profile-api.js';
 
 export { openTokenStore, SETTINGS_FILE } from './token-store.js';
 export type { TokenStore } from './token-store.js';
-export { parseCallback, CallbackError, SCOPES } from './auth.js';
+export { parseCallback, CallbackError, SCOPES, PLAYLIST_SCOPES, scopesFor } from './auth.js';
+export type { TracksApi, SpotifyImage } from './tracks-api.js';
 export { createPlayerStateMachine, toObservation } from './watcher.js';
 
 export interface SpotifyDeps {
@@ -54,6 +57,17 @@ export function createSpotify({ config, tokens, ingest, bus, log, accounts, heal
     onNeedsReconnect: (account, reason) => { setStatus(account, { state: 'needs_reconnect', last_error: reason }); stopAccount(account); },
   });
   const client = createSpotifyClient({ config, auth, log: log.child({ module: 'spotify.http' }) });
+  const tracks = createTracksApi(client);
+  const profile = createProfileApi(client);
+  /** Remembers who connected (for "Connected as …"); a failure only costs the name. */
+  async function rememberProfile(account: string): Promise<void> {
+    try {
+      const me = await profile.me(account);
+      await tokens.updateAccount(account, { spotify_user_id: me.spotify_user_id, display_name: me.display_name });
+    } catch (err) {
+      log.warn({ account, err: { message: (err as Error).message } }, 'spotify: could not read the profile (the panel shows the account name instead)');
+    }
+  }
 
   function initialState(account: string): SyncStatus['state'] {
     const state = tokens.account(account);
@@ -151,7 +165,8 @@ export function createSpotify({ config, tokens, ingest, bus, log, accounts, heal
       const { account } = await auth.finish(input, state);
       setStatus(account, { state: 'ok', last_error: null });
       startAccount(account);
-      return { account };
+      await rememberProfile(account);
+      return { account, display_name: tokens.account(account).display_name };
     },
     /** Polls an account now (history and player); resolves when both are done. */
     async syncNow(account: string): Promise<SyncStatus> {
@@ -161,6 +176,22 @@ export function createSpotify({ config, tokens, ingest, bus, log, accounts, heal
       await runPoll(account, 'player', () => entry.watcher.pollOnce());
       return status.get(account)!;
     },
+    /**
+     * Forgets an account's tokens (the user disconnects in Settings) and stops its polling; its
+     * streams stay. Connecting again starts a fresh consent.
+     */
+    async disconnect(account: string): Promise<SyncStatus> {
+      if (!accounts.includes(account)) throw new SpotifyError('SPOTIFY_AUTH', 'disconnect', `unknown account "${account}" (configured: ${accounts.join(', ')})`);
+      stopAccount(account);
+      await tokens.updateAccount(account, { tokens: null, needs_reconnect: false, reconnect_reason: null, display_name: null, spotify_user_id: null });
+      setStatus(account, { state: 'not_connected', last_error: null });
+      log.info({ account }, 'spotify: account disconnected');
+      return status.get(account)!;
+    },
+    /** Accounts with a usable token now (connected, not waiting for a reconnect). */
+    connectedAccounts: (): string[] => accounts.filter((a) => initialState(a) === 'ok'),
+    /** Single-track look-ups (GET /tracks/{id}) through the shared client. */
+    tracks,
     status: (account: string): SyncStatus | undefined => status.get(account),
     statuses: (): SyncStatus[] => [...status.values()],
     nowPlaying: (account: string): NowPlaying | null => workers.get(account)?.watcher.nowPlaying() ?? null,

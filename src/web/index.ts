@@ -24,6 +24,10 @@ import { storyRoutes } from './routes/stories.js';
 import type { Stories } from '../story/index.js';
 import { exportRoutes } from './routes/exports.js';
 import { scrobbleRoutes } from './routes/scrobble.js';
+import { entityRoutes } from './routes/entities.js';
+import { artRoutes } from './routes/art.js';
+import { connectRoutes } from './routes/connect.js';
+import type { Art } from '../art/index.js';
 
 export { INGRESS_PROXY_IP, ingressGuard } from './security.js';
 
@@ -56,6 +60,10 @@ export interface WebDeps {
   backups?: import('../exports/index.js').Backups;
   /** Scrobbles out and the ListenBrainz live source (status, backfill). */
   scrobble?: import('../scrobble/index.js').Scrobble;
+  /** Cover art (served under /api/v1/art; list items carry art_url). */
+  art?: Art;
+  /** What Settings shows about connecting: whether client_id is set, the redirect URI to register, the scopes asked for. */
+  connect?: { clientIdSet: boolean; redirectUri: string; scopes: string[] };
 }
 
 /**
@@ -84,13 +92,21 @@ export function createWeb(deps: WebDeps) {
   api.use(storyRoutes(deps));
   api.use(exportRoutes(deps));
   api.use(scrobbleRoutes(deps));
+  api.use(entityRoutes(deps));
+  api.use(artRoutes(deps));
+  api.use(connectRoutes(deps));
   api.use(notFound);
   app.use('/api/v1', api);
 
   const panel = findPanel();
   if (panel) {
-    app.use(express.static(panel, { index: 'index.html', maxAge: '1h', setHeaders: (res, file) => {
-      if (file.endsWith('index.html')) res.setHeader('cache-control', 'no-cache');
+    // Content-hashed assets (app-<hash>.js, chunk-<hash>.js, .css) never change: cached for a year;
+    // index.html (which names them) is revalidated on every load.
+    app.use(express.static(panel, { index: 'index.html', setHeaders: (res, file) => {
+      const name = path.basename(file);
+      if (name === 'index.html') res.setHeader('cache-control', 'no-cache');
+      else if (/-[A-Z0-9]{8}\.(js|css)$/.test(name)) res.setHeader('cache-control', 'public, max-age=31536000, immutable');
+      else res.setHeader('cache-control', 'public, max-age=86400');
     } }));
   } else {
     app.get('/', (_req, res) => {

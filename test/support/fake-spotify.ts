@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import { fixture } from './fixtures.js';
+import { mountTracks, tracksState } from './fake-spotify-tracks.js';
 
 /** A fault the fake injects into the next request(s) of a path. */
 export type Fault =
@@ -37,6 +38,7 @@ export async function startFakeSpotify() {
     /** 'rotate': refresh returns a new refresh_token; 'keep': none; 'invalid_grant': refresh fails */
     refreshMode: 'rotate' as 'rotate' | 'keep' | 'invalid_grant',
     tokenLifetimeS: 3600,
+    ...tracksState(),
   };
 
   function takeFault(path: string): Fault | undefined {
@@ -130,6 +132,8 @@ export async function startFakeSpotify() {
     if (state.player === null) { res.status(204).end(); return; }
     res.json(state.player);
   });
+
+  mountTracks(app, { state, authorized, applyFault });
 
   const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -4,14 +4,27 @@ import net from 'node:net';
 
 /**
  * A small stand-in for Home Assistant's ingress: serves the app under /api/hassio_ingress/<token>/,
- * strips that prefix, sets X-Ingress-Path, and proxies websocket upgrades (socket.io).
+ * strips that prefix, sets X-Ingress-Path, and proxies websocket upgrades (socket.io). `delay(path)`
+ * holds a request that many ms before passing it on (a slow answer, for stale-response tests);
+ * `delayedSettled()` resolves once every held request was answered or given up by the browser.
  */
-export async function startIngressProxy(targetPort: number, token = 'Xk3_test-token') {
+export async function startIngressProxy(targetPort: number, token = 'Xk3_test-token', options: { delay?: (path: string) => number } = {}) {
+  const held: Promise<void>[] = [];
   const prefix = `/api/hassio_ingress/${token}`;
   const strip = (url: string) => (url.startsWith(prefix) ? url.slice(prefix.length) || '/' : null);
   const server = http.createServer((req, res) => {
     const path = strip(req.url ?? '/');
     if (path === null) { res.writeHead(404).end('not under ingress'); return; }
+    const wait = options.delay?.(path) ?? 0;
+    if (wait > 0) {
+      held.push(new Promise<void>((resolve) => { res.on('close', () => resolve()); }));
+      req.pause();
+      setTimeout(() => { if (res.destroyed) return; req.resume(); forward(req, res, path); }, wait);
+      return;
+    }
+    forward(req, res, path);
+  });
+  function forward(req: http.IncomingMessage, res: http.ServerResponse, path: string): void {
     const upstream = http.request({ host: '127.0.0.1', port: targetPort, path, method: req.method,
       headers: { ...req.headers, 'x-ingress-path': prefix, host: `127.0.0.1:${targetPort}` } }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
@@ -19,7 +32,7 @@ export async function startIngressProxy(targetPort: number, token = 'Xk3_test-to
     });
     upstream.on('error', () => { if (!res.headersSent) res.writeHead(502); res.end(); });
     req.pipe(upstream);
-  });
+  }
   server.on('upgrade', (req, socket, head) => {
     const path = strip(req.url ?? '/');
     if (path === null) { socket.destroy(); return; }
@@ -37,6 +50,8 @@ export async function startIngressProxy(targetPort: number, token = 'Xk3_test-to
   const port = (server.address() as { port: number }).port;
   return {
     url: `http://127.0.0.1:${port}${prefix}/`,
+    /** Resolves when every delayed request has been answered (or the browser gave up on it). */
+    delayedSettled: () => Promise.all(held).then(() => held.length),
     async close() { server.closeAllConnections(); await new Promise<void>((r) => server.close(() => r())); },
   };
 }

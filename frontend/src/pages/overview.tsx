@@ -1,64 +1,60 @@
-import { useEffect, useState } from 'preact/hooks';
-import { api, type Summary } from '../api';
-import { t } from '../i18n';
-import { minutes, num } from '../format';
-import { TimeChart, fillBuckets } from '../chart';
+import { useApi } from '../api';
+import { t, tn } from '../i18n';
+import { bucketLabel, dec, duration, num } from '../format';
+import { usePanel, acc } from '../context';
+import { HistoryEnds, RangePicker, rangeQuery, resolveRange } from '../range';
+import { useParam, type Route } from '../router';
+import { Tile, versus } from '../components/tiles';
+import { Empty } from '../components/empty';
+import { Toggle } from '../components/toggle';
+import { LazyChart, fillBuckets } from '../components/chart';
 
-import { RangePicker, rangeDays, rangeOf } from '../range';
+interface Summary { plays: number; listening_ms: number; skips: number; streams: number; distinct_tracks: number; distinct_artists: number }
+interface Bucket { start: string; plays: number; skips: number; ms_played: number }
 
-function change(current: number, previous: number): string {
-  if (previous === 0) return current === 0 ? '±0 %' : '+∞';
-  const pct = Math.round(((current - previous) / previous) * 100);
-  return `${pct > 0 ? '+' : pct < 0 ? '−' : '±'}${Math.abs(pct)} %`;
-}
-
-/** Overview: totals of a range against the previous equal-length period, and listening over time. */
-export function OverviewPage({ account }: { account: string }) {
-  const [range, setRange] = useState('4w');
-  const [data, setData] = useState<{ cur: Summary; prev: Summary | null; x: number[]; y: number[]; newArtists: number; prevNewArtists: number | null } | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    const days = rangeDays(range);
-    const { from, to } = rangeOf(range);
-    const bucket: 'day' | 'week' | 'month' = days === null || days > 182 ? 'month' : days > 28 ? 'week' : 'day';
-    Promise.all([
-      api<Summary>(`stats/summary?account=${account}&from=${from}&to=${to}`),
-      days === null ? Promise.resolve(null) : api<Summary>(`stats/summary?account=${account}&from=${from - (to - from)}&to=${from - 1}`),
-      api<{ buckets: { start: string; ms_played: number }[] }>(`stats/timeline?account=${account}&bucket=${bucket}&from=${from}&to=${to}`),
-      api<{ new_artists: number }>(`stats/discoveries?account=${account}&from=${from}&to=${to}`),
-      days === null ? Promise.resolve(null) : api<{ new_artists: number }>(`stats/discoveries?account=${account}&from=${from - (to - from)}&to=${from - 1}`),
-    ]).then(([cur, prev, timeline, disc, prevDisc]) => {
-      const filled = fillBuckets(timeline.buckets.map((b) => b.start), timeline.buckets.map((b) => b.ms_played / 3_600_000), bucket);
-      setData({ cur, prev, ...filled, newArtists: disc.new_artists, prevNewArtists: prevDisc?.new_artists ?? null });
-      setError(null);
-    }).catch((e: Error) => setError(e.message));
-  }, [range, account]);
-
-  const tiles: [string, number, (n: number) => string][] = data ? [
-    ['overview.plays', data.cur.plays, num], ['overview.time', data.cur.listening_ms, minutes], ['overview.skips', data.cur.skips, num],
-    ['overview.artists', data.cur.distinct_artists, num], ['overview.tracks', data.cur.distinct_tracks, num],
-    ['overview.new_artists', data.newArtists, num],
+/** Overview: totals of a range against the previous equal period (change and the previous value), and listening over the range. */
+export function OverviewPage({ route }: { route: Route }) {
+  const ctx = usePanel();
+  const [range, setRange] = useParam(route, 'range', '4w');
+  const [by, setBy] = useParam(route, 'by', 'time');
+  const r = resolveRange(range, ctx);
+  const q = acc(ctx);
+  const cur = useApi<Summary>(`stats/summary?${q}&${rangeQuery(r)}`);
+  const prev = useApi<Summary>(r.previous ? `stats/summary?${q}&${rangeQuery(r.previous)}` : null);
+  const disc = useApi<{ new_artists: number }>(`stats/discoveries?${q}&${rangeQuery(r)}`);
+  const prevDisc = useApi<{ new_artists: number }>(r.previous ? `stats/discoveries?${q}&${rangeQuery(r.previous)}` : null);
+  const timeline = useApi<{ buckets: Bucket[] }>(`stats/timeline?${q}&bucket=${r.bucket}&${rangeQuery(r)}`);
+  const noSkips = ctx.span.lacks.includes('skips');
+  const c = cur.data; const p = r.previous ? prev.data : null;
+  const tiles: [string, string, number, (n: number) => string, number | undefined][] = c ? [
+    ['plays', t('overview.plays'), c.plays, num, p?.plays], ['time', t('overview.time'), c.listening_ms, duration, p?.listening_ms],
+    ['skips', t('overview.skips'), c.skips, num, p?.skips], ['artists', t('overview.artists'), c.distinct_artists, num, p?.distinct_artists],
+    ['tracks', t('overview.tracks'), c.distinct_tracks, num, p?.distinct_tracks], ['new_artists', t('overview.new_artists'), disc.data?.new_artists ?? 0, num, prevDisc.data?.new_artists],
   ] : [];
-  const prevOf: Record<string, number> = data?.prev ? { 'overview.plays': data.prev.plays, 'overview.time': data.prev.listening_ms,
-    'overview.skips': data.prev.skips, 'overview.artists': data.prev.distinct_artists, 'overview.tracks': data.prev.distinct_tracks,
-    'overview.new_artists': data.prevNewArtists ?? 0 } : {};
+  const filled = timeline.data ? fillBuckets(r.fromDate, r.toDate, r.bucket, timeline.data.buckets.map((b) => ({ start: b.start, v: b })), { start: '', plays: 0, skips: 0, ms_played: 0 }) : null;
+  const chartSeries = filled ? [{ label: by === 'plays' ? t('chart.plays') : t('chart.hours'), values: filled.values.map((b) => (by === 'plays' ? b.plays : b.ms_played / 3_600_000)) }] : [];
   return (
     <section class="page overview">
-      <RangePicker value={range} onChange={setRange} />
-      {error && <p class="error" role="alert">{t('error', { message: error })}</p>}
-      {data && data.cur.streams === 0 && range === 'all' ? (
-        <div class="card empty"><h3>{t('empty.title')}</h3><p>{t('empty.body')}</p><a href="#/settings">{t('nav.settings')}</a></div>
-      ) : (
+      <div class="controls"><RangePicker value={range} onChange={setRange} ctx={ctx} /></div>
+      <HistoryEnds value={range} onChange={setRange} ctx={ctx} />
+      {cur.error && <p class="error" role="alert">{cur.error}</p>}
+      {c && c.streams === 0 ? <Empty testid="overview-empty" /> : (
         <>
-          <div class="tiles" data-testid="overview-tiles">
-            {tiles.map(([key, value, fmt]) => (
-              <div class="tile card" key={key}>
-                <span>{t(key)}</span><b>{key === 'overview.time' ? `${fmt(value)} min` : fmt(value)}</b>
-                {data?.prev && <small title={t('overview.vs')}>{change(value, prevOf[key] ?? 0)}</small>}
-              </div>
+          <div class={`tiles ${cur.loading ? 'stale' : ''}`} data-testid="overview-tiles" aria-busy={cur.loading}>
+            {tiles.map(([key, label, value, fmt, before]) => (
+              <Tile key={key} testid={`tile-${key}`} label={label}
+                value={key === 'skips' && noSkips ? '—' : fmt(value)}
+                sub={key === 'skips' && noSkips ? t('lacks.skips.short') : undefined}
+                prevValue={before === undefined || (key === 'skips' && noSkips) ? undefined : versus(value, before, fmt)} />
             ))}
           </div>
-          {data && <div class="card"><h3>{t('overview.timeline')}</h3><TimeChart x={data.x} y={data.y} label={t('overview.timeline')} /></div>}
+          {filled && <div class="card">
+            <div class="card-head"><h3>{t('overview.timeline')}</h3>
+              <Toggle label={t('chart.show')} value={by as 'time' | 'plays'} onChange={setBy} options={[['time', t('chart.time')], ['plays', t('chart.plays')]]} /></div>
+            <LazyChart x={filled.x} kind="bars" bucket={r.bucket} series={chartSeries} label={t('overview.timeline')}
+              yFormat={(v) => (by === 'plays' ? num(v) : t('unit.h', { n: dec(v) }))}
+              tooltip={(i) => { const b = filled.values[i]!; return `${bucketLabel(filled.dates[i]!, r.bucket)} · ${duration(b.ms_played)} · ${tn('plays', b.plays, { n: num(b.plays) })}`; }} />
+          </div>}
         </>
       )}
     </section>

@@ -1,47 +1,63 @@
-import { useEffect, useState } from 'preact/hooks';
-import { api } from '../api';
-import { t } from '../i18n';
-import { minutes, num } from '../format';
-import { RangePicker, rangeOf } from '../range';
+import { useApi } from '../api';
+import { t, tn } from '../i18n';
+import { duration, num } from '../format';
+import { usePanel, acc } from '../context';
+import { HistoryEnds, RangePicker, rangeQuery, resolveRange } from '../range';
+import { useParam, type Route } from '../router';
+import { Art } from '../components/art';
+import { EntityLink } from '../components/links';
+import { Empty } from '../components/empty';
+import { Toggle } from '../components/toggle';
 
-interface Item { rank: number; id: number; name: string; artist_name: string | null; image_url: string | null; plays: number; ms_played: number }
+interface Item { rank: number; id: number; name: string; artist_name: string | null; artist_id?: number | null; album_id?: number | null; plays: number; ms_played: number; art_url: string | null }
 
-/** Top tracks, artists, albums by plays or time, with rank movement against the previous equal period. */
-export function TopPage({ account }: { account: string }) {
-  const [range, setRange] = useState('4w');
-  const [what, setWhat] = useState<'tracks' | 'artists' | 'albums'>('tracks');
-  const [by, setBy] = useState<'plays' | 'ms'>('plays');
-  const [items, setItems] = useState<(Item & { move: number | null })[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    const { from, to } = rangeOf(range);
-    const q = `account=${account}&by=${by}`;
-    Promise.all([api<{ items: Item[] }>(`stats/top/${what}?${q}&limit=50&from=${from}&to=${to}`),
-      range === 'all' ? Promise.resolve({ items: [] as Item[] }) : api<{ items: Item[] }>(`stats/top/${what}?${q}&limit=200&from=${from - (to - from)}&to=${from - 1}`)])
-      .then(([cur, prev]) => {
-        const before = new Map(prev.items.map((i) => [i.id, i.rank]));
-        setItems(cur.items.map((i) => ({ ...i, move: range === 'all' ? null : before.has(i.id) ? before.get(i.id)! - i.rank : null })));
-        setError(null);
-      }).catch((e: Error) => setError(e.message));
-  }, [account, range, what, by]);
+/** Top tracks, artists and albums by plays or time, with art and the rank movement against the previous equal period. */
+export function TopPage({ route }: { route: Route }) {
+  const ctx = usePanel();
+  const [range, setRange] = useParam(route, 'range', '4w');
+  const [what, setWhat] = useParam(route, 'what', 'tracks');
+  const [by, setBy] = useParam(route, 'by', 'plays');
+  const r = resolveRange(range, ctx);
+  const kind = (['tracks', 'artists', 'albums'].includes(what) ? what : 'tracks') as 'tracks' | 'artists' | 'albums';
+  const q = `${acc(ctx)}&by=${by === 'ms' ? 'ms' : 'plays'}`;
+  const cur = useApi<{ items: Item[] }>(`stats/top/${kind}?${q}&limit=50&${rangeQuery(r)}`);
+  const prev = useApi<{ items: Item[] }>(r.previous ? `stats/top/${kind}?${q}&limit=200&${rangeQuery(r.previous)}` : null);
+  const before = new Map((r.previous ? prev.data?.items ?? [] : []).map((i) => [i.id, i.rank]));
+  const entity = kind === 'tracks' ? 'track' : kind === 'artists' ? 'artist' : 'album';
+  const noAlbums = kind === 'albums' && ctx.span.lacks.includes('albums');
   return (
     <section class="page top">
-      <RangePicker value={range} onChange={setRange} />
-      <div class="ranges">
-        {(['tracks', 'artists', 'albums'] as const).map((w) => <button key={w} class={w === what ? 'active' : ''} aria-pressed={w === what} onClick={() => setWhat(w)}>{t(`top.${w}`)}</button>)}
-        {(['plays', 'ms'] as const).map((b) => <button key={b} class={b === by ? 'active' : ''} aria-pressed={b === by} onClick={() => setBy(b)}>{t(`top.by.${b}`)}</button>)}
+      <div class="controls">
+        <RangePicker value={range} onChange={setRange} ctx={ctx} />
+        <Toggle label={t('top.what')} value={kind} onChange={setWhat} options={[['tracks', t('top.tracks')], ['artists', t('top.artists')], ['albums', t('top.albums')]]} />
+        <Toggle label={t('top.by')} value={by === 'ms' ? 'ms' : 'plays'} onChange={setBy} options={[['plays', t('top.by.plays')], ['ms', t('top.by.ms')]]} />
       </div>
-      {error && <p class="error" role="alert">{t('error', { message: error })}</p>}
-      <ol class="card toplist" data-testid="top">
-        {items.map((i) => (
-          <li key={i.id}>
-            <span class="rank">{i.rank}</span>
-            <span class="move" title={t('overview.vs')}>{i.move === null ? (range === 'all' ? '' : t('top.new')) : i.move > 0 ? `▲${i.move}` : i.move < 0 ? `▼${-i.move}` : '–'}</span>
-            <span class="what">{i.name}{what !== 'artists' && i.artist_name ? ` — ${i.artist_name}` : ''}</span>
-            <span class="count">{by === 'plays' ? `${num(i.plays)} ${t('now.plays')}` : `${minutes(i.ms_played)} min`}</span>
-          </li>
-        ))}
-      </ol>
+      <HistoryEnds value={range} onChange={setRange} ctx={ctx} />
+      {noAlbums && <p class="card hint" data-testid="lacks-albums">{t('lacks.albums')}</p>}
+      {cur.error && <p class="error" role="alert">{cur.error}</p>}
+      {cur.data && cur.data.items.length === 0 && !noAlbums ? <Empty testid="top-empty" /> : (
+        <ol class={`card toplist ${cur.loading ? 'stale' : ''}`} data-testid="top" aria-busy={cur.loading}>
+          {cur.data?.items.map((i) => {
+            const was = before.get(i.id);
+            const move = !r.previous || prev.loading ? null : was === undefined ? 'new' : was - i.rank;
+            return (
+              <li key={i.id}>
+                <span class="rank">{i.rank}</span>
+                <Art url={i.art_url} name={i.name} size={44} />
+                <span class="what">
+                  <EntityLink kind={entity} id={i.id} range={range} class="title">{i.name}</EntityLink>
+                  {kind !== 'artists' && i.artist_name && <small><EntityLink kind="artist" id={i.artist_id} range={range}>{i.artist_name}</EntityLink></small>}
+                </span>
+                <span class="count">{by === 'ms' ? duration(i.ms_played) : tn('plays', i.plays, { n: num(i.plays) })}
+                  {move !== null && <small class={`move ${move === 'new' ? 'new' : move > 0 ? 'up' : move < 0 ? 'down' : ''}`}
+                    aria-label={move === 'new' ? t('top.new') : t('top.moved', { n: move })}>
+                    {move === 'new' ? t('top.new') : move > 0 ? `▲${move}` : move < 0 ? `▼${-move}` : '–'}</small>}
+                </span>
+              </li>
+            );
+          })}
+        </ol>
+      )}
     </section>
   );
 }

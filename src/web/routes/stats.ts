@@ -5,7 +5,7 @@ import { heavyRoute } from '../route.js';
 import type { WebDeps } from '../index.js';
 
 /** Read-only listening statistics and the listening log (GET /api/v1/streams, /stats/*, /sessions). */
-export function statsRoutes({ stats, store, now = Date.now }: WebDeps): Router {
+export function statsRoutes({ stats, store, art, now = Date.now }: WebDeps): Router {
   const api = Router();
   const tz = () => store.tz.timeZone;
   const range = (req: Parameters<typeof rangeParams>[0]) => rangeParams(req, now(), tz());
@@ -13,8 +13,11 @@ export function statsRoutes({ stats, store, now = Date.now }: WebDeps): Router {
     const r = range(req);
     const before = stringParam(req, 'before');
     if (before !== undefined && !/^\d+:\d+$/.test(before)) throw new BadParamError('before', before, 'a cursor from a previous page ("ended_at:id")');
-    return stats.streams({ ...r, limit: intParam(req, 'limit', 50, 1, 500), kind: enumParam(req, 'kind', ['play', 'skip', 'other', 'all'] as const, 'all'),
+    const page = stats.streams({ ...r, limit: intParam(req, 'limit', 50, 1, 500), kind: enumParam(req, 'kind', ['play', 'skip', 'other', 'all'] as const, 'all'),
       artist: stringParam(req, 'artist'), track: stringParam(req, 'track'), q: stringParam(req, 'q'), before });
+    // Links and art for the panel: the track's primary artist and album, its cover.
+    const refs = stats.trackRefs(page.streams.map((s) => s.track_id));
+    return { ...page, streams: page.streams.map((s) => ({ ...s, ...refs.get(s.track_id), art_url: art?.pathOf('track', s.track_id) ?? null })) };
   }));
   api.get('/stats/summary', heavyRoute((req) => {
     const r = range(req);
@@ -24,7 +27,12 @@ export function statsRoutes({ stats, store, now = Date.now }: WebDeps): Router {
     const what = req.params.what;
     if (what !== 'tracks' && what !== 'artists' && what !== 'albums') throw new NotFoundError(`top list "${what}" (tracks, artists, albums)`);
     const r = range(req);
-    return { from: r.from, to: r.to, items: stats.top(what, r, intParam(req, 'limit', 50, 1, 500), enumParam(req, 'by', ['plays', 'ms'], 'plays')) };
+    const items = stats.top(what, r, intParam(req, 'limit', 50, 1, 500), enumParam(req, 'by', ['plays', 'ms'], 'plays'));
+    // Links and cover art for the panel: a track's artist and album, an album's artist; art of albums and tracks (artists have no image here).
+    const tracks = what === 'tracks' ? stats.trackRefs(items.map((i) => i.id)) : null;
+    const albums = what === 'albums' ? stats.albumArtists(items.map((i) => i.id)) : null;
+    return { from: r.from, to: r.to, items: items.map((i) => ({ ...i, ...(tracks?.get(i.id) ?? {}), ...(albums ? { artist_id: albums.get(i.id) ?? null } : {}),
+      art_url: what === 'artists' ? null : art?.pathOf(what === 'albums' ? 'album' : 'track', i.id) ?? null })) };
   }));
   api.get('/stats/heatmap', heavyRoute((req) => {
     const r = range(req);
@@ -42,7 +50,9 @@ export function statsRoutes({ stats, store, now = Date.now }: WebDeps): Router {
   }));
   api.get('/stats/skips', heavyRoute((req) => {
     const r = range(req);
-    return { from: r.from, to: r.to, ...stats.skips(r, intParam(req, 'limit', 20, 1, 200)) };
+    const res = stats.skips(r, intParam(req, 'limit', 20, 1, 200));
+    const refs = stats.trackRefs(res.tracks.map((t) => Number((t as Record<string, unknown>).id)));
+    return { from: r.from, to: r.to, ...res, tracks: res.tracks.map((t) => ({ ...t, ...refs.get(Number((t as Record<string, unknown>).id)) })) };
   }));
   api.get('/sessions', heavyRoute((req) => {
     const r = range(req);
