@@ -203,7 +203,11 @@ export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJou
   }
 
   let inTransaction = false;
-  /** Bumped at every commit: caches of derived reads key on it. */
+  /**
+   * Bumped at every commit that changed streams (inserts, merges, rebuilds): the stats caches key on
+   * it. Writes of derived data only (cover art, metadata, story, outbox marks) leave it alone, so they
+   * do not empty the caches; a capability that caches reads of its own tables keys on its own version.
+   */
   let writeVersion = 0;
   function rollback(): void {
     db!.exec('ROLLBACK');
@@ -215,11 +219,12 @@ export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJou
     if (inTransaction) return fn();
     db!.exec('BEGIN');
     inTransaction = true;
+    const changesBefore = streams.changes;
     try {
       const result = fn();
       streams.flush();
       db!.exec('COMMIT');
-      writeVersion++;
+      if (streams.changes !== changesBefore) writeVersion++;
       return result;
     } catch (err) {
       rollback();
@@ -237,11 +242,12 @@ export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJou
     if (inTransaction) throw new Error('transactionAsync: a transaction is already open');
     db!.exec('BEGIN');
     inTransaction = true;
+    const changesBefore = streams.changes;
     try {
       const result = await fn();
       streams.flush();
       db!.exec('COMMIT');
-      writeVersion++;
+      if (streams.changes !== changesBefore) writeVersion++;
       return result;
     } catch (err) {
       rollback();
@@ -434,7 +440,7 @@ export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJou
     journalDir: journal?.dir ?? null,
     /** The sequence of the journal file being written (staged files are named after it). */
     get journalSeq(): number { return journal?.seq ?? 0; },
-    /** Increases at every committed write transaction (cache key for derived reads). */
+    /** Increases at every committed transaction that changed streams (the stats caches' key). */
     get writeVersion(): number { return writeVersion; },
     /** Journal records since the last snapshot. */
     get journalPending(): number { return journal?.pending ?? 0; },

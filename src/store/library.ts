@@ -105,8 +105,9 @@ export function createLibrary(sql: Sql, now: () => number) {
     const row = sql.get(`SELECT f.*, lf.path AS path FROM library_files lf JOIN audio_features f ON f.file_id = lf.id
       WHERE lf.track_id = ? AND lf.status = 1 ORDER BY lf.analysed_at DESC LIMIT 1`, [trackId]);
     if (!row) return null;
-    const { mfcc: _mfcc, file_id: _id, ...rest } = row as Record<string, unknown>;
-    return rest;
+    // The file's name, not its path on the server (what a page or an HA attribute shows).
+    const { mfcc: _mfcc, file_id: _id, path: filePath, ...rest } = row as Record<string, unknown>;
+    return { ...rest, file_name: String(filePath).split('/').at(-1) ?? null };
   }
 
   /** Same, by Spotify URI. */

@@ -105,6 +105,8 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
       catalog.label(f.device), f.context_uri];
   }
 
+  /** Stream inserts, updates and rebuilds so far: the store bumps its stats version only when this moved. */
+  let changes = 0;
   let nextFree: number | null = null;
   /** The id the next inserted stream gets (ids are handed out in order inside a transaction). */
   function nextId(): number {
@@ -120,6 +122,7 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
       sources, local_day, local_hour, reason_start, reason_end, skipped, shuffle, offline, incognito, platform, device,
       context_uri) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [id, ...params(f, b)]);
     nextFree = id + 1;
+    changes++;
     contribute(f, 1, b);
   }
 
@@ -129,6 +132,7 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
     sql.exec(`UPDATE streams SET account_id = ?, track_id = ?, ended_at = ?, ms_played = ?, kind = ?, content = ?,
       source = ?, sources = ?, local_day = ?, local_hour = ?, reason_start = ?, reason_end = ?, skipped = ?, shuffle = ?,
       offline = ?, incognito = ?, platform = ?, device = ?, context_uri = ? WHERE id = ?`, [...params(after, b), id]);
+    changes++;
     contribute(before, -1);
     contribute(after, 1, b);
   }
@@ -264,6 +268,7 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
 
   /** Rebuilds every rollup from the streams (after a time-zone change). */
   function rebuildRollups(): void {
+    changes++;
     sql.exec('DELETE FROM daily_stats'); sql.exec('DELETE FROM hourly_stats'); sql.exec('DELETE FROM track_stats');
     sql.exec('DELETE FROM sessions');
     const rows = sql.values('SELECT id, ended_at FROM streams');
@@ -275,7 +280,9 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
     flush();
   }
 
-  return { insert, update, claimKey, nextId, hasKey, candidates, rowsByIds, toStreamRow, flush, discard, rebuildRollups };
+  return { insert, update, claimKey, nextId, hasKey, candidates, rowsByIds, toStreamRow, flush, discard, rebuildRollups,
+    /** How many stream writes happened so far (see the store's writeVersion). */
+    get changes(): number { return changes; } };
 }
 
 export type Streams = ReturnType<typeof createStreams>;

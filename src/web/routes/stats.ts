@@ -5,10 +5,15 @@ import { heavyRoute } from '../route.js';
 import type { WebDeps } from '../index.js';
 
 /** Read-only listening statistics and the listening log (GET /api/v1/streams, /stats/*, /sessions). */
-export function statsRoutes({ stats, store, art, now = Date.now }: WebDeps): Router {
+export function statsRoutes({ stats, store, art, accounts, now = Date.now }: WebDeps): Router {
   const api = Router();
   const tz = () => store.tz.timeZone;
-  const range = (req: Parameters<typeof rangeParams>[0]) => rangeParams(req, now(), tz());
+  /** The range and account of a request; an account that is not configured is a bad parameter (a configured one with no data: empty results). */
+  const range = (req: Parameters<typeof rangeParams>[0]) => {
+    const r = rangeParams(req, now(), tz());
+    if (r.account !== undefined && !accounts.includes(r.account)) throw new BadParamError('account', r.account, `one of ${accounts.join(', ')}`);
+    return r;
+  };
   api.get('/streams', heavyRoute((req) => {
     const r = range(req);
     const before = stringParam(req, 'before');
