@@ -4,6 +4,10 @@ import { isTimeZone } from '../time.js';
 /** Spotify's own base URLs (https://developer.spotify.com/documentation/web-api). */
 export const SPOTIFY_API_URL = 'https://api.spotify.com/v1';
 export const SPOTIFY_ACCOUNTS_URL = 'https://accounts.spotify.com';
+/** MetaBrainz's public services (https://listenbrainz.readthedocs.io, https://musicbrainz.org/doc/MusicBrainz_API, https://coverartarchive.org). */
+export const LISTENBRAINZ_API_URL = 'https://api.listenbrainz.org';
+export const MUSICBRAINZ_API_URL = 'https://musicbrainz.org';
+export const COVERART_URL = 'https://coverartarchive.org';
 
 /**
  * Spotify accepts as redirect URI only HTTPS or a loopback IP literal over HTTP (`localhost` is refused):
@@ -63,6 +67,14 @@ export const configSchema = z.object({
   mqtt_birth_topic: z.string().min(1).default('homeassistant/status'),
   mqtt_base_topic: z.string().regex(/^[A-Za-z0-9_/-]+$/, 'letters, digits, _, - and /').default('vibescope'),
   mqtt_discovery_mode: z.enum(['device', 'entity']).default('device'),
+  // Metadata enrichment (src/metadata/): genres, countries, eras, cover art and popularity from MusicBrainz / ListenBrainz.
+  /** Resolve tracks to MusicBrainz recordings in the background (artist, title and album names leave the box). */
+  metadata_enrichment: z.boolean().default(true),
+  /** A ListenBrainz user token (listenbrainz.org/settings): bulk name lookups (50 per request) and popularity. */
+  listenbrainz_token: z.string().max(200).optional(),
+  listenbrainz_api_url: z.url().default(LISTENBRAINZ_API_URL),
+  musicbrainz_api_url: z.url().default(MUSICBRAINZ_API_URL),
+  coverart_url: z.url().default(COVERART_URL),
 }).strict().refine((c) => (c.web_username === undefined) === (c.web_password === undefined),
   { message: 'set both web_username and web_password, or neither', path: ['web_password'] });
 

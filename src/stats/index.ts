@@ -7,6 +7,7 @@ import { createCounterStats } from './counters.js';
 import { createMoodStats } from './mood.js';
 
 export type { Range, StatsContext } from './context.js';
+export { createStatsContext } from './context.js';
 export type { Summary, TopItem, StreamQuery } from './listening.js';
 
 /**
