@@ -32,7 +32,7 @@ export interface ServiceClientOptions {
   /** Sent with every request (MusicBrainz requires a meaningful one: https://musicbrainz.org/doc/MusicBrainz_API/Rate_Limiting). */
   userAgent: string;
   timeoutMs: number;
-  /** Least time between the starts of two requests, ms (MusicBrainz: 1000). */
+  /** Least time between two requests, ms (MusicBrainz: 1000), counted from the previous request's start AND its answer. */
   minIntervalMs: number;
   /** Statuses that mean "slow down" (ListenBrainz: 429; MusicBrainz: 503 and 429). */
   rateLimitStatuses: readonly number[];
@@ -109,8 +109,13 @@ export function createServiceClient(options: ServiceClientOptions) {
     await wait(nextAt - now(), 'paced_wait_ms', signal);
     nextAt = now() + minIntervalMs;
     counters.requests++;
-    return http.request<string>({ method, url: path, params, data: body, signal,
-      headers: { 'user-agent': userAgent, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers?.() } });
+    try {
+      return await http.request<string>({ method, url: path, params, data: body, signal,
+        headers: { 'user-agent': userAgent, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers?.() } });
+    } finally {
+      // Paced from the answer too: a request the service read late must not make the next one look early to it.
+      nextAt = Math.max(nextAt, now() + minIntervalMs);
+    }
   }
 
   async function attempt<T>(method: 'GET' | 'POST', path: string, params: Record<string, string> | undefined, body: unknown, signal?: AbortSignal): Promise<ServiceResponse<T>> {

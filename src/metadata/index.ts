@@ -76,6 +76,7 @@ export function createMetadata({ store, bus, health, log, version, config, now =
   const steps = createSteps({ store, lb, mb, queue, saver, due, deriver, countries,
     changed: (tracks, recordings) => {
       job.wrote(tracks + recordings);
+      job.wake(); // the other lane may have work now (new artists to place, new recordings to fetch)
       if (tracks + recordings > 0) bus.emit('metadata.updated', { tracks, recordings });
     } });
   const job = createJob({

@@ -20,6 +20,8 @@ import { accountRoutes } from './routes/accounts.js';
 import { statsRoutes } from './routes/stats.js';
 import { libraryRoutes } from './routes/library.js';
 import { importRoutes } from './routes/imports.js';
+import { metadataRoutes } from './routes/metadata.js';
+import type { Metadata } from '../metadata/index.js';
 
 export { INGRESS_PROXY_IP, ingressGuard } from './security.js';
 
@@ -45,6 +47,8 @@ export interface WebDeps {
   mqttStatus?: () => unknown;
   /** The music library (scan status, scan now). */
   library?: { status(): unknown; scan(): Promise<unknown> };
+  /** Metadata enrichment: genre, country, era and obscurity statistics, and its status. */
+  metadata?: Pick<Metadata, 'stats' | 'status' | 'summary'>;
 }
 
 /**
@@ -67,6 +71,7 @@ export function createWeb(deps: WebDeps) {
 
   const api = express.Router();
   api.use(accountRoutes(deps));
+  api.use(metadataRoutes(deps)); // before statsRoutes: /stats/top/genres would meet /stats/top/:what first
   api.use(statsRoutes(deps));
   api.use(libraryRoutes(deps));
   api.use(importRoutes(deps));
