@@ -105,7 +105,9 @@ export function createServiceClient(options: ServiceClientOptions) {
     await sleep(ms, undefined, signal ? { signal } : undefined);
   }
 
+  let limitUntil = 0;
   async function send(method: 'GET' | 'POST', path: string, params: Record<string, string> | undefined, body: unknown, signal?: AbortSignal): Promise<AxiosResponse<string>> {
+    await wait(limitUntil - now(), 'rate_limit_wait_ms', signal);
     await wait(nextAt - now(), 'paced_wait_ms', signal);
     nextAt = now() + minIntervalMs;
     counters.requests++;
@@ -136,17 +138,15 @@ export function createServiceClient(options: ServiceClientOptions) {
         await wait(backoffMs(failures++, backoffBaseMs), 'backoff_wait_ms', signal);
         continue;
       }
+      // X-RateLimit-Remaining 0: the next request (whichever) waits for the window to reset.
       const asked = requestedWaitMs(res.headers as Record<string, unknown>, false);
-      if (asked !== null) nextAt = Math.max(nextAt, now() + asked);
+      if (asked !== null) limitUntil = Math.max(limitUntil, now() + asked);
       if (rateLimitStatuses.includes(res.status)) {
         counters.rate_limited++;
         if (++limited > MAX_RATE_LIMITED) throw new MetadataError('METADATA_UNAVAILABLE', service, endpoint, `still rate limited after ${MAX_RATE_LIMITED} waits`, res.status);
         const ms = requestedWaitMs(res.headers as Record<string, unknown>, true) ?? backoffMs(limited - 1, Math.max(backoffBaseMs, minIntervalMs));
         log.warn({ service, endpoint, status: res.status, wait_ms: ms }, 'metadata: rate limited, waiting');
-        nextAt = Math.max(nextAt, now() + ms);
-        counters.rate_limit_wait_ms += Math.max(0, nextAt - now());
-        await sleep(Math.max(0, nextAt - now()), undefined, signal ? { signal } : undefined);
-        nextAt = now();
+        limitUntil = Math.max(limitUntil, now() + ms);
         continue;
       }
       if (res.status === 404) return { status: 404, data: null };

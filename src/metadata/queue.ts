@@ -11,6 +11,8 @@ export const FAILED_CAP_MS = 86_400_000;
 /** A track waiting to be resolved, with what the lookups send (artist, title and album names; ISRC). */
 export interface QueuedTrack {
   track_id: number; title: string; artist: string; album: string | null; duration_ms: number | null; isrc: string | null; attempts: number;
+  /** The store's normalised artist + title (tracks.name_key). */
+  name_key: string;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface QueuedTrack {
  */
 export function createQueue(sql: Sql, now: () => number) {
   const TRACK_SELECT = `SELECT q.track_id AS track_id, t.name AS title, coalesce(ar.name, '') AS artist, al.name AS album,
-    t.duration_ms AS duration_ms, t.isrc AS isrc, q.attempts AS attempts FROM mb_queue q JOIN tracks t ON t.id = q.track_id
+    t.duration_ms AS duration_ms, t.isrc AS isrc, q.attempts AS attempts, t.name_key AS name_key FROM mb_queue q JOIN tracks t ON t.id = q.track_id
     LEFT JOIN artists ar ON ar.id = t.artist_id LEFT JOIN albums al ON al.id = t.album_id`;
 
   /**
@@ -59,6 +61,17 @@ export function createQueue(sql: Sql, now: () => number) {
   function due(step: number, limit: number): QueuedTrack[] {
     return sql.all<QueuedTrack>(`${TRACK_SELECT} WHERE q.state IN (0, 3) AND q.step = ? AND (q.retry_at IS NULL OR q.retry_at <= ?)
       ORDER BY q.priority DESC, q.track_id LIMIT ?`, [step, now(), limit]);
+  }
+
+  /**
+   * The outcome of another track with the very same artist and title (case aside) that was decided
+   * by its names (another Spotify URI of the same song): a name lookup would send the same names again.
+   */
+  function decidedByName(t: QueuedTrack): { state: number; recording_mbid: string | null; method: number | null; reason: string | null } | undefined {
+    return sql.get(`SELECT q.state AS state, r.mbid AS recording_mbid, q.method AS method, q.reason AS reason FROM tracks t JOIN mb_queue q ON q.track_id = t.id
+      JOIN artists ar ON ar.id = t.artist_id LEFT JOIN mb_recordings r ON r.id = q.recording_id
+      WHERE t.name_key = ? AND t.id != ? AND t.content = 0 AND lower(t.name) = lower(?) AND lower(ar.name) = lower(?) AND q.step = ${STEP.name}
+      AND (q.state = ${STATE.not_found} OR (q.state = ${STATE.resolved} AND q.method != ${METHOD.isrc})) LIMIT 1`, [t.name_key, t.track_id, t.title, t.artist]);
   }
 
   /** The id of a recording by MBID, created on first sight (metadata due). */
@@ -122,7 +135,7 @@ export function createQueue(sql: Sql, now: () => number) {
     return { isrc: r.isrc ?? 0, name: r.name ?? 0, due_now: r.due ?? 0 };
   }
 
-  return { sweep, enqueue, due, recordingId, resolve, toNameStep, notFound, failed, counts, unqueued, reasons, waiting };
+  return { sweep, enqueue, due, decidedByName, recordingId, resolve, toNameStep, notFound, failed, counts, unqueued, reasons, waiting };
 }
 
 export type Queue = ReturnType<typeof createQueue>;

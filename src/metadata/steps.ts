@@ -64,10 +64,36 @@ export function createSteps({ store, lb, mb, queue, saver, due, deriver, countri
     return true;
   };
 
+  /**
+   * Tracks whose names were already decided for another URI of the same song take that outcome
+   * without a request; returns the rest.
+   */
+  async function reuseDecided(tracks: QueuedTrack[]): Promise<QueuedTrack[]> {
+    const rest: QueuedTrack[] = [];
+    const copies: [QueuedTrack, NonNullable<ReturnType<Queue['decidedByName']>>][] = [];
+    for (const t of tracks) {
+      const decided = queue.decidedByName(t);
+      if (decided) copies.push([t, decided]); else rest.push(t);
+    }
+    if (copies.length > 0) {
+      await write(() => {
+        for (const [t, d] of copies) {
+          if (d.state === 1 && d.recording_mbid) queue.resolve(t.track_id, d.recording_mbid, d.method === 3 ? 'musicbrainz_search' : 'listenbrainz');
+          else queue.notFound(t.track_id, d.reason ?? 'no match');
+          deriver.refreshTrack(t.track_id);
+        }
+      });
+      changed(copies.length, 0);
+    }
+    return rest;
+  }
+
   /** Name step with a token: POST /1/metadata/lookup/, 50 tracks per request. */
   const lookup: Step = async (signal) => {
-    const tracks = queue.due(STEP.name, LOOKUP_BATCH);
-    if (tracks.length === 0) return false;
+    const due = queue.due(STEP.name, LOOKUP_BATCH);
+    if (due.length === 0) return false;
+    const tracks = await reuseDecided(due);
+    if (tracks.length === 0) return true;
     const sendable: QueuedTrack[] = [];
     const refused = new Map<number, string>();
     for (const t of tracks) {
@@ -93,8 +119,10 @@ export function createSteps({ store, lb, mb, queue, saver, due, deriver, countri
 
   /** Name step without a token: MusicBrainz search (artist + title, scored, length checked), one track per request. */
   const search: Step = async (signal) => {
-    const [t] = queue.due(STEP.name, 1);
-    if (!t) return false;
+    const [next] = queue.due(STEP.name, 1);
+    if (!next) return false;
+    const [t] = await reuseDecided([next]);
+    if (!t) return true;
     if (!t.artist.trim() || !t.title.trim()) {
       await write(() => { queue.notFound(t.track_id, 'the track has no artist or title to look up'); deriver.refreshTrack(t.track_id); });
       return true;

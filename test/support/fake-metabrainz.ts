@@ -34,8 +34,8 @@ async function applyFault(fault: Fault | undefined, req: Request, res: Response)
   return true;
 }
 
-async function listen(app: express.Express): Promise<{ server: Server; url: string }> {
-  const server = app.listen(0, '127.0.0.1');
+async function listen(app: express.Express, port = 0): Promise<{ server: Server; url: string }> {
+  const server = app.listen(port, '127.0.0.1');
   await once(server, 'listening');
   const address = server.address() as { port: number };
   return { server, url: `http://127.0.0.1:${address.port}` };
@@ -47,7 +47,7 @@ async function listen(app: express.Express): Promise<{ server: Server; url: stri
  * GET /1/metadata/release_group/, POST /1/popularity/recording (token, ≤ 1000). Every answer carries
  * X-RateLimit-Limit/-Remaining/-Reset-In/-Reset for a fixed window; past the limit it answers 429.
  */
-export async function startFakeListenBrainz(world: World, { tokens = ['lb-test-token'], limit = 60, windowMs = 10_000 } = {}) {
+export async function startFakeListenBrainz(world: World, { tokens = ['lb-test-token'], limit = 60, windowMs = 10_000, port = 0 } = {}) {
   const app = express();
   app.use(express.json({ limit: '2mb' }));
   const requests: FakeRequest[] = [];
@@ -167,7 +167,7 @@ export async function startFakeListenBrainz(world: World, { tokens = ['lb-test-t
   });
 
   app.use((req, res) => { res.status(404).json({ code: 404, error: `no such endpoint ${req.method} ${req.path}` }); });
-  const { server, url } = await listen(app);
+  const { server, url } = await listen(app, port);
   return {
     url, requests, served, state, unknownMbids,
     /** Injects a fault into the next `times` requests whose path starts with `prefix`. */
