@@ -29,7 +29,7 @@ describe('crash safety: SIGKILL at random moments loses no acknowledged stream a
     const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), 'serve'], {
       cwd: ROOT,
       env: { ...process.env, VIBESCOPE_DATA_DIR: tmp.dir, VIBESCOPE_PORT: String(port), VIBESCOPE_CLIENT_ID: 'crash-test',
-        VIBESCOPE_SPOTIFY_API_URL: fake.apiUrl, VIBESCOPE_SPOTIFY_ACCOUNTS_URL: fake.accountsUrl, VIBESCOPE_LOG_LEVEL: 'warning',
+        VIBESCOPE_SPOTIFY_API_URL: fake.apiUrl, VIBESCOPE_SPOTIFY_ACCOUNTS_URL: fake.accountsUrl, VIBESCOPE_LOG_LEVEL: 'warning', VIBESCOPE_METADATA_ENRICHMENT: 'false',
         VIBESCOPE_SNAPSHOT_MAX_JOURNAL_RECORDS: '10', VIBESCOPE_OPTIONS_FILE: path.join(tmp.dir, 'no-options.json') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

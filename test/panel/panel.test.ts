@@ -53,7 +53,7 @@ describe('panel: the real server behind an ingress proxy, in headless Chromium',
         '-metadata', `title=${song.title}`, path.join(music, `${i}.flac`)]);
       if (res.status !== 0) throw new Error('ffmpeg is needed (apt-get install -y ffmpeg)');
     });
-    app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir, client_id: 'x', spotify_api_url: fake.apiUrl, spotify_accounts_url: fake.accountsUrl,
+    app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir, metadata_enrichment: false, client_id: 'x', spotify_api_url: fake.apiUrl, spotify_accounts_url: fake.accountsUrl,
       history_poll_interval_s: 600, player_poll_interval_s: 120, library_paths: [music] }), addon: false, log: quietLogger(), version: 'test', port: 0, env: {} });
     await app.importer.importPaths([path.join(EXTENDED_DIR, 'mica92_Streaming_History_Audio_2024_4.json')], { account: 'default' });
     await app.library.scan();

@@ -15,7 +15,7 @@ describe('web: REST API /api/v1', function () {
 
   before(async () => {
     tmp = await tempDir();
-    app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir, timezone: 'Europe/Berlin' }), addon: false, log: quietLogger(), version: 'test', port: 0 });
+    app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir, timezone: 'Europe/Berlin', metadata_enrichment: false }), addon: false, log: quietLogger(), version: 'test', port: 0 });
     base = `http://127.0.0.1:${app.port}/api/v1`;
     await app.importer.importPaths([path.join(EXTENDED_DIR, 'mica92_Streaming_History_Audio_2024_4.json')], { account: 'default' });
   });
