@@ -8,6 +8,9 @@ import type { ServiceClient } from './http.js';
  * Vibescope, `fmt=json` on every call.
  */
 
+/** Artists per area search request (MusicBrainz search pages hold at most 100). */
+export const ARTIST_SEARCH_BATCH = 100;
+
 /** The "part of" area-area relationship (https://musicbrainz.org/relationship/de7cc874-8b1b-3a05-8272-f3834c968fb7). */
 export const PART_OF = 'de7cc874-8b1b-3a05-8272-f3834c968fb7';
 
@@ -84,6 +87,27 @@ export function createMusicBrainz(client: ServiceClient) {
     return body.area?.id ? { mbid: body.area.id.toLowerCase(), name: body.area.name ?? null, country: firstCode(body.area['iso-3166-1-codes']) } : null;
   }
 
+  /**
+   * The areas of up to {@link ARTIST_SEARCH_BATCH} artists in one request: GET /ws/2/artist?query=arid:(… OR …)
+   * (the artist search by MBID; https://musicbrainz.org/doc/MusicBrainz_API/Search#Artist). Artists
+   * the search index does not have yet are absent (look them up one by one).
+   */
+  async function artistAreas(mbids: string[], signal?: AbortSignal): Promise<Map<string, { mbid: string; name: string | null; country: string | null } | null>> {
+    const endpoint = 'GET /ws/2/artist (search)';
+    const res = await client.request<unknown>('GET', '/ws/2/artist', opts({ query: `arid:(${mbids.join(' OR ')})`, limit: String(Math.min(100, mbids.length)) }, signal));
+    const out = new Map<string, { mbid: string; name: string | null; country: string | null } | null>();
+    if (res.data === null) return out;
+    const body = parse(z.looseObject({ artists: z.array(z.looseObject({ id: z.string(), country: z.string().nullish(), area: areaRef.nullish() })).nullish() }), res.data, endpoint);
+    for (const a of body.artists ?? []) {
+      const id = a.id.toLowerCase();
+      if (!mbids.includes(id)) continue;
+      // In search results an area carries no ISO codes; the artist's `country` is its area's code when the area is a country.
+      const country = a.area?.type === 'Country' ? firstCode([a.country]) ?? firstCode(a.area['iso-3166-1-codes']) : null;
+      out.set(id, a.area?.id ? { mbid: a.area.id.toLowerCase(), name: a.area.name ?? null, country } : null);
+    }
+    return out;
+  }
+
   /** GET /ws/2/area/{mbid}?inc=area-rels: the area, its ISO 3166-1 code if a country, and what it is part of. */
   async function lookupArea(mbid: string, signal?: AbortSignal): Promise<MbArea | null> {
     const endpoint = 'GET /ws/2/area';
@@ -98,7 +122,7 @@ export function createMusicBrainz(client: ServiceClient) {
     };
   }
 
-  return { isrc, searchRecordings, artistArea, lookupArea, counters: client.counters };
+  return { isrc, searchRecordings, artistArea, artistAreas, lookupArea, counters: client.counters };
 }
 
 export type MusicBrainz = ReturnType<typeof createMusicBrainz>;

@@ -161,9 +161,9 @@ export function createDue(sql: Sql, now: () => number) {
         AND (popularity_at IS NULL OR popularity_at <= ?) ORDER BY popularity_at IS NOT NULL, popularity_at, id LIMIT ?`,
       [now() - POPULARITY_REFRESH_MS, limit]).map((r) => r.mbid);
     },
-    /** An artist whose area is a city or region (its country needs the MusicBrainz walk). */
-    artistArea(): { id: number; mbid: string; area: string | null } | undefined {
-      return sql.get('SELECT id, mbid, area FROM mb_artists WHERE area_state = 0 AND (area_retry_at IS NULL OR area_retry_at <= ?) ORDER BY id LIMIT 1', [now()]);
+    /** Artists whose area is a city or region (their country needs the MusicBrainz walk). */
+    artistAreas(limit: number): { id: number; mbid: string; area: string | null }[] {
+      return sql.all('SELECT id, mbid, area FROM mb_artists WHERE area_state = 0 AND (area_retry_at IS NULL OR area_retry_at <= ?) ORDER BY id LIMIT ?', [now(), limit]);
     },
     /** A cached area. */
     area(mbid: string): { mbid: string; name: string | null; type: string | null; parent_mbid: string | null; country: string | null } | undefined {

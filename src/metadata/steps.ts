@@ -2,7 +2,7 @@ import type { Store } from '../store/index.js';
 import { MetadataError } from '../errors.js';
 import { STEP } from './schema.js';
 import { LOOKUP_BATCH, METADATA_BATCH, RELEASE_GROUP_BATCH, type ListenBrainz } from './listenbrainz.js';
-import type { MusicBrainz } from './musicbrainz.js';
+import { ARTIST_SEARCH_BATCH, type MusicBrainz } from './musicbrainz.js';
 import type { Queue, QueuedTrack } from './queue.js';
 import type { createSaver, createDue } from './save.js';
 import type { Deriver } from './derive.js';
@@ -169,26 +169,36 @@ export function createSteps({ store, lb, mb, queue, saver, due, deriver, countri
   };
 
   /**
-   * An artist whose area is a city or region: GET /ws/2/artist/{mbid} for the area, then up its
-   * "part of" relations (GET /ws/2/area/{mbid}?inc=area-rels, cached) to the area with an ISO 3166-1 code.
+   * Artists whose area is a city or region: their areas from one artist search (up to 100 MBIDs),
+   * then up each area's "part of" relations (GET /ws/2/area/{mbid}?inc=area-rels, cached in mb_areas)
+   * to the area with an ISO 3166-1 code. An artist the search misses is looked up alone (GET /ws/2/artist/{mbid}).
    */
   const artistArea: Step = async (signal) => {
-    const artist = due.artistArea();
-    if (!artist) return false;
-    let result: { area: string | null; country: string | null };
+    const artists = due.artistAreas(ARTIST_SEARCH_BATCH);
+    if (artists.length === 0) return false;
+    let found: Awaited<ReturnType<MusicBrainz['artistAreas']>>;
     try {
-      result = await walkArea(artist.mbid, signal);
+      found = artists.length === 1 ? new Map() : await mb.artistAreas(artists.map((a) => a.mbid), signal);
     } catch (err) {
-      if (blamesBatch(err)) await write(() => saver.areaFailed(artist.id));
+      if (blamesBatch(err)) await write(() => { for (const a of artists) saver.areaFailed(a.id); });
       throw err;
     }
-    const tracks = await write(() => deriver.refreshRecordings(saver.saveArtistCountry(artist.id, result.area, result.country)));
-    changed(tracks, 0);
+    for (const artist of artists) {
+      let result: { area: string | null; country: string | null };
+      try {
+        const start = found.has(artist.mbid) ? found.get(artist.mbid)! : await mb.artistArea(artist.mbid, signal);
+        result = await walkArea(start, signal);
+      } catch (err) {
+        if (blamesBatch(err)) await write(() => saver.areaFailed(artist.id));
+        throw err;
+      }
+      const tracks = await write(() => deriver.refreshRecordings(saver.saveArtistCountry(artist.id, result.area, result.country)));
+      changed(tracks, 0);
+    }
     return true;
   };
 
-  async function walkArea(artistMbid: string, signal: AbortSignal): Promise<{ area: string | null; country: string | null }> {
-    const start = await mb.artistArea(artistMbid, signal);
+  async function walkArea(start: { mbid: string; name: string | null; country: string | null } | null, signal: AbortSignal): Promise<{ area: string | null; country: string | null }> {
     if (!start) return { area: null, country: null };
     if (start.country) return { area: start.mbid, country: countries.isCountry(start.country) ? start.country : null };
     let current: string | null = start.mbid;

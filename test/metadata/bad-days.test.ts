@@ -148,6 +148,18 @@ describe('metadata: the bad days (faults, rate limits, no token, offline, restar
     } finally { await metadata.stop(); await back.close(); }
   });
 
+  it('an artist the MusicBrainz search index misses is looked up alone and still placed in its country', async () => {
+    await importRecords(core, records);
+    const city = [...world.artists.values()].filter((a) => a.area === 'Hebden Bridge' || a.area === 'Bristol');
+    expect(city.length, 'the sample has artists from cities').to.be.greaterThan(1);
+    mb.state.notIndexed.add(city[0]!.mbid);
+    metadata = buildMetadata(core, { lbUrl: lb.url, mbUrl: mb.url });
+    metadata.start();
+    await drained(metadata);
+    expect(mb.requests.filter((r) => r.path === `/ws/2/artist/${city[0]!.mbid}`)).to.have.length(1);
+    expect(core.store.sql.get<{ country: string }>('SELECT country FROM mb_artists WHERE mbid = ?', [city[0]!.mbid])!.country).to.equal('GB');
+  });
+
   it('metadata_enrichment off: no request leaves, whatever is played or imported', async () => {
     await importRecords(core, records.slice(0, 10));
     metadata = buildMetadata(core, { lbUrl: lb.url, mbUrl: mb.url, enabled: false });

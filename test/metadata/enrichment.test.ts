@@ -70,7 +70,10 @@ describe('metadata: the real extended history enriched through the fake ListenBr
     // Artists whose area is a country's name need no MusicBrainz request at all.
     const servedAreas = [...lb.served.recordings.values()].map((e: any) => e.artist?.artists?.[0]);
     const cityArtists = new Set(servedAreas.filter((a) => a?.area && !['United Kingdom', 'United States', 'Germany', 'Argentina', 'South Korea', 'Sweden'].includes(a.area)).map((a) => a.artist_mbid));
-    expect(mb.requests.filter((r) => r.path.startsWith('/ws/2/artist/')).length).to.equal(cityArtists.size);
+    const searched = mb.requests.filter((r) => r.path === '/ws/2/artist' && r.status === 200).flatMap((r) => r.mbids!);
+    expect(new Set(searched)).to.deep.equal(cityArtists, 'each city/region artist is placed through a search of up to 100');
+    expect(searched.length, 'each searched once').to.equal(cityArtists.size);
+    expect(mb.requests.filter((r) => r.path.startsWith('/ws/2/artist/')), 'no one-by-one artist lookups').to.have.length(0);
     expect(mb.requests.filter((r) => r.status === 503).length, 'MusicBrainz never had to say "slow down"').to.equal(0);
   });
 

@@ -189,7 +189,7 @@ export async function startFakeMusicBrainz(world: World, { intervalMs = 1000 } =
   const app = express();
   const requests: FakeRequest[] = [];
   const faults = faultsOf();
-  const state = { intervalMs, last: 0, unknownArtists: new Set<string>() };
+  const state = { intervalMs, last: 0, unknownArtists: new Set<string>(), notIndexed: new Set<string>() };
 
   app.use(async (req, res, next) => {
     const t = Date.now();
@@ -232,6 +232,23 @@ export async function startFakeMusicBrainz(world: World, { intervalMs = 1000 } =
     const others = [...world.recordings.values()].filter((r) => r !== exact && looseKey(r.artist.name) === looseKey(artist)).slice(0, 3);
     const list = [...(exact ? [mbRecording(exact, 100)] : []), ...others.map((r, i) => mbRecording(r, 60 - i * 5))];
     res.json({ created: new Date().toISOString(), count: list.length, offset: 0, recordings: list });
+  });
+
+  // Artist search by MBID (arid:(A OR B …)): the search's artist objects carry `score`, `country` and an area without ISO codes.
+  app.get('/ws/2/artist', (req, res) => {
+    const q = String(req.query.query ?? '');
+    const ids = /^arid:\((.+)\)$/.exec(q)?.[1]?.split(' OR ') ?? null;
+    if (!ids || ids.length > 100) { res.status(400).json({ error: 'bad query' }); return; }
+    const record = requests.at(-1);
+    if (record?.path === req.path) record.mbids = ids;
+    const list = [...world.artists.values()].filter((a) => ids.includes(a.mbid) && !state.unknownArtists.has(a.mbid) && !state.notIndexed.has(a.mbid)).map((a) => {
+      const full = mbArtist(a) as Record<string, any>;
+      const area = full.area ? { id: full.area.id, type: full.area.type, 'type-id': full.area['type-id'] ?? null, name: full.area.name, 'sort-name': full.area.name,
+        'life-span': { ended: null } } : undefined;
+      return { id: a.mbid, type: a.type, score: 100, name: a.name, 'sort-name': a.name, ...(full.country ? { country: full.country } : {}), ...(area ? { area } : {}),
+        'life-span': full['life-span'] };
+    });
+    res.json({ created: new Date().toISOString(), count: list.length, offset: 0, artists: list });
   });
 
   app.get('/ws/2/artist/:mbid', (req, res) => {
