@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { freePort } from '../test/support/helpers.js';
 import { fretsOnFireSongs } from '../test/support/fretsonfire.js';
+import { benchMetadata } from './metadata.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -57,7 +58,7 @@ try {
   const port = await freePort();
   // Started as `npm start` starts it: V8's --optimize-for-size (small young generation, slower heap growth).
   const server = spawn(process.execPath, ['--optimize-for-size', CLI, 'serve', '--data-dir', dataDir, '--port', String(port)], {
-    env: { ...process.env, VIBESCOPE_LOG_LEVEL: 'warning', VIBESCOPE_TIMEZONE: 'Europe/Berlin', VIBESCOPE_OPTIONS_FILE: path.join(tmp, 'none.json') },
+    env: { ...process.env, VIBESCOPE_LOG_LEVEL: 'warning', VIBESCOPE_TIMEZONE: 'Europe/Berlin', VIBESCOPE_METADATA_ENRICHMENT: 'false', VIBESCOPE_OPTIONS_FILE: path.join(tmp, 'none.json') },
     stdio: 'ignore',
   });
   const base = `http://127.0.0.1:${port}/api/v1`;
@@ -99,6 +100,9 @@ try {
     target: '<= 150 MB', result: ok(rssMb <= 150) });
   server.kill('SIGTERM');
   await new Promise((r) => server.once('exit', r));
+
+  // 2b. Metadata enrichment and its statistics (bench/metadata.ts), on a copy of the data folder.
+  await benchMetadata({ tmp, dataDir, lines, ok, percentile });
 
   // 3. Bytes written by the store in one day: 110 polls with a new play each + the daily snapshot.
   const writes = node('writes-child.js', [dataDir]);

@@ -12,7 +12,8 @@ describe('log: secrets are redacted in every child logger', () => {
     child.info({ code: secret, state: secret, code_verifier: secret }, 'oauth');
     child.warn({ request: { headers: { authorization: `Bearer ${secret}` } } }, 'request');
     child.info({ mqtt_password: secret }, 'mqtt');
-    expect(lines).to.have.length(6);
+    child.info({ listenbrainz_token: secret, config: { listenbrainz_token: secret } }, 'metadata');
+    expect(lines).to.have.length(7);
     expect(lines.join('\n')).to.not.include(secret);
     expect(lines.join('\n')).to.include('[redacted]');
   });

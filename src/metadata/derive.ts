@@ -31,6 +31,8 @@ export function chooseGenres(votes: { tag_id: number; count: number }[]): { tag_
  * in step with the recordings. Runs inside the caller's write transaction.
  */
 export function createDeriver(sql: Sql) {
+  /** Bumped at every refresh: caches of the derived tables (stats/track-facts.ts) key on it. */
+  let version = 0;
   const GENRE_VOTES = `SELECT c.tag_id AS tag_id, c.count AS count FROM mb_tag_counts c JOIN mb_tags t ON t.id = c.tag_id
     WHERE c.entity = ? AND c.entity_id = ? AND t.genre_mbid IS NOT NULL`;
 
@@ -49,6 +51,7 @@ export function createDeriver(sql: Sql) {
 
   /** Rewrites the derived rows of one track from its current resolution. */
   function refreshTrack(trackId: number): void {
+    version++;
     sql.exec('DELETE FROM mb_track_genres WHERE track_id = ?', [trackId]);
     sql.exec('DELETE FROM mb_track_countries WHERE track_id = ?', [trackId]);
     sql.exec('DELETE FROM mb_track_facts WHERE track_id = ?', [trackId]);
@@ -81,7 +84,7 @@ export function createDeriver(sql: Sql) {
     return n;
   }
 
-  return { genresOf, refreshTrack, refreshRecordings };
+  return { genresOf, refreshTrack, refreshRecordings, version: () => version };
 }
 
 export type Deriver = ReturnType<typeof createDeriver>;

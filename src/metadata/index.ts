@@ -70,7 +70,7 @@ export function createMetadata({ store, bus, health, log, version, config, now =
   const saver = createSaver(store.sql, countries, now);
   const due = createDue(store.sql, now);
   const deriver = createDeriver(store.sql);
-  const stats = createMetadataStats(createStatsContext(store));
+  const stats = createMetadataStats(createStatsContext(store), deriver.version);
   const hasToken = () => token !== null && !tokenRefused;
 
   const steps = createSteps({ store, lb, mb, queue, saver, due, deriver, countries,

@@ -144,6 +144,22 @@ describe('metadata: the real extended history enriched through the fake ListenBr
     }
   });
 
+  it('a live play of a track with genres shows in the genre timeline at once (day rollup kept up by stream id); ranges not on day bounds read the streams', async () => {
+    const row = core.store.sql.get<{ uri: string; name: string; artist: string }>(`SELECT t.uri AS uri, t.name AS name, a.name AS artist FROM mb_track_genres g
+      JOIN tracks t ON t.id = g.track_id JOIN artists a ON a.id = t.artist_id LIMIT 1`)!;
+    const at = Date.UTC(2026, 6, 15, 12);
+    const before = metadata.stats.genreTimeline(all(), 'month', 5).buckets.find((b) => b.start === '2026-07-01');
+    await core.ingest.record([{ account: 'default', source: 'poll', ended_at: at, ms_played: 200_000,
+      track: { uri: row.uri, name: row.name, content: 'track', artists: [{ spotify_id: null, name: row.artist }], album: null, duration_ms: 200_000, isrc: null } }]);
+    const after = metadata.stats.genreTimeline(all(), 'month', 5).buckets.find((b) => b.start === '2026-07-01')!;
+    expect(after.plays).to.equal((before?.plays ?? 0) + 1);
+    expect(after.plays_with_genre).to.equal((before?.plays_with_genre ?? 0) + 1);
+    const exact = metadata.stats.genreTimeline({ from: at - 1000, to: at + 1000 }, 'month', 5).buckets;
+    expect(exact).to.have.length(1);
+    expect(exact[0]!.plays_with_genre).to.equal(1);
+    expect(Object.values(exact[0]!.shares).reduce((s, v) => s + v, 0)).to.be.closeTo(1, 0.001);
+  });
+
   it('gives Cover Art Archive URLs from the served caa ids, and none where the Archive has no art', () => {
     const withArt = [...world.recordings.values()].find((r) => r.release.caa_id !== null && resolvable(world, world.keyOf(r.artist.name, r.title)))!;
     const track = core.store.sql.get<{ id: number }>(`SELECT t.id FROM tracks t JOIN artists a ON a.id = t.artist_id WHERE t.name = ? AND a.name = ?`, [withArt.title, withArt.artist.name])!;

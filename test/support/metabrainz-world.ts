@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { FIXTURES } from './fixtures.js';
 
 /**
  * The "world" the fake ListenBrainz and MusicBrainz servers answer from: for each track a test
@@ -14,7 +14,6 @@ import { fileURLToPath } from 'node:url';
  * song (`decoyEvery`, which a careful client must refuse).
  */
 
-const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 /** Parsed real responses (read once per process: they are test fixtures, never changed). */
 export const REAL = {
   lookup: JSON.parse(readFileSync(path.join(FIXTURES, 'listenbrainz', 'mb_lookup_metadata_example.json'), 'utf8')) as Record<string, unknown>,

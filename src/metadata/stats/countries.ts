@@ -1,5 +1,6 @@
 import type { Range, StatsContext } from '../../stats/index.js';
 import { coverage, perTrack, type Coverage } from './common.js';
+import type { TrackFactsCache } from './track-facts.js';
 
 /** One country: its ISO 3166-1 alpha-2 code, the distinct artists from it that were played, and the plays and ms of their tracks. */
 export interface CountryRow { country: string; artists: number; plays: number; ms_played: number }
@@ -9,17 +10,24 @@ export interface CountryRow { country: string; artists: number; plays: number; m
  * each distinct country among its recording's credited artists (a duet of two British artists
  * counts once for GB; a British–American one once for each).
  */
-export function createCountryStats(ctx: StatsContext) {
+export function createCountryStats(ctx: StatsContext, facts: TrackFactsCache) {
   function countries(range: Range): { items: CountryRow[]; coverage: Coverage } {
-    const agg = perTrack(ctx, range);
-    const plays = ctx.sql.all<{ country: string; plays: number; ms: number }>(`SELECT c.country AS country, sum(a.plays) AS plays, sum(a.ms) AS ms
-      FROM (${agg.sql}) a JOIN (SELECT track_id, country FROM mb_track_countries GROUP BY track_id, country) c ON c.track_id = a.track_id
-      GROUP BY c.country`, agg.params);
-    const artists = new Map(ctx.sql.all<{ country: string; n: number }>(`SELECT c.country AS country, count(DISTINCT c.artist_id) AS n
-      FROM (${agg.sql}) a JOIN mb_track_countries c ON c.track_id = a.track_id GROUP BY c.country`, agg.params).map((r) => [r.country, r.n]));
-    const items = plays.map((r) => ({ country: r.country, artists: artists.get(r.country) ?? 0, plays: r.plays, ms_played: r.ms }))
+    const rows = perTrack(ctx, range);
+    const f = facts.get();
+    const out = new Map<string, { plays: number; ms: number; artists: Set<number> }>();
+    for (const r of rows) {
+      const list = f.countries.get(r.track_id);
+      if (!list) continue;
+      for (const country of new Set(list.map((c) => c.country))) {
+        let e = out.get(country);
+        if (!e) { e = { plays: 0, ms: 0, artists: new Set() }; out.set(country, e); }
+        e.plays += r.plays; e.ms += r.ms;
+      }
+      for (const c of list) out.get(c.country)!.artists.add(c.artist_id);
+    }
+    const items = [...out].map(([country, e]) => ({ country, artists: e.artists.size, plays: e.plays, ms_played: e.ms }))
       .sort((a, b) => b.plays - a.plays || b.ms_played - a.ms_played || a.country.localeCompare(b.country));
-    return { items, coverage: coverage(ctx, agg, 'mb_track_countries') };
+    return { items, coverage: coverage(rows, (t) => f.countries.has(t)) };
   }
   return { countries };
 }

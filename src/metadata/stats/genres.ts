@@ -1,6 +1,8 @@
 import type { Range, StatsContext } from '../../stats/index.js';
 import { MS_PER_DAY, dowOfDay } from '../../time.js';
 import { coverage, perTrack, type Coverage } from './common.js';
+import type { TrackFactsCache } from './track-facts.js';
+import type { GenreDays } from './genre-days.js';
 
 /** One row of the top genres. `previous_rank`: the genre's rank in the period of equal length just before (null: unranked there, or all time). */
 export interface TopGenre { genre: string; genre_mbid: string | null; plays: number; ms_played: number; rank: number; previous_rank: number | null }
@@ -12,24 +14,29 @@ export interface GenreBucket { start: string; plays: number; plays_with_genre: n
 export const OTHER = 'other';
 
 /**
- * Genre statistics over mb_track_genres (see derive.ts for which genres a track has and their
- * weights). Top genres: a play counts ONCE in each genre of its track, so a genre's `plays` is the
- * number of plays of tracks with that genre (the sum over genres exceeds the plays). Timeline: each
- * play is split over its genres by weight, so a bucket's shares add up to 1.
+ * Genre statistics (see derive.ts for which genres a track has and their weights). Top genres: a
+ * play counts ONCE in each genre of its track, so a genre's `plays` is the number of plays of
+ * tracks with that genre (the sum over genres exceeds the plays). Timeline: each play is split over
+ * its genres by weight, so a bucket's shares add up to 1.
  */
-export function createGenreStats(ctx: StatsContext) {
-  const { sql } = ctx;
+export function createGenreStats(ctx: StatsContext, facts: TrackFactsCache, genreDays: GenreDays) {
+  const { sql, store } = ctx;
 
-  function ranked(range: Range, by: 'plays' | 'ms', limit: number | null): TopGenre[] {
-    const agg = perTrack(ctx, range);
-    const order = by === 'plays' ? 'plays DESC, ms DESC' : 'ms DESC, plays DESC';
-    const rows = sql.all<{ tag_id: number; plays: number; ms: number }>(`SELECT g.tag_id AS tag_id, sum(a.plays) AS plays, sum(a.ms) AS ms
-      FROM (${agg.sql}) a JOIN mb_track_genres g ON g.track_id = a.track_id GROUP BY g.tag_id ORDER BY ${order}, g.tag_id LIMIT ?`,
-    [...agg.params, limit ?? -1]);
-    const names = new Map(sql.all<{ id: number; name: string; genre_mbid: string | null }>('SELECT id, name, genre_mbid FROM mb_tags WHERE genre_mbid IS NOT NULL')
-      .map((t) => [t.id, t]));
-    return rows.map((r, i) => ({ genre: names.get(r.tag_id)?.name ?? '?', genre_mbid: names.get(r.tag_id)?.genre_mbid ?? null,
-      plays: r.plays, ms_played: r.ms, rank: i + 1, previous_rank: null }));
+  function ranked(range: Range, by: 'plays' | 'ms'): { items: TopGenre[]; coverage: Coverage } {
+    const rows = perTrack(ctx, range);
+    const f = facts.get();
+    const totals = new Map<number, { plays: number; ms: number }>();
+    for (const r of rows) {
+      for (const g of f.genres.get(r.track_id) ?? []) {
+        const e = totals.get(g.tag_id) ?? { plays: 0, ms: 0 };
+        e.plays += r.plays; e.ms += r.ms;
+        totals.set(g.tag_id, e);
+      }
+    }
+    const sorted = [...totals].sort((a, b) => (by === 'plays' ? b[1].plays - a[1].plays || b[1].ms - a[1].ms : b[1].ms - a[1].ms || b[1].plays - a[1].plays) || a[0] - b[0]);
+    const items = sorted.map(([tag, e], i) => ({ genre: f.tags.get(tag)?.name ?? '?', genre_mbid: f.tags.get(tag)?.genre_mbid ?? null,
+      plays: e.plays, ms_played: e.ms, rank: i + 1, previous_rank: null as number | null }));
+    return { items, coverage: coverage(rows, (t) => f.genres.has(t)) };
   }
 
   /**
@@ -37,13 +44,42 @@ export function createGenreStats(ctx: StatsContext) {
    * of the same length (none for all time).
    */
   function topGenres(range: Range, limit: number, by: 'plays' | 'ms'): { items: TopGenre[]; coverage: Coverage } {
-    const items = ranked(range, by, limit);
+    const { items, coverage: cov } = ranked(range, by);
+    const top = items.slice(0, limit);
     if (!ctx.coversAll(range) && range.from > 0) {
       const span = range.to - range.from + 1;
-      const before = new Map(ranked({ from: range.from - span, to: range.from - 1, account: range.account }, by, null).map((g) => [g.genre, g.rank]));
-      for (const g of items) g.previous_rank = before.get(g.genre) ?? null;
+      const before = new Map(ranked({ from: range.from - span, to: range.from - 1, account: range.account }, by).items.map((g) => [g.genre, g.rank]));
+      for (const g of top) g.previous_rank = before.get(g.genre) ?? null;
     }
-    return { items, coverage: coverage(ctx, perTrack(ctx, range), 'mb_track_genres') };
+    return { items: top, coverage: cov };
+  }
+
+  /** Genre-weighted plays per local day in the range: the in-memory rollup when the range is whole days (or all time), else the streams. */
+  function weightedByDay(range: Range): Map<number, Map<number, number>> {
+    const acc = ctx.accountFilter(range);
+    const tz = store.tz;
+    const firstDay = tz.dayOf(range.from);
+    const lastDay = tz.dayOf(range.to);
+    const whole = ctx.coversAll(range) || (tz.startOfDay(firstDay) === range.from && tz.startOfDay(lastDay + 1) - 1 <= range.to);
+    const out = new Map<number, Map<number, number>>();
+    const merge = (day: number, tag: number, w: number) => {
+      let m = out.get(day);
+      if (!m) { m = new Map(); out.set(day, m); }
+      m.set(tag, (m.get(tag) ?? 0) + w);
+    };
+    if (whole) {
+      for (const [account, days] of genreDays.current()) {
+        if (acc.params.length > 0 && account !== acc.params[0]) continue;
+        for (const [day, tags] of days) if (day >= firstDay && day <= lastDay) for (const [tag, w] of tags) merge(day, tag, w);
+      }
+      return out;
+    }
+    const genres = facts.get().genres;
+    for (const [day, track, n] of sql.values(`SELECT local_day, track_id, count(*) FROM streams WHERE ended_at BETWEEN ? AND ? AND kind = 1${acc.clause}
+      GROUP BY local_day, track_id`, [range.from, range.to, ...acc.params]) as number[][]) {
+      for (const g of genres.get(track!) ?? []) merge(day!, g.tag_id, g.weight * n!);
+    }
+    return out;
   }
 
   /**
@@ -52,19 +88,15 @@ export function createGenreStats(ctx: StatsContext) {
    */
   function genreTimeline(range: Range, bucket: 'week' | 'month', top: number): { genres: string[]; buckets: GenreBucket[] } {
     const acc = ctx.accountFilter(range);
-    const rows = sql.values(`SELECT d.local_day, g.tag_id, sum(d.plays * g.weight) FROM
-      (SELECT local_day, track_id, count(*) AS plays FROM streams WHERE ended_at BETWEEN ? AND ? AND kind = 1${acc.clause} GROUP BY local_day, track_id) d
-      JOIN mb_track_genres g ON g.track_id = d.track_id GROUP BY d.local_day, g.tag_id`, [range.from, range.to, ...acc.params]) as number[][];
-    const playRows = sql.values(`SELECT local_day, count(*) FROM streams WHERE ended_at BETWEEN ? AND ? AND kind = 1${acc.clause} GROUP BY local_day`,
-      [range.from, range.to, ...acc.params]) as number[][];
+    const byDay = weightedByDay(range);
+    const f = facts.get();
     const keyOf = (day: number) => {
       const first = bucket === 'week' ? day - dowOfDay(day) : day;
       const date = new Date(first * MS_PER_DAY).toISOString().slice(0, 10);
       return bucket === 'month' ? `${date.slice(0, 7)}-01` : date;
     };
     const totals = new Map<number, number>();
-    for (const [, tag, w] of rows) totals.set(tag!, (totals.get(tag!) ?? 0) + w!);
-    const names = new Map(sql.all<{ id: number; name: string }>('SELECT id, name FROM mb_tags WHERE genre_mbid IS NOT NULL').map((t) => [t.id, t.name]));
+    for (const tags of byDay.values()) for (const [tag, w] of tags) totals.set(tag, (totals.get(tag) ?? 0) + w);
     const named = [...totals].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, top).map(([id]) => id);
     const namedSet = new Set(named);
     const out = new Map<string, { start: string; plays: number; weighted: Map<string, number> }>();
@@ -74,11 +106,16 @@ export function createGenreStats(ctx: StatsContext) {
       if (!e) { e = { start: key, plays: 0, weighted: new Map() }; out.set(key, e); }
       return e;
     };
-    for (const [day, n] of playRows) entry(day!).plays += n!;
-    for (const [day, tag, w] of rows) {
-      const e = entry(day!);
-      const name = namedSet.has(tag!) ? names.get(tag!) ?? '?' : OTHER;
-      e.weighted.set(name, (e.weighted.get(name) ?? 0) + w!);
+    const days = ctx.coversAll(range)
+      ? sql.values(`SELECT local_day, sum(plays) FROM daily_stats WHERE 1 = 1${acc.clause} GROUP BY local_day`, acc.params)
+      : sql.values(`SELECT local_day, count(*) FROM streams WHERE ended_at BETWEEN ? AND ? AND kind = 1${acc.clause} GROUP BY local_day`, [range.from, range.to, ...acc.params]);
+    for (const [day, n] of days as number[][]) if (n! > 0) entry(day!).plays += n!;
+    for (const [day, tags] of byDay) {
+      const e = entry(day);
+      for (const [tag, w] of tags) {
+        const name = namedSet.has(tag) ? f.tags.get(tag)?.name ?? '?' : OTHER;
+        e.weighted.set(name, (e.weighted.get(name) ?? 0) + w);
+      }
     }
     const buckets = [...out.values()].sort((a, b) => a.start.localeCompare(b.start)).map((e) => {
       const withGenre = [...e.weighted.values()].reduce((s, v) => s + v, 0);
@@ -86,7 +123,7 @@ export function createGenreStats(ctx: StatsContext) {
       for (const [name, w] of e.weighted) shares[name] = withGenre > 0 ? Math.round((w / withGenre) * 10_000) / 10_000 : 0;
       return { start: e.start, plays: e.plays, plays_with_genre: Math.round(withGenre), shares };
     });
-    return { genres: named.map((id) => names.get(id) ?? '?'), buckets };
+    return { genres: named.map((id) => f.tags.get(id)?.name ?? '?'), buckets };
   }
 
   /** The genres of one track with their weights (most weighted first); [] when none are known. */

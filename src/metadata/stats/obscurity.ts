@@ -1,5 +1,6 @@
 import type { Range, StatsContext } from '../../stats/index.js';
-import { coverage, perTrack, type Coverage } from './common.js';
+import { coverage, perTrack } from './common.js';
+import type { TrackFactsCache } from './track-facts.js';
 
 /** Listener counts (ListenBrainz total_user_count) below which a play counts as obscure, in the shares returned. */
 export const LISTENER_THRESHOLDS = [100, 1_000, 10_000, 100_000] as const;
@@ -25,28 +26,30 @@ export interface ObscureTrack { track_id: number; name: string; artist_name: str
  * `median_listeners` the play-weighted median. Only plays of tracks with known popularity count
  * (`coverage`); popularity needs a ListenBrainz token.
  */
-export function createObscurityStats(ctx: StatsContext) {
+export function createObscurityStats(ctx: StatsContext, facts: TrackFactsCache) {
   function obscurity(range: Range, limit: number) {
-    const agg = perTrack(ctx, range);
-    const rows = ctx.sql.all<{ listeners: number; plays: number }>(`SELECT f.listener_count AS listeners, sum(a.plays) AS plays FROM (${agg.sql}) a
-      JOIN mb_track_facts f ON f.track_id = a.track_id WHERE f.listener_count IS NOT NULL GROUP BY f.listener_count ORDER BY f.listener_count`, agg.params);
-    const plays = rows.reduce((s, r) => s + r.plays, 0);
+    const rows = perTrack(ctx, range);
+    const f = facts.get();
+    const known = rows.filter((r) => f.listeners.has(r.track_id)).map((r) => ({ ...r, listeners: f.listeners.get(r.track_id)! }))
+      .sort((a, b) => a.listeners - b.listeners || b.plays - a.plays || a.track_id - b.track_id);
+    const plays = known.reduce((s, r) => s + r.plays, 0);
     let median: number | null = null;
     let seen = 0;
     let score = 0;
-    for (const r of rows) {
+    for (const r of known) {
       if (median === null && (seen += r.plays) * 2 >= plays) median = r.listeners;
       score += obscurityOf(r.listeners) * r.plays;
     }
     const below = LISTENER_THRESHOLDS.map((max) => {
-      const n = rows.filter((r) => r.listeners < max).reduce((s, r) => s + r.plays, 0);
+      const n = known.filter((r) => r.listeners < max).reduce((s, r) => s + r.plays, 0);
       return { max_listeners: max, plays: n, share: plays > 0 ? Math.round((n / plays) * 10_000) / 10_000 : null };
     });
-    const tracks = ctx.sql.all<ObscureTrack>(`SELECT a.track_id AS track_id, t.name AS name, ar.name AS artist_name, f.listener_count AS listeners, a.plays AS plays
-      FROM (${agg.sql}) a JOIN mb_track_facts f ON f.track_id = a.track_id JOIN tracks t ON t.id = a.track_id LEFT JOIN artists ar ON ar.id = t.artist_id
-      WHERE f.listener_count IS NOT NULL ORDER BY f.listener_count, a.plays DESC, a.track_id LIMIT ?`, [...agg.params, limit]);
-    const cov: Coverage = coverage(ctx, agg, 'mb_track_facts', ' WHERE listener_count IS NOT NULL');
-    return { score: plays > 0 ? Math.round((score / plays) * 10) / 10 : null, median_listeners: median, below, most_obscure: tracks, coverage: cov };
+    const most = known.slice(0, limit).map((r) => {
+      const t = ctx.sql.get<{ name: string; artist_name: string | null }>('SELECT t.name AS name, ar.name AS artist_name FROM tracks t LEFT JOIN artists ar ON ar.id = t.artist_id WHERE t.id = ?', [r.track_id]);
+      return { track_id: r.track_id, name: t?.name ?? '', artist_name: t?.artist_name ?? null, listeners: r.listeners, plays: r.plays };
+    });
+    return { score: plays > 0 ? Math.round((score / plays) * 10) / 10 : null, median_listeners: median, below, most_obscure: most as ObscureTrack[],
+      coverage: coverage(rows, (t) => f.listeners.has(t)) };
   }
   return { obscurity };
 }
