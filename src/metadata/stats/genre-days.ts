@@ -12,8 +12,23 @@ const CHUNK = 20_000;
  * turned a play into a skip, an import, a reclassification) it is rebuilt. Memory: one number per
  * (account, day, genre) played, about 1 MB at 250 000 plays.
  */
+/** The rollup as flat columns (one entry per account, day and genre), cheap to scan. */
+export interface DayEntries { n: number; accounts: Int32Array; days: Int32Array; tags: Int32Array; weights: Float64Array }
+
 export function createGenreDays(sql: Sql, facts: TrackFactsCache, version: () => number) {
   let state: { version: number; maxId: number; plays: number; days: Map<number, Map<number, Map<number, number>>> } | null = null;
+  let flat: DayEntries | null = null;
+
+  function compile(days: Map<number, Map<number, Map<number, number>>>): DayEntries {
+    let n = 0;
+    days.forEach((byDay) => byDay.forEach((byTag) => { n += byTag.size; }));
+    const out: DayEntries = { n, accounts: new Int32Array(n), days: new Int32Array(n), tags: new Int32Array(n), weights: new Float64Array(n) };
+    let i = 0;
+    days.forEach((byDay, account) => byDay.forEach((byTag, day) => byTag.forEach((w, tag) => {
+      out.accounts[i] = account; out.days[i] = day; out.tags[i] = tag; out.weights[i] = w; i++;
+    })));
+    return out;
+  }
 
   function add(days: Map<number, Map<number, Map<number, number>>>, account: number, day: number, tags: { tag_id: number; weight: number }[]): void {
     let byDay = days.get(account);
@@ -41,20 +56,22 @@ export function createGenreDays(sql: Sql, facts: TrackFactsCache, version: () =>
   }
 
   /** The rollup, current with the streams and the genres. */
-  function current(): Map<number, Map<number, Map<number, number>>> {
+  function current(): DayEntries {
     const v = version();
     if (!state || state.version !== v) {
       const days = new Map();
       const seen = scan(days, 0);
       state = { version: v, maxId: seen.maxId, plays: seen.plays, days };
-      return days;
+      flat = compile(days);
+      return flat;
     }
     const added = scan(state.days, state.maxId);
     state.maxId = added.maxId;
     state.plays += added.plays;
     const total = sql.get<{ n: number | null }>('SELECT sum(plays) AS n FROM daily_stats')?.n ?? 0;
     if (total !== state.plays) { state = null; return current(); }
-    return state.days;
+    if (added.plays > 0 || !flat) flat = compile(state.days);
+    return flat;
   }
 
   return { current };

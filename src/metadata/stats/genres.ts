@@ -2,7 +2,7 @@ import type { Range, StatsContext } from '../../stats/index.js';
 import { MS_PER_DAY, dowOfDay } from '../../time.js';
 import { coverage, perTrack, type Coverage } from './common.js';
 import type { TrackFactsCache } from './track-facts.js';
-import type { GenreDays } from './genre-days.js';
+import type { DayEntries, GenreDays } from './genre-days.js';
 
 /** One row of the top genres. `previous_rank`: the genre's rank in the period of equal length just before (null: unranked there, or all time). */
 export interface TopGenre { genre: string; genre_mbid: string | null; plays: number; ms_played: number; rank: number; previous_rank: number | null }
@@ -55,31 +55,30 @@ export function createGenreStats(ctx: StatsContext, facts: TrackFactsCache, genr
   }
 
   /** Genre-weighted plays per local day in the range: the in-memory rollup when the range is whole days (or all time), else the streams. */
-  function weightedByDay(range: Range): Map<number, Map<number, number>> {
+  function weightedByDay(range: Range): DayEntries {
     const acc = ctx.accountFilter(range);
     const tz = store.tz;
     const firstDay = tz.dayOf(range.from);
     const lastDay = tz.dayOf(range.to);
     const whole = ctx.coversAll(range) || (tz.startOfDay(firstDay) === range.from && tz.startOfDay(lastDay + 1) - 1 <= range.to);
-    const out = new Map<number, Map<number, number>>();
-    const merge = (day: number, tag: number, w: number) => {
-      let m = out.get(day);
-      if (!m) { m = new Map(); out.set(day, m); }
-      m.set(tag, (m.get(tag) ?? 0) + w);
-    };
     if (whole) {
-      for (const [account, days] of genreDays.current()) {
-        if (acc.params.length > 0 && account !== acc.params[0]) continue;
-        for (const [day, tags] of days) if (day >= firstDay && day <= lastDay) for (const [tag, w] of tags) merge(day, tag, w);
+      const all = genreDays.current();
+      const keep: number[] = [];
+      for (let i = 0; i < all.n; i++) {
+        if ((acc.params.length === 0 || all.accounts[i] === acc.params[0]) && all.days[i]! >= firstDay && all.days[i]! <= lastDay) keep.push(i);
       }
-      return out;
+      if (keep.length === all.n) return all;
+      const pick = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T) => { const o = make(keep.length); keep.forEach((k, j) => { o[j] = a[k]!; }); return o; };
+      return { n: keep.length, accounts: pick(all.accounts, (n) => new Int32Array(n)), days: pick(all.days, (n) => new Int32Array(n)),
+        tags: pick(all.tags, (n) => new Int32Array(n)), weights: pick(all.weights, (n) => new Float64Array(n)) };
     }
     const genres = facts.get().genres;
+    const days: number[] = []; const tags: number[] = []; const weights: number[] = [];
     for (const [day, track, n] of sql.values(`SELECT local_day, track_id, count(*) FROM streams WHERE ended_at BETWEEN ? AND ? AND kind = 1${acc.clause}
       GROUP BY local_day, track_id`, [range.from, range.to, ...acc.params]) as number[][]) {
-      for (const g of genres.get(track!) ?? []) merge(day!, g.tag_id, g.weight * n!);
+      for (const g of genres.get(track!) ?? []) { days.push(day!); tags.push(g.tag_id); weights.push(g.weight * n!); }
     }
-    return out;
+    return { n: days.length, accounts: new Int32Array(days.length), days: Int32Array.from(days), tags: Int32Array.from(tags), weights: Float64Array.from(weights) };
   }
 
   /**
@@ -88,42 +87,51 @@ export function createGenreStats(ctx: StatsContext, facts: TrackFactsCache, genr
    */
   function genreTimeline(range: Range, bucket: 'week' | 'month', top: number): { genres: string[]; buckets: GenreBucket[] } {
     const acc = ctx.accountFilter(range);
-    const byDay = weightedByDay(range);
+    const e = weightedByDay(range);
     const f = facts.get();
-    const keyOf = (day: number) => {
-      const first = bucket === 'week' ? day - dowOfDay(day) : day;
-      const date = new Date(first * MS_PER_DAY).toISOString().slice(0, 10);
-      return bucket === 'month' ? `${date.slice(0, 7)}-01` : date;
-    };
     const totals = new Map<number, number>();
-    for (const tags of byDay.values()) for (const [tag, w] of tags) totals.set(tag, (totals.get(tag) ?? 0) + w);
+    for (let i = 0; i < e.n; i++) totals.set(e.tags[i]!, (totals.get(e.tags[i]!) ?? 0) + e.weights[i]!);
     const named = [...totals].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, top).map(([id]) => id);
-    const namedSet = new Set(named);
-    const out = new Map<string, { start: string; plays: number; weighted: Map<string, number> }>();
-    const entry = (day: number) => {
-      const key = keyOf(day);
-      let e = out.get(key);
-      if (!e) { e = { start: key, plays: 0, weighted: new Map() }; out.set(key, e); }
-      return e;
-    };
-    const days = ctx.coversAll(range)
+    const column = new Map(named.map((id, i) => [id, i]));
+    const width = named.length + 1; // the last column is "other"
+    const days = (ctx.coversAll(range)
       ? sql.values(`SELECT local_day, sum(plays) FROM daily_stats WHERE 1 = 1${acc.clause} GROUP BY local_day`, acc.params)
-      : sql.values(`SELECT local_day, count(*) FROM streams WHERE ended_at BETWEEN ? AND ? AND kind = 1${acc.clause} GROUP BY local_day`, [range.from, range.to, ...acc.params]);
-    for (const [day, n] of days as number[][]) if (n! > 0) entry(day!).plays += n!;
-    for (const [day, tags] of byDay) {
-      const e = entry(day);
-      for (const [tag, w] of tags) {
-        const name = namedSet.has(tag) ? f.tags.get(tag)?.name ?? '?' : OTHER;
-        e.weighted.set(name, (e.weighted.get(name) ?? 0) + w);
-      }
+      : sql.values(`SELECT local_day, count(*) FROM streams WHERE ended_at BETWEEN ? AND ? AND kind = 1${acc.clause} GROUP BY local_day`, [range.from, range.to, ...acc.params])) as number[][];
+    // Days → bucket numbers through a lookup table over the span of days (no per-play date math or string keys).
+    let minDay = Infinity; let maxDay = -Infinity;
+    for (const [day] of days) { minDay = Math.min(minDay, day!); maxDay = Math.max(maxDay, day!); }
+    for (let i = 0; i < e.n; i++) { minDay = Math.min(minDay, e.days[i]!); maxDay = Math.max(maxDay, e.days[i]!); }
+    if (!Number.isFinite(minDay)) return { genres: [], buckets: [] };
+    const bucketOfDay = new Int32Array(maxDay - minDay + 1);
+    const starts: string[] = [];
+    let previous = '';
+    for (let day = minDay; day <= maxDay; day++) {
+      const date = new Date((bucket === 'week' ? day - dowOfDay(day) : day) * MS_PER_DAY).toISOString().slice(0, 10);
+      const key = bucket === 'month' ? `${date.slice(0, 7)}-01` : date;
+      if (key !== previous) { starts.push(key); previous = key; }
+      bucketOfDay[day - minDay] = starts.length - 1;
     }
-    const buckets = [...out.values()].sort((a, b) => a.start.localeCompare(b.start)).map((e) => {
-      const withGenre = [...e.weighted.values()].reduce((s, v) => s + v, 0);
+    const plays = new Float64Array(starts.length);
+    const seen = new Uint8Array(starts.length);
+    const weighted = new Float64Array(starts.length * width);
+    for (const [day, n] of days) if (n! > 0) { const b = bucketOfDay[day! - minDay]!; plays[b] = plays[b]! + n!; seen[b] = 1; }
+    for (let i = 0; i < e.n; i++) {
+      const b = bucketOfDay[e.days[i]! - minDay]!;
+      const at = b * width + (column.get(e.tags[i]!) ?? named.length);
+      weighted[at] = weighted[at]! + e.weights[i]!;
+      seen[b] = 1;
+    }
+    const names = [...named.map((id) => f.tags.get(id)?.name ?? '?'), OTHER];
+    const buckets: GenreBucket[] = [];
+    for (let b = 0; b < starts.length; b++) {
+      if (!seen[b]) continue;
+      let withGenre = 0;
+      for (let c = 0; c < width; c++) withGenre += weighted[b * width + c]!;
       const shares: Record<string, number> = {};
-      for (const [name, w] of e.weighted) shares[name] = withGenre > 0 ? Math.round((w / withGenre) * 10_000) / 10_000 : 0;
-      return { start: e.start, plays: e.plays, plays_with_genre: Math.round(withGenre), shares };
-    });
-    return { genres: named.map((id) => f.tags.get(id)?.name ?? '?'), buckets };
+      for (let c = 0; c < width; c++) { const w = weighted[b * width + c]!; if (w > 0) shares[names[c]!] = Math.round((w / withGenre) * 10_000) / 10_000; }
+      buckets.push({ start: starts[b]!, plays: plays[b]!, plays_with_genre: Math.round(withGenre), shares });
+    }
+    return { genres: names.slice(0, -1), buckets };
   }
 
   /** The genres of one track with their weights (most weighted first); [] when none are known. */
