@@ -26,7 +26,7 @@ async function runChild(tracks: ReturnType<typeof syntheticTracks>, args: string
   const lb = await startFakeListenBrainz(world);
   const mb = await startFakeMusicBrainz(world);
   try {
-    const child = spawn(process.execPath, [path.join(DIST, 'metadata-child.js'), args[0]!, lb.url, mb.url, ...args.slice(1)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--optimize-for-size', path.join(DIST, 'metadata-child.js'), args[0]!, lb.url, mb.url, ...args.slice(1)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = ''; let err = '';
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { err += d; });

@@ -6,7 +6,7 @@ import type { Store } from '../store/index.js';
 import { createStatsContext } from '../stats/index.js';
 import { dowOfDay } from '../time.js';
 import type { MetadataError } from '../errors.js';
-import { MODULE, MIGRATIONS } from './schema.js';
+import { MODULE, MIGRATIONS, STATE_NAME, METHOD_NAME } from './schema.js';
 import { createServiceClient } from './http.js';
 import { createListenBrainz } from './listenbrainz.js';
 import { createMusicBrainz } from './musicbrainz.js';
@@ -142,6 +142,26 @@ export function createMetadata({ store, bus, health, log, version, config, now =
      * For the art proxy's resolver list (src/art/): the browser never fetches it itself.
      */
     coverArtUrl: coverArt.url,
+    /**
+     * What is known of one track (GET /api/v1/tracks/{id}/metadata): its resolution state (and the
+     * not-found reason), recording MBID, genres with weights, free tags, era year, artist countries,
+     * ListenBrainz listeners and the Cover Art Archive URL. null for an unknown track id.
+     */
+    track(trackId: number) {
+      const q = store.sql.get<{ state: number; reason: string | null; mbid: string | null; method: number | null; year: number | null; listeners: number | null }>(
+        `SELECT q.state AS state, q.reason AS reason, r.mbid AS mbid, q.method AS method, f.year AS year, f.listener_count AS listeners FROM tracks t
+        LEFT JOIN mb_queue q ON q.track_id = t.id LEFT JOIN mb_recordings r ON r.id = q.recording_id LEFT JOIN mb_track_facts f ON f.track_id = t.id WHERE t.id = ?`, [trackId]);
+      if (!q) return null;
+      const tags = q.mbid ? store.sql.all<{ tag: string; count: number }>(`SELECT t.name AS tag, c.count AS count FROM mb_tag_counts c JOIN mb_tags t ON t.id = c.tag_id
+        JOIN mb_recordings r ON r.id = c.entity_id WHERE c.entity = 0 AND r.mbid = ? AND t.genre_mbid IS NULL ORDER BY c.count DESC, t.name`, [q.mbid]) : [];
+      return {
+        track_id: trackId, state: STATE_NAME[q.state ?? 0] ?? 'pending', reason: q.state === 1 ? null : q.reason,
+        method: q.method ? METHOD_NAME[q.method] ?? null : null, recording_mbid: q.mbid,
+        genres: stats.trackGenres(trackId), tags, year: q.year, listeners: q.listeners,
+        countries: store.sql.all<{ country: string }>('SELECT DISTINCT country FROM mb_track_countries WHERE track_id = ? ORDER BY country', [trackId]).map((c) => c.country),
+        cover_art_url: coverArt.url({ track_id: trackId }),
+      };
+    },
     /** The genres of the track with this URI (most weighted first), for the Now playing attributes; [] when none are known. */
     genresOfUri(uri: string | null): string[] {
       if (!uri) return [];

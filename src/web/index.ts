@@ -48,7 +48,7 @@ export interface WebDeps {
   /** The music library (scan status, scan now). */
   library?: { status(): unknown; scan(): Promise<unknown> };
   /** Metadata enrichment: genre, country, era and obscurity statistics, and its status. */
-  metadata?: Pick<Metadata, 'stats' | 'status' | 'summary'>;
+  metadata?: Pick<Metadata, 'stats' | 'status' | 'summary' | 'track'>;
 }
 
 /**

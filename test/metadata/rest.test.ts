@@ -69,6 +69,22 @@ describe('metadata: REST /api/v1 (the server as main.ts builds it, pointed at th
     expect((await get('/stats/eras?account=second')).body.mean_year).to.equal(null);
   });
 
+  it('a track\'s metadata and an artist\'s genres, for the track and artist pages; 404 for ids that do not exist', async () => {
+    const row = app.store.sql.get<{ track_id: number; artist_id: number }>(`SELECT g.track_id AS track_id, t.artist_id AS artist_id FROM mb_track_genres g
+      JOIN tracks t ON t.id = g.track_id LIMIT 1`)!;
+    const t = await get(`/tracks/${row.track_id}/metadata`);
+    expect(t.status).to.equal(200);
+    expect(t.body).to.include({ track_id: row.track_id, state: 'resolved' });
+    expect(t.body.recording_mbid).to.match(/^[0-9a-f-]{36}$/);
+    expect(t.body.genres.length).to.be.greaterThan(0);
+    expect(t.body.genres.reduce((s: number, g: any) => s + g.weight, 0)).to.be.closeTo(1, 1e-9);
+    const a = await get(`/artists/${row.artist_id}/genres`);
+    expect(a.status).to.equal(200);
+    expect(a.body.genres.map((g: any) => g.genre)).to.include(t.body.genres[0].genre);
+    expect((await get('/tracks/999999/metadata')).status).to.equal(404);
+    expect((await get('/artists/abc/genres')).status).to.equal(404);
+  });
+
   it('/enrichment gives counts per state, the queue, waits and a sentence; /health summarises it', async () => {
     const e = await get('/enrichment');
     expect(e.status).to.equal(200);

@@ -106,7 +106,7 @@ describe('web: REST API /api/v1', function () {
       expect(body.error.code, p).to.equal('BAD_PARAM');
       expect(body.error.message, p).to.be.a('string').and.not.empty;
     }
-    expect((await get('/stats/top/genres')).status).to.equal(404);
+    expect((await get('/stats/top/moods')).status).to.equal(404); // genres exist since issue 11 (routes/metadata.ts)
     expect((await get('/nope')).body.error.code).to.equal('NOT_FOUND');
     const bad = await fetch(`${base}/auth/finish`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"url": ' });
     expect(bad.status).to.equal(400);

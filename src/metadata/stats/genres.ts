@@ -140,5 +140,17 @@ export function createGenreStats(ctx: StatsContext, facts: TrackFactsCache, genr
       WHERE g.track_id = ? ORDER BY g.weight DESC, t.name`, [trackId]);
   }
 
-  return { topGenres, genreTimeline, trackGenres };
+  /** An artist's genres: the genres of its tracks (as primary artist), each counted once per play, all time. */
+  function artistGenres(artistId: number, account?: string): { genre: string; plays: number }[] {
+    const acc = ctx.accountFilter({ from: 0, to: 0, account });
+    const f = facts.get();
+    const totals = new Map<number, number>();
+    for (const [track, plays] of sql.values(`SELECT ts.track_id, sum(ts.plays) FROM track_stats ts JOIN tracks t ON t.id = ts.track_id
+      WHERE t.artist_id = ?${acc.clause.replace('account_id', 'ts.account_id')} GROUP BY ts.track_id`, [artistId, ...acc.params]) as number[][]) {
+      for (const g of f.genres.get(track!) ?? []) totals.set(g.tag_id, (totals.get(g.tag_id) ?? 0) + plays!);
+    }
+    return [...totals].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([tag, plays]) => ({ genre: f.tags.get(tag)?.name ?? '?', plays }));
+  }
+
+  return { topGenres, genreTimeline, trackGenres, artistGenres };
 }

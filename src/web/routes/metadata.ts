@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { enumParam, intParam, rangeParams } from '../params.js';
+import { NotFoundError } from '../../errors.js';
+import { enumParam, intParam, rangeParams, stringParam } from '../params.js';
 import { accountOf, route } from '../route.js';
 import type { WebDeps } from '../index.js';
 
@@ -42,6 +43,19 @@ export function metadataRoutes({ metadata, store, accounts, now = Date.now }: We
     const token = metadata?.summary().token ?? 'none';
     return { from: r.from, to: r.to, popularity_available: token === 'ok',
       ...(metadata?.stats.obscurity(r, limit) ?? { score: null, median_listeners: null, below: [], most_obscure: [], coverage: empty }) };
+  }));
+  api.get('/tracks/:id/metadata', route((req) => {
+    const id = Number(req.params.id);
+    const found = Number.isInteger(id) && id > 0 ? metadata?.track(id) ?? null : null;
+    if (!found) throw new NotFoundError(`track ${JSON.stringify(req.params.id)}`);
+    return found;
+  }));
+  api.get('/artists/:id/genres', route((req) => {
+    const id = Number(req.params.id);
+    if (!Number.isInteger(id) || id <= 0 || !store.sql.get('SELECT 1 AS x FROM artists WHERE id = ?', [id])) throw new NotFoundError(`artist ${JSON.stringify(req.params.id)}`);
+    const account = stringParam(req, 'account');
+    if (account !== undefined) accountOf(req, accounts);
+    return { artist_id: id, genres: metadata?.stats.artistGenres(id, account) ?? [] };
   }));
   api.get('/enrichment', route(() => metadata?.status() ?? { enabled: false, state: 'disabled', message: 'Metadata enrichment is not running.' }));
   return api;
