@@ -5,7 +5,7 @@ import { buildWorld, countryOfArea, type World } from '../support/metabrainz-wor
 import { startFakeListenBrainz, startFakeMusicBrainz, type FakeListenBrainz, type FakeMusicBrainz } from '../support/fake-metabrainz.js';
 import { buildMetadata, drained, historyRows, worldTracks } from '../support/metadata.js';
 import type { Metadata } from '../../src/metadata/index.js';
-import { expectedStats, perUri, resolvable, type NameOf } from './expected.js';
+import { expectedStats, perUri, resolvable, servedWeights, type NameOf } from './expected.js';
 
 describe('metadata: the real extended history enriched through the fake ListenBrainz and MusicBrainz (with a token)', function () {
   this.timeout(120_000);
@@ -140,8 +140,23 @@ describe('metadata: the real extended history enriched through the fake ListenBr
     for (const r of rows) if (r.spotify_track_uri && r.ms_played >= 30_000) monthPlays.set(`${r.ts.slice(0, 7)}-01`, (monthPlays.get(`${r.ts.slice(0, 7)}-01`) ?? 0) + 1);
     for (const b of buckets) {
       expect(b.plays, b.start).to.equal(monthPlays.get(b.start));
-      if (b.plays_with_genre > 0) expect(Object.values(b.shares).reduce((s, v) => s + v, 0)).to.be.closeTo(1, 0.001);
+      expect(b.shares).to.have.length(genres.length + 1, 'the named genres, then "other"');
+      if (b.plays_with_genre > 0) expect(b.shares.reduce((s, v) => s + v, 0)).to.be.closeTo(1, 0.001);
     }
+    // The busiest month's share of the first genre, from the served votes: Σ weight over its plays / plays with genres.
+    const busiest = [...buckets].sort((a, b) => b.plays - a.plays)[0]!;
+    let weighted = 0; let withGenre = 0;
+    for (const r of rows) {
+      if (!r.spotify_track_uri || r.ms_played < 30_000 || `${r.ts.slice(0, 7)}-01` !== busiest.start) continue;
+      const key = world.keyOf(nameOf(r.spotify_track_uri).artist, nameOf(r.spotify_track_uri).title);
+      if (!resolvable(world, key)) continue;
+      const w = servedWeights(lb.served.recordings.get(world.byName.get(key)!.mbid) as any);
+      if (w.size === 0) continue;
+      withGenre++;
+      weighted += w.get(genres[0]!) ?? 0;
+    }
+    expect(busiest.plays_with_genre).to.equal(withGenre);
+    expect(busiest.shares[0]).to.be.closeTo(weighted / withGenre, 0.0001);
   });
 
   it('a live play of a track with genres shows in the genre timeline at once (day rollup kept up by stream id); ranges not on day bounds read the streams', async () => {
@@ -157,7 +172,7 @@ describe('metadata: the real extended history enriched through the fake ListenBr
     const exact = metadata.stats.genreTimeline({ from: at - 1000, to: at + 1000 }, 'month', 5).buckets;
     expect(exact).to.have.length(1);
     expect(exact[0]!.plays_with_genre).to.equal(1);
-    expect(Object.values(exact[0]!.shares).reduce((s, v) => s + v, 0)).to.be.closeTo(1, 0.001);
+    expect(exact[0]!.shares.reduce((s, v) => s + v, 0)).to.be.closeTo(1, 0.001);
   });
 
   it('gives Cover Art Archive URLs from the served caa ids, and none where the Archive has no art', () => {

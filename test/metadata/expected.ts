@@ -35,10 +35,28 @@ export function resolvable(world: World, key: string): boolean {
 
 type Served = { tag?: { recording?: any[]; artist?: any[]; release_group?: any[] }; artist?: { artists?: any[] }; release?: any };
 
-function pick(tags: { tag: string; count: number; genre_mbid?: string }[]): string[] {
+function pickVotes(tags: { tag: string; count: number; genre_mbid?: string }[]): { tag: string; count: number }[] {
   const genres = tags.filter((t) => t.genre_mbid && t.count > 0).sort((a, b) => b.count - a.count);
   if (genres.length === 0) return [];
-  return genres.filter((t) => t.count >= genres[0]!.count / 3).slice(0, 5).map((t) => t.tag);
+  return genres.filter((t) => t.count >= genres[0]!.count / 3).slice(0, 5);
+}
+const pick = (tags: { tag: string; count: number; genre_mbid?: string }[]): string[] => pickVotes(tags).map((t) => t.tag);
+
+/** A served entry's genres with weights (votes / the kept genres' votes), by the same levels as {@link servedGenres}. */
+export function servedWeights(entry: Served | undefined): Map<string, number> {
+  const names = servedGenres(entry);
+  if (!entry?.tag || names.length === 0) return new Map();
+  const level = pick(entry.tag.recording ?? []).length ? entry.tag.recording! : null;
+  let votes: { tag: string; count: number }[];
+  if (level) votes = pickVotes(level);
+  else {
+    const summed = new Map<string, { tag: string; count: number; genre_mbid?: string }>();
+    for (const t of entry.tag.artist ?? []) { const x = summed.get(t.tag) ?? { tag: t.tag, count: 0, genre_mbid: t.genre_mbid }; x.count += t.count; summed.set(t.tag, x); }
+    votes = pickVotes([...summed.values()]);
+    if (votes.length === 0) votes = pickVotes(entry.tag.release_group ?? []);
+  }
+  const total = votes.reduce((s, v) => s + v.count, 0);
+  return new Map(votes.map((v) => [v.tag, v.count / total]));
 }
 
 /** A served recording entry's genres: recording's, else the artists' (votes summed), else the release group's. */

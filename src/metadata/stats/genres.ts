@@ -7,8 +7,11 @@ import type { DayEntries, GenreDays } from './genre-days.js';
 /** One row of the top genres. `previous_rank`: the genre's rank in the period of equal length just before (null: unranked there, or all time). */
 export interface TopGenre { genre: string; genre_mbid: string | null; plays: number; ms_played: number; rank: number; previous_rank: number | null }
 
-/** One bucket of the genre timeline: `shares` per genre (the top genres and "other") sum to 1 over the plays that have genres. */
-export interface GenreBucket { start: string; plays: number; plays_with_genre: number; shares: Record<string, number> }
+/**
+ * One bucket of the genre timeline: `shares[i]` is the share of genre `genres[i]` of the timeline,
+ * the last element that of all other genres ("other"); they sum to 1 over the plays that have genres.
+ */
+export interface GenreBucket { start: string; plays: number; plays_with_genre: number; shares: number[] }
 
 /** The name used for the genres outside the timeline's top list. */
 export const OTHER = 'other';
@@ -63,14 +66,16 @@ export function createGenreStats(ctx: StatsContext, facts: TrackFactsCache, genr
     const whole = ctx.coversAll(range) || (tz.startOfDay(firstDay) === range.from && tz.startOfDay(lastDay + 1) - 1 <= range.to);
     if (whole) {
       const all = genreDays.current();
-      const keep: number[] = [];
-      for (let i = 0; i < all.n; i++) {
-        if ((acc.params.length === 0 || all.accounts[i] === acc.params[0]) && all.days[i]! >= firstDay && all.days[i]! <= lastDay) keep.push(i);
+      const inRange = (i: number) => (acc.params.length === 0 || all.accounts[i] === acc.params[0]) && all.days[i]! >= firstDay && all.days[i]! <= lastDay;
+      let n = 0;
+      for (let i = 0; i < all.n; i++) if (inRange(i)) n++;
+      if (n === all.n) return all;
+      const out: DayEntries = { n, accounts: new Int32Array(n), days: new Int32Array(n), tags: new Int32Array(n), weights: new Float64Array(n) };
+      for (let i = 0, j = 0; i < all.n; i++) {
+        if (!inRange(i)) continue;
+        out.accounts[j] = all.accounts[i]!; out.days[j] = all.days[i]!; out.tags[j] = all.tags[i]!; out.weights[j] = all.weights[i]!; j++;
       }
-      if (keep.length === all.n) return all;
-      const pick = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T) => { const o = make(keep.length); keep.forEach((k, j) => { o[j] = a[k]!; }); return o; };
-      return { n: keep.length, accounts: pick(all.accounts, (n) => new Int32Array(n)), days: pick(all.days, (n) => new Int32Array(n)),
-        tags: pick(all.tags, (n) => new Int32Array(n)), weights: pick(all.weights, (n) => new Float64Array(n)) };
+      return out;
     }
     const genres = facts.get().genres;
     const days: number[] = []; const tags: number[] = []; const weights: number[] = [];
@@ -83,7 +88,9 @@ export function createGenreStats(ctx: StatsContext, facts: TrackFactsCache, genr
 
   /**
    * Each genre's share of the plays per ISO week (Monday start) or month, in the configured zone; the
-   * `top` genres of the range by weighted plays are named, the rest are summed as "other".
+   * `top` genres of the range by weighted plays are named in `genres`, the rest summed as the last
+   * share of each bucket ("other"). Arrays rather than objects per bucket: a week timeline over years
+   * stays a few tens of kB.
    */
   function genreTimeline(range: Range, bucket: 'week' | 'month', top: number): { genres: string[]; buckets: GenreBucket[] } {
     const acc = ctx.accountFilter(range);
@@ -121,17 +128,17 @@ export function createGenreStats(ctx: StatsContext, facts: TrackFactsCache, genr
       weighted[at] = weighted[at]! + e.weights[i]!;
       seen[b] = 1;
     }
-    const names = [...named.map((id) => f.tags.get(id)?.name ?? '?'), OTHER];
+    const names = named.map((id) => f.tags.get(id)?.name ?? '?');
     const buckets: GenreBucket[] = [];
     for (let b = 0; b < starts.length; b++) {
       if (!seen[b]) continue;
       let withGenre = 0;
       for (let c = 0; c < width; c++) withGenre += weighted[b * width + c]!;
-      const shares: Record<string, number> = {};
-      for (let c = 0; c < width; c++) { const w = weighted[b * width + c]!; if (w > 0) shares[names[c]!] = Math.round((w / withGenre) * 10_000) / 10_000; }
+      const shares: number[] = [];
+      for (let c = 0; c < width; c++) shares.push(withGenre > 0 ? Math.round((weighted[b * width + c]! / withGenre) * 10_000) / 10_000 : 0);
       buckets.push({ start: starts[b]!, plays: plays[b]!, plays_with_genre: Math.round(withGenre), shares });
     }
-    return { genres: names.slice(0, -1), buckets };
+    return { genres: names, buckets };
   }
 
   /** The genres of one track with their weights (most weighted first); [] when none are known. */
