@@ -22,7 +22,7 @@ export const OTHER = 'other';
  * tracks with that genre (the sum over genres exceeds the plays). Timeline: each play is split over
  * its genres by weight, so a bucket's shares add up to 1.
  */
-export function createGenreStats(ctx: StatsContext, facts: TrackFactsCache, genreDays: GenreDays) {
+export function createGenreStats(ctx: StatsContext, facts: TrackFactsCache, genreDays: GenreDays, genreVersion: () => number) {
   const { sql, store } = ctx;
 
   function ranked(range: Range, by: 'plays' | 'ms'): { items: TopGenre[]; coverage: Coverage } {
@@ -92,7 +92,23 @@ export function createGenreStats(ctx: StatsContext, facts: TrackFactsCache, genr
    * share of each bucket ("other"). Arrays rather than objects per bucket: a week timeline over years
    * stays a few tens of kB.
    */
+  const timelines = new Map<string, { genres: string[]; buckets: GenreBucket[] }>();
+  let timelinesAt = '';
   function genreTimeline(range: Range, bucket: 'week' | 'month', top: number): { genres: string[]; buckets: GenreBucket[] } {
+    // Answers are kept until the next write (store.writeVersion) or genre change: the panel asks for the same timeline again and again.
+    const at = `${store.writeVersion}:${genreVersion()}`;
+    if (at !== timelinesAt) { timelines.clear(); timelinesAt = at; }
+    const key = `${ctx.coversAll(range) ? 'all' : `${range.from}:${range.to}`}:${range.account ?? ''}:${bucket}:${top}`;
+    let answer = timelines.get(key);
+    if (!answer) {
+      answer = computeTimeline(range, bucket, top);
+      if (timelines.size >= 16) timelines.clear();
+      timelines.set(key, answer);
+    }
+    return answer;
+  }
+
+  function computeTimeline(range: Range, bucket: 'week' | 'month', top: number): { genres: string[]; buckets: GenreBucket[] } {
     const acc = ctx.accountFilter(range);
     const e = weightedByDay(range);
     const f = facts.get();

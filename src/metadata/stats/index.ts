@@ -21,7 +21,7 @@ export { LISTENER_THRESHOLDS, SCORE_REFERENCE_LISTENERS, obscurityOf } from './o
 export function createMetadataStats(ctx: StatsContext, version: () => number) {
   const facts = createTrackFacts(ctx.sql, version);
   const genreDays = createGenreDays(ctx.sql, facts, version);
-  return { ...createGenreStats(ctx, facts, genreDays), ...createCountryStats(ctx, facts), ...createEraStats(ctx, facts), ...createObscurityStats(ctx, facts) };
+  return { ...createGenreStats(ctx, facts, genreDays, version), ...createCountryStats(ctx, facts), ...createEraStats(ctx, facts), ...createObscurityStats(ctx, facts) };
 }
 
 export type MetadataStats = ReturnType<typeof createMetadataStats>;
