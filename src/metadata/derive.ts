@@ -49,35 +49,45 @@ export function createDeriver(sql: Sql) {
     return { level: groups.length > 0 ? 'release_group' : null, genres: groups };
   }
 
+  /** Which derived tables to rewrite: a popularity or release-group answer changes only the facts, a country only the countries. */
+  type Parts = { genres?: boolean; countries?: boolean; facts?: boolean };
+  const ALL: Parts = { genres: true, countries: true, facts: true };
+
   /** Rewrites the derived rows of one track from its current resolution. */
-  function refreshTrack(trackId: number): void {
+  function refreshTrack(trackId: number, parts: Parts = ALL): void {
     version++;
-    sql.exec('DELETE FROM mb_track_genres WHERE track_id = ?', [trackId]);
-    sql.exec('DELETE FROM mb_track_countries WHERE track_id = ?', [trackId]);
-    sql.exec('DELETE FROM mb_track_facts WHERE track_id = ?', [trackId]);
+    if (parts.genres) sql.exec('DELETE FROM mb_track_genres WHERE track_id = ?', [trackId]);
+    if (parts.countries) sql.exec('DELETE FROM mb_track_countries WHERE track_id = ?', [trackId]);
+    if (parts.facts) sql.exec('DELETE FROM mb_track_facts WHERE track_id = ?', [trackId]);
     const q = sql.get<{ r: number | null }>(`SELECT recording_id AS r FROM mb_queue WHERE track_id = ? AND state = ${STATE.resolved}`, [trackId]);
     if (!q?.r) return;
     const recordingId = q.r;
-    for (const g of genresOf(recordingId).genres) {
-      sql.exec('INSERT INTO mb_track_genres (track_id, tag_id, weight) VALUES (?, ?, ?)', [trackId, g.tag_id, g.weight]);
+    if (parts.genres) {
+      for (const g of genresOf(recordingId).genres) {
+        sql.exec('INSERT INTO mb_track_genres (track_id, tag_id, weight) VALUES (?, ?, ?)', [trackId, g.tag_id, g.weight]);
+      }
     }
-    sql.exec(`INSERT OR IGNORE INTO mb_track_countries (track_id, artist_id, country) SELECT ?, a.id, a.country FROM mb_recording_artists ra
-      JOIN mb_artists a ON a.id = ra.artist_id WHERE ra.recording_id = ? AND a.country IS NOT NULL`, [trackId, recordingId]);
-    // The era of a recording: its release group's first release year, else the year of the release ListenBrainz chose.
-    // Popularity fetched but unknown to ListenBrainz: no listens there, so 0 listeners.
-    sql.exec(`INSERT INTO mb_track_facts (track_id, recording_id, year, listener_count, listen_count)
-      SELECT ?, r.id, coalesce(g.first_year, r.release_year),
-        CASE WHEN r.popularity_at IS NULL THEN NULL ELSE coalesce(r.listener_count, 0) END,
-        CASE WHEN r.popularity_at IS NULL THEN NULL ELSE coalesce(r.listen_count, 0) END FROM mb_recordings r
-      LEFT JOIN mb_release_groups g ON g.id = r.release_group_id WHERE r.id = ?`, [trackId, recordingId]);
+    if (parts.countries) {
+      sql.exec(`INSERT OR IGNORE INTO mb_track_countries (track_id, artist_id, country) SELECT ?, a.id, a.country FROM mb_recording_artists ra
+        JOIN mb_artists a ON a.id = ra.artist_id WHERE ra.recording_id = ? AND a.country IS NOT NULL`, [trackId, recordingId]);
+    }
+    if (parts.facts) {
+      // The era of a recording: its release group's first release year, else the year of the release ListenBrainz chose.
+      // Popularity fetched but unknown to ListenBrainz: no listens there, so 0 listeners.
+      sql.exec(`INSERT INTO mb_track_facts (track_id, recording_id, year, listener_count, listen_count)
+        SELECT ?, r.id, coalesce(g.first_year, r.release_year),
+          CASE WHEN r.popularity_at IS NULL THEN NULL ELSE coalesce(r.listener_count, 0) END,
+          CASE WHEN r.popularity_at IS NULL THEN NULL ELSE coalesce(r.listen_count, 0) END FROM mb_recordings r
+        LEFT JOIN mb_release_groups g ON g.id = r.release_group_id WHERE r.id = ?`, [trackId, recordingId]);
+    }
   }
 
   /** Refreshes every track resolved to one of these recordings (and returns how many). */
-  function refreshRecordings(recordingIds: Iterable<number>): number {
+  function refreshRecordings(recordingIds: Iterable<number>, parts: Parts = ALL): number {
     let n = 0;
     for (const id of new Set(recordingIds)) {
       for (const t of sql.all<{ track_id: number }>('SELECT track_id FROM mb_queue WHERE recording_id = ?', [id])) {
-        refreshTrack(t.track_id);
+        refreshTrack(t.track_id, parts);
         n++;
       }
     }

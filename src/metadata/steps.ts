@@ -153,7 +153,7 @@ export function createSteps({ store, lb, mb, queue, saver, due, deriver, countri
     const mbids = due.releaseGroups(RELEASE_GROUP_BATCH);
     if (mbids.length === 0) return false;
     const found = await lb.releaseGroups(mbids, signal);
-    const tracks = await write(() => deriver.refreshRecordings(saver.saveReleaseGroups(mbids, found)));
+    const tracks = await write(() => deriver.refreshRecordings(saver.saveReleaseGroups(mbids, found), { facts: true }));
     changed(tracks, 0);
     return true;
   };
@@ -163,7 +163,7 @@ export function createSteps({ store, lb, mb, queue, saver, due, deriver, countri
     const mbids = due.popularity(METADATA_BATCH);
     if (mbids.length === 0) return false;
     const found = await lb.popularity(mbids, signal);
-    const tracks = await write(() => deriver.refreshRecordings(saver.savePopularity(mbids, found)));
+    const tracks = await write(() => deriver.refreshRecordings(saver.savePopularity(mbids, found), { facts: true }));
     changed(tracks, 0);
     return true;
   };
@@ -192,7 +192,7 @@ export function createSteps({ store, lb, mb, queue, saver, due, deriver, countri
         if (blamesBatch(err)) await write(() => saver.areaFailed(artist.id));
         throw err;
       }
-      const tracks = await write(() => deriver.refreshRecordings(saver.saveArtistCountry(artist.id, result.area, result.country)));
+      const tracks = await write(() => deriver.refreshRecordings(saver.saveArtistCountry(artist.id, result.area, result.country), { countries: true }));
       changed(tracks, 0);
     }
     return true;
