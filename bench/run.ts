@@ -8,6 +8,8 @@ import { cpus, tmpdir } from 'node:os';
 import { coreBench, type Line } from './core.js';
 import { audioBench } from './audio.js';
 import { beyondBench } from './beyond.js';
+import { benchMetadata } from './metadata.js';
+import { percentile } from './core.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { storyBench } from './story.js';
@@ -21,7 +23,7 @@ const lines: Line[] = [];
 const tmp = mkdtempSync(path.join(tmpdir(), 'vibescope-bench-'));
 try {
   // The core builds a data folder of ROWS plays that later areas measure on.
-  const dataDir = run('core') || run('story') || run('panel') ? await coreBench(lines, tmp, ROWS) : null;
+  const dataDir = run('core') || run('story') || run('panel') || run('metadata') ? await coreBench(lines, tmp, ROWS) : null;
   if (run('story') && dataDir) lines.push(...storyBench(dataDir));
   // The panel's endpoints and pages (time to data at 4x CPU slowdown) on the same data: bench/panel.ts.
   if (run('panel') && dataDir) lines.push(...await panelBench(dataDir));
@@ -31,6 +33,12 @@ try {
 
   // Other sources in, exports out, the scrobble outbox: bench/beyond.ts.
   if (run('beyond')) lines.push(...(await beyondBench(tmp)));
+
+  // Metadata enrichment and its statistics (bench/metadata.ts), on a copy of the data folder.
+  if (run('metadata') && dataDir) {
+    const ok = (pass: boolean) => (pass ? 'PASS' : 'FAIL');
+    await benchMetadata({ tmp, dataDir, lines, ok, percentile });
+  }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

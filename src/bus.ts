@@ -24,6 +24,8 @@ export interface BusEvents {
   'features.extracted': [event: { path: string; track_id: number | null; energy: number | null; tempo_bpm: number | null; key: string | null; mode: string | null }];
   /** An import job made progress or finished. */
   'import.progress': [progress: ImportProgress];
+  /** Metadata enrichment stored new genres, countries, eras or popularity for some tracks (src/metadata/). */
+  'metadata.updated': [event: { tracks: number; recordings: number }];
   /** A problem was reported or cleared (src/health.ts). */
   'health.changed': [state: HealthState];
   /** A story was stored (journaled) for an account's period (src/story/). */

@@ -28,6 +28,10 @@ export type ErrorCode =
   | 'LISTENBRAINZ_RATE_LIMITED'
   | 'LISTENBRAINZ_UNAVAILABLE'
   | 'LISTENBRAINZ_REFUSED'
+  | 'METADATA_UNAVAILABLE'
+  | 'METADATA_OFFLINE'
+  | 'METADATA_BAD_RESPONSE'
+  | 'METADATA_AUTH'
   | 'INTERNAL';
 
 /** Base class of every error Vibescope throws on purpose. */
@@ -138,6 +142,23 @@ export class ListenBrainzError extends VibescopeError {
     this.endpoint = endpoint;
     this.httpStatus = extra.httpStatus;
     this.retryAfterMs = extra.retryAfterMs;
+  }
+}
+
+/**
+ * A MusicBrainz, ListenBrainz or Cover Art Archive call failed after its retries (src/metadata/).
+ * Carries the service, the endpoint and the HTTP status, never request headers (the ListenBrainz token).
+ * METADATA_OFFLINE: the service could not be reached at all (DNS, refused, no route).
+ */
+export class MetadataError extends VibescopeError {
+  readonly service: string;
+  readonly endpoint: string;
+  readonly httpStatus: number | undefined;
+  constructor(code: Extract<ErrorCode, `METADATA_${string}`>, service: string, endpoint: string, message: string, httpStatus?: number) {
+    super(code, `${service} ${endpoint}: ${message}`, 502);
+    this.service = service;
+    this.endpoint = endpoint;
+    this.httpStatus = httpStatus;
   }
 }
 

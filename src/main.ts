@@ -13,7 +13,8 @@ import { createAudioLibrary } from './audio/index.js';
 import { createStories, storyConfigOf, storyCron } from './story/index.js';
 import { createBackups, createExports } from './exports/index.js';
 import { createScrobble } from './scrobble/index.js';
-import { createArt, spotifyTrackArtResolver, storedArtResolver } from './art/index.js';
+import { coverArtArchiveResolver, createArt, spotifyTrackArtResolver, storedArtResolver } from './art/index.js';
+import { createMetadata } from './metadata/index.js';
 
 /**
  * The broker: the mqtt_url option (standalone or add-on), else the Supervisor's MQTT service
@@ -64,8 +65,14 @@ export async function startVibescope({ config, addon, log, version, port: portOv
   } });
   const spotify = createSpotify({ config, tokens, ingest, bus, health, log: log.child({ module: 'spotify' }), accounts });
   const library = createAudioLibrary({ store, bus, log: log.child({ module: 'audio.library' }), roots: config.library_paths.map((p) => path.resolve(p)) });
+  const metadata = createMetadata({ store, bus, health, config, version, log: log.child({ module: 'metadata' }) });
+  // The story's genres and obscurity come from the metadata (empty until enrichment has run).
   const stories = createStories({ store, stats, bus, health, log: log.child({ module: 'story' }),
-    config: storyConfigOf(config, await resolveStoryLanguage(config, log.child({ module: 'story' }), env)) });
+    config: storyConfigOf(config, await resolveStoryLanguage(config, log.child({ module: 'story' }), env)),
+    sources: {
+      genres: (range, limit) => metadata.stats.topGenres(range, limit, 'plays').items.map((g) => ({ name: g.genre, plays: g.plays })),
+      obscurity: (range) => metadata.stats.obscurity(range, 1).score,
+    } });
   // Exports and backups (issue 15): streamed CSV / JSON / ListenBrainz JSONL / M3U8; consistent backups and HA backup hooks.
   const exports = createExports({ store, version, topTracks: (range, limit) => stats.top('tracks', range, limit, 'plays') });
   const backups = createBackups({ dataDir, store, health, version, log: log.child({ module: 'exports.backup' }), isImporting: importer.running });
@@ -75,6 +82,7 @@ export async function startVibescope({ config, addon, log, version, port: portOv
   const mqtt = createMqtt({ config, connection, stats, bus, log: log.child({ module: 'mqtt' }), accounts, version,
     initialSync: (a) => spotify.status(a) ?? null, initialNowPlaying: spotify.nowPlaying, syncNow: spotify.syncNow,
     initialStory: (a) => stories.latest(a), initialScrobble: () => scrobble.status(),
+    genresOf: (uri) => metadata.genresOfUri(uri), topGenreWeek: (a, at) => metadata.topGenreWeek(a, at),
     configurationUrl: panelUrl(addon, portOverride ?? config.port, env), identity: mqttIdentity, health,
     refreshConnection: config.mqtt_url ? undefined : () => resolveMqtt(config, addon, env, log.child({ module: 'mqtt' })) });
   // Cover art: the stored Spotify album image, else one GET /tracks/{id} per imported track through a connected account.
@@ -83,9 +91,10 @@ export async function startVibescope({ config, addon, log, version, port: portOv
   const art = await createArt({ store, dataDir, cacheBytes: config.art_cache_mb * 1024 * 1024, log: log.child({ module: 'art' }), health,
     timeoutMs: config.http_timeout_s * 1000, resolvers: [storedArtResolver(extraHosts), spotifyTrackArtResolver({ extraHosts,
       available: () => spotify.connectedAccounts().length > 0,
-      albumImages: (id) => spotify.tracks.albumImages(spotify.connectedAccounts()[0]!, id) })] });
+      albumImages: (id) => spotify.tracks.albumImages(spotify.connectedAccounts()[0]!, id) }),
+      coverArtArchiveResolver(config.coverart_url, (subject) => metadata.coverArtUrl(subject.kind === 'album' ? { album_id: subject.id } : { track_id: subject.id }))] });
   const web = createWeb({ bus, store, stats, spotify, importer, tokens, health, log: log.child({ module: 'web' }), accounts, dataDir, addon, version,
-    mqttStatus: mqtt.status, library, config, stories, exports, backups, scrobble, art,
+    mqttStatus: mqtt.status, library, config, stories, exports, backups, scrobble, art, metadata,
     connect: { clientIdSet: config.client_id !== '', redirectUri: config.redirect_uri, scopes: scopesFor(config) } });
   const storyRule = storyCron(config.story_schedule);
   const scheduler = createScheduler({ log: log.child({ module: 'scheduler' }), timeZone,
@@ -100,11 +109,12 @@ export async function startVibescope({ config, addon, log, version, port: portOv
   library.start(config.library_rescan_hours * 3_600_000);
   await stories.start();
   art.start();
+  metadata.start();
   log.info({ port, data_dir: dataDir, time_zone: timeZone, accounts, addon, version }, 'vibescope started');
 
   let stopping: Promise<void> | null = null;
   return {
-    port, store, bus, health, ingest, importer, stats, spotify, web, tokens, mqtt, library, stories, scrobble, art,
+    port, store, bus, health, ingest, importer, stats, spotify, web, tokens, mqtt, library, stories, scrobble, art, metadata,
     /** Stops polling, publishes MQTT `offline`, stops the web server and the scheduler, then closes the store (the journal is already durable). Idempotent. */
     stop(): Promise<void> {
       stopping ??= (async () => {
@@ -112,6 +122,7 @@ export async function startVibescope({ config, addon, log, version, port: portOv
         await spotify.stop();
         await scrobble.stop();
         await library.stop();
+        await metadata.stop();
         await mqtt.stop();
         scheduler.stop();
         await web.stop();

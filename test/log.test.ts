@@ -21,11 +21,12 @@ describe('log: secrets are redacted in every child logger', () => {
       child.info({ code: secret, state: secret, code_verifier: secret }, 'oauth');
       child.warn({ request: { headers: { authorization: `Bearer ${secret}` } } }, 'request');
       child.info({ mqtt_password: secret, web_password: secret }, 'mqtt');
-      expect(lines).to.have.length(6);
+      child.info({ listenbrainz_token: secret, config: { listenbrainz_token: secret } }, 'metadata');
+      expect(lines).to.have.length(7);
       child.info({ query: { code: secret }, form: { code: secret, grant_type: 'authorization_code' } }, 'token request');
       const enospc = Object.assign(new Error('disk refused a write'), { code: 'ENOSPC' });
       child.error({ err: enospc }, 'disk full');
-      expect(lines.slice(6).join('\n')).to.include('ENOSPC', 'an error\'s errno stays readable');
+      expect(lines.slice(7).join('\n')).to.include('ENOSPC', 'an error\'s errno stays readable');
       expect(lines.join('\n')).to.not.include(secret);
       expect(lines.join('\n')).to.include('[redacted]');
     });

@@ -7,7 +7,7 @@ import { ArtFetchError, fetchImage } from './fetch.js';
 import { ResolverPause, type ArtResolver } from './resolvers.js';
 import { ART_MIGRATIONS, createArtSubjects, type ArtSubject } from './subjects.js';
 
-export { storedArtResolver, spotifyTrackArtResolver, pickImage, ResolverPause, SPOTIFY_IMAGE_HOSTS, type ArtResolver } from './resolvers.js';
+export { storedArtResolver, spotifyTrackArtResolver, coverArtArchiveResolver, pickImage, ResolverPause, SPOTIFY_IMAGE_HOSTS, COVER_ART_ARCHIVE_HOSTS, type ArtResolver } from './resolvers.js';
 export type { ArtSubject } from './subjects.js';
 export { hostAllowed, sniffImage, MAX_IMAGE_BYTES } from './fetch.js';
 

@@ -73,3 +73,17 @@ export function spotifyTrackArtResolver({ albumImages, available, minIntervalMs 
     },
   };
 }
+
+/** Where the Cover Art Archive's images live: it answers with a redirect to the Internet Archive. */
+export const COVER_ART_ARCHIVE_HOSTS = ['coverartarchive.org', '*.archive.org'] as const;
+
+/**
+ * Cover Art Archive images of tracks and albums with no Spotify art, from the ids the metadata
+ * enrichment stored (caa_release_mbid, caa_id). `urlOf` is handed in by main.ts
+ * (metadata.coverArtUrl); it reads stored data only, so this resolver answers at once.
+ * `coverartUrl`: the coverart_url option (its host is allowed too: a mirror or a test server).
+ */
+export function coverArtArchiveResolver(coverartUrl: string, urlOf: (subject: ArtSubject) => string | null): ArtResolver {
+  const host = new URL(coverartUrl).host;
+  return { name: 'cover-art-archive', hosts: [...COVER_ART_ARCHIVE_HOSTS, host], immediate: true, resolve: (s) => urlOf(s) };
+}

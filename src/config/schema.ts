@@ -4,6 +4,10 @@ import { isTimeZone } from '../time.js';
 /** Spotify's own base URLs (https://developer.spotify.com/documentation/web-api). */
 export const SPOTIFY_API_URL = 'https://api.spotify.com/v1';
 export const SPOTIFY_ACCOUNTS_URL = 'https://accounts.spotify.com';
+/** MetaBrainz's public services (https://listenbrainz.readthedocs.io, https://musicbrainz.org/doc/MusicBrainz_API, https://coverartarchive.org). */
+export const LISTENBRAINZ_API_URL = 'https://api.listenbrainz.org';
+export const MUSICBRAINZ_API_URL = 'https://musicbrainz.org';
+export const COVERART_URL = 'https://coverartarchive.org';
 
 /**
  * Spotify accepts as redirect URI only HTTPS or a loopback IP literal over HTTP (`localhost` is refused):
@@ -87,10 +91,15 @@ export const configSchema = z.object({
   listenbrainz_user: z.string().regex(/^[^/\s]{1,64}$/, 'a ListenBrainz user name').optional(),
   /** ListenBrainz user token (also used by the metadata enrichment). */
   listenbrainz_token: z.string().min(1).max(256).optional(),
-  listenbrainz_api_url: z.url().default('https://api.listenbrainz.org'),
+  listenbrainz_api_url: z.url().default(LISTENBRAINZ_API_URL),
   listenbrainz_poll_interval_s: z.int().min(60).max(3600).default(120),
   // The panel's cover art (src/art): image bytes cached on disk under data_dir/art, least recently used dropped past the cap.
   art_cache_mb: z.int().min(10).max(10_000).default(200),
+  // Metadata enrichment (src/metadata/): genres, countries, eras, cover art and popularity from MusicBrainz / ListenBrainz.
+  /** Resolve tracks to MusicBrainz recordings in the background (artist, title and album names leave the box). */
+  metadata_enrichment: z.boolean().default(true),
+  musicbrainz_api_url: z.url().default(MUSICBRAINZ_API_URL),
+  coverart_url: z.url().default(COVERART_URL),
 }).strict().refine((c) => (c.web_username === undefined) === (c.web_password === undefined),
   { message: 'set both web_username and web_password, or neither', path: ['web_password'] });
 

@@ -18,6 +18,10 @@ export interface AccountView {
    */
   story?: StoryReady | null;
   /** The scrobble sender (src/scrobble status(); bus `scrobble.status`), when the publisher passes it. */
+  /** MusicBrainz genres of the current track, most weighted first (metadata.genresOfUri); absent until wired. */
+  genres?: string[] | null;
+  /** The account's top genre of the ISO week with its share of the week's plays that have genres (metadata.topGenreWeek). */
+  top_genre_week?: { genre: string; plays: number; share: number } | null;
   scrobble?: { state: string; pending: number; backfill_pending: number; sent: number; last_sent_at: number | null; last_error: string | null } | null;
 }
 
@@ -114,7 +118,8 @@ export const ENTITIES: readonly EntityDef[] = [
         context_uri: n.context_uri, track_uri: n.track_uri, content: n.content, started_at: iso(n.started_at),
         tempo_bpm: (v.features?.tempo_bpm as number | undefined) ?? null,
         key: v.features?.key ? `${String(v.features.key)} ${String(v.features.mode)}` : null,
-        energy: v.features?.energy === undefined || v.features.energy === null ? null : Math.round((v.features.energy as number) * 100) };
+        energy: v.features?.energy === undefined || v.features.energy === null ? null : Math.round((v.features.energy as number) * 100),
+        genres: v.genres ?? [] };
     },
   },
   { key: 'current_energy', component: 'sensor', name: 'Current energy', icon: 'mdi:lightning-bolt', unit_of_measurement: '%',
@@ -148,6 +153,9 @@ export const ENTITIES: readonly EntityDef[] = [
     state: (v) => (v.counters?.top_track_week ? cutState(v.counters.top_track_week.name) : null),
     attributes: (v) => ({ plays: v.counters?.top_track_week?.plays ?? 0, name: v.counters?.top_track_week?.name ?? null,
       artist: v.counters?.top_track_week?.artist ?? null }) },
+  { key: 'top_genre_week', component: 'sensor', name: 'Top genre this week', icon: 'mdi:music-box-multiple',
+    state: (v) => (v.top_genre_week ? cutState(v.top_genre_week.genre) : null),
+    attributes: (v) => ({ share: v.top_genre_week?.share ?? null, plays: v.top_genre_week?.plays ?? 0 }) },
   { key: 'streak_days', component: 'sensor', name: 'Listening streak', icon: 'mdi:fire', unit_of_measurement: 'days', state_class: 'measurement',
     state: (v) => (v.counters ? String(v.counters.streak_days) : null) },
   { key: 'last_play', component: 'sensor', name: 'Last play', device_class: 'timestamp',

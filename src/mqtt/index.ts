@@ -34,6 +34,10 @@ export interface MqttDeps {
   initialStory?: (account: string) => StoryReady | null;
   /** The scrobble sender's state when MQTT starts (later: bus `scrobble.status`); the same for every account. */
   initialScrobble?: () => AccountView['scrobble'];
+  /** MusicBrainz genres of a track (metadata), for Now playing's attributes. */
+  genresOf?: (trackUri: string | null) => string[];
+  /** The account's top genre of the ISO week up to `at` (metadata). */
+  topGenreWeek?: (account: string, at: number) => AccountView['top_genre_week'];
   /** "Sync now" button. */
   syncNow: (account: string) => Promise<unknown>;
   configurationUrl?: string | null;
@@ -69,7 +73,7 @@ const AUTH_REFUSED = new Set([4, 5, 134, 135]);
  * A broker outage never blocks recording: while disconnected, states are only remembered, and all of
  * them are published again on reconnect.
  */
-export function createMqtt({ config, connection, stats, bus, log, accounts, version, initialSync, initialNowPlaying, initialStory, initialScrobble, syncNow,
+export function createMqtt({ config, connection, stats, bus, log, accounts, version, initialSync, initialNowPlaying, initialStory, initialScrobble, genresOf, topGenreWeek, syncNow,
   configurationUrl = null, identity, health, refreshConnection, now = Date.now, minIntervalMs = 1_000 }: MqttDeps) {
   const ctx: DiscoveryContext = {
     prefix: config.mqtt_discovery_prefix, base: config.mqtt_base_topic, version, configurationUrl,
@@ -126,6 +130,7 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
     if (!view) return;
     try {
       view.counters = stats.counters(account, now());
+      view.top_genre_week = topGenreWeek?.(account, now()) ?? null;
     } catch (err) {
       log.error({ err, account }, 'mqtt: counters failed');
       return;
@@ -280,6 +285,7 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
           if (!view) return;
           view.now_playing = np;
           view.features = np.track_uri ? stats.trackFeatures(np.track_uri) : null;
+          view.genres = genresOf?.(np.track_uri) ?? null;
           publishView(np.account);
         }),
         bus.on('sync.status', 'mqtt', (s) => {
@@ -289,6 +295,10 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
           publishView(s.account);
         }),
         bus.on('health.changed', 'mqtt', setHealthView),
+        bus.on('metadata.updated', 'mqtt', () => {
+          // New genres: the current track's attribute and the week's top genre may have changed.
+          for (const view of views.values()) { view.genres = genresOf?.(view.now_playing?.track_uri ?? null) ?? null; refreshCounters(view.account); }
+        }),
         bus.on('scrobble.status', 'mqtt', (scrobble) => {
           for (const view of views.values()) { view.scrobble = scrobble; publishView(view.account); }
         }),

@@ -14,6 +14,7 @@ import { createHistoryStats } from './history.js';
 import { createWrappedStats } from './wrapped.js';
 
 export type { Range, StatsContext } from './context.js';
+export { createStatsContext } from './context.js';
 export type { Summary, TopItem, StreamQuery } from './listening.js';
 export type { StoryFacts, RankedFact, FactsRequest, FactSources, GenreSource, ObscuritySource, Period, PeriodKind } from './facts.js';
 export { FACTS_SCHEMA, PERIOD_KINDS, resolvePeriod } from './facts.js';

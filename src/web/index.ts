@@ -28,6 +28,8 @@ import { entityRoutes } from './routes/entities.js';
 import { artRoutes } from './routes/art.js';
 import { connectRoutes } from './routes/connect.js';
 import type { Art } from '../art/index.js';
+import { metadataRoutes } from './routes/metadata.js';
+import type { Metadata } from '../metadata/index.js';
 
 export { INGRESS_PROXY_IP, ingressGuard } from './security.js';
 
@@ -64,6 +66,8 @@ export interface WebDeps {
   art?: Art;
   /** What Settings shows about connecting: whether client_id is set, the redirect URI to register, the scopes asked for. */
   connect?: { clientIdSet: boolean; redirectUri: string; scopes: string[] };
+  /** Metadata enrichment: genre, country, era and obscurity statistics, and its status. */
+  metadata?: Pick<Metadata, 'stats' | 'status' | 'summary' | 'track'>;
 }
 
 /**
@@ -86,6 +90,7 @@ export function createWeb(deps: WebDeps) {
 
   const api = express.Router();
   api.use(accountRoutes(deps));
+  api.use(metadataRoutes(deps)); // before statsRoutes: /stats/top/genres would meet /stats/top/:what first
   api.use(statsRoutes(deps));
   api.use(libraryRoutes(deps));
   api.use(importRoutes(deps));

@@ -259,7 +259,7 @@ describe('add-on: config.yaml, build.yaml, Dockerfile, rootfs, translations (res
         .replace(/^exec node /, '').replaceAll('/opt/vibescope', opt).split(/\s+/);
       const port = 20000 + Math.floor(Math.random() * 20000);
       const child = spawn(process.execPath, exec, { cwd: opt, env: { ...process.env, NODE_ENV: 'production',
-        VIBESCOPE_OPTIONS_FILE: path.join(data, 'options.json'), VIBESCOPE_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+        VIBESCOPE_OPTIONS_FILE: path.join(data, 'options.json'), VIBESCOPE_PORT: String(port), VIBESCOPE_METADATA_ENRICHMENT: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       child.stdout!.on('data', (c) => { output += String(c); });
       child.stderr!.on('data', (c) => { output += String(c); });

@@ -117,7 +117,7 @@ describe('art: cover art fetched, checked, cached on disk and served by Vibescop
         const g = fake.grant();
         await tokens.updateAccount('default', { tokens: { access_token: g.access_token, refresh_token: g.refresh_token, expires_at: Date.now() + 3_600_000, scope: '' } });
       }
-      app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir, client_id: 'x', spotify_api_url: fake.apiUrl, spotify_accounts_url: fake.accountsUrl,
+      app = await startVibescope({ config: parseConfig({ metadata_enrichment: false, data_dir: tmp.dir, client_id: 'x', spotify_api_url: fake.apiUrl, spotify_accounts_url: fake.accountsUrl,
         history_poll_interval_s: 600, player_poll_interval_s: 120 }), addon: false, log: quietLogger(), version: 'test', port: 0, env: {} });
       await app.importer.importPaths([path.join(EXTENDED_DIR, 'mica92_Streaming_History_Audio_2024_4.json')], { account: 'default' });
       return app;

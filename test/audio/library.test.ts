@@ -73,7 +73,7 @@ describe('audio: the library over REST', function () {
     mkdirSync(music, { recursive: true });
     spawnSync(paths.ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=300:duration=9', '-metadata', 'artist=Artist 5', '-metadata', 'title=Song 5', path.join(music, 'five.flac')]);
     writeFileSync(path.join(music, 'zero.mp3'), '');
-    const app = await startVibescope({ config: parseConfig({ data_dir: path.join(tmp.dir, 'data'), library_paths: [music] }), addon: false,
+    const app = await startVibescope({ config: parseConfig({ data_dir: path.join(tmp.dir, 'data'), library_paths: [music], metadata_enrichment: false }), addon: false,
       log: quietLogger(), version: 't', port: 0, env: {} });
     const base = `http://127.0.0.1:${app.port}/api/v1`;
     try {

@@ -77,7 +77,7 @@ describe('exports: backup and restore', function () {
   it('a running server writes the archive itself (POST /api/v1/backup), snapshot first; the restore answers the same', async () => {
     const a = path.join(tmp.dir, 'a');
     const before = await history(a);
-    const app = await startVibescope({ config: parseConfig({ data_dir: a, timezone: 'Europe/Berlin' }), addon: false, log, version: 'test', port: 0 });
+    const app = await startVibescope({ config: parseConfig({ metadata_enrichment: false, data_dir: a, timezone: 'Europe/Berlin' }), addon: false, log, version: 'test', port: 0 });
     const file = path.join(tmp.dir, 'from-server.tar.gz');
     try {
       const res = await fetch(`http://127.0.0.1:${app.port}/api/v1/backup`, { method: 'POST' });

@@ -135,7 +135,7 @@ describe('exports: REST downloads and M3U8 playlists of local files', function (
   const rows = JSON.parse(readFileSync(file, 'utf8')) as any[];
   before(async () => {
     tmp = await tempDir();
-    app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir, timezone: 'UTC' }), addon: false, log: quietLogger(), version: 'test', port: 0 });
+    app = await startVibescope({ config: parseConfig({ metadata_enrichment: false, data_dir: tmp.dir, timezone: 'UTC' }), addon: false, log: quietLogger(), version: 'test', port: 0 });
     base = `http://127.0.0.1:${app.port}/api/v1`;
     await app.importer.importPaths([file], { account: 'default' });
   });

@@ -13,7 +13,7 @@ describe('mqtt: a broker that refuses the credentials (real mosquitto with a pas
     const broker = await startMosquitto({ users: { homeassistant: 'ha-password-1' } }); // Vibescope's user is not there yet
     const tmp = await tempDir();
     const { log, lines } = memoryLogger('info');
-    const app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir, mqtt_url: broker.url, mqtt_username: 'vibescope',
+    const app = await startVibescope({ config: parseConfig({ metadata_enrichment: false, data_dir: tmp.dir, mqtt_url: broker.url, mqtt_username: 'vibescope',
       mqtt_password: 'vibes-password-1' }), addon: false, log, version: 't', port: 0, env: {} });
     try {
       const clientId = `vibescope-${JSON.parse(readFileSync(path.join(tmp.dir, 'mqtt.json'), 'utf8')).instance_id}`;
@@ -55,7 +55,7 @@ describe('mqtt: a broker that refuses the credentials (real mosquitto with a pas
     const broker = await startMosquitto();
     await broker.stop();
     const tmp = await tempDir();
-    const app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir, mqtt_url: broker.url }), addon: false, log: memoryLogger('warn').log,
+    const app = await startVibescope({ config: parseConfig({ metadata_enrichment: false, data_dir: tmp.dir, mqtt_url: broker.url }), addon: false, log: memoryLogger('warn').log,
       version: 't', port: 0, env: {} });
     try {
       const problem = await waitFor(() => app.health.state().problems.find((p) => p.id === 'mqtt'), { what: 'unreachable reported' });

@@ -38,7 +38,7 @@ describe('mqtt: Home Assistant entities over a real mosquitto', function () {
     ha = await haClient(broker.url);
     const { log, lines } = memoryLogger('info');
     logLines = lines;
-    app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir, client_id: 'x', spotify_api_url: fake.apiUrl, spotify_accounts_url: fake.accountsUrl,
+    app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir, metadata_enrichment: false, client_id: 'x', spotify_api_url: fake.apiUrl, spotify_accounts_url: fake.accountsUrl,
       mqtt_url: broker.url, timezone: 'UTC', history_poll_interval_s: 600, player_poll_interval_s: 120 }), addon: false, log, version: '0.1.0-test', port: 0 });
     DEVICE_TOPIC = `homeassistant/device/vibescope_${instanceOf(tmp.dir)}_default/config`;
   });
@@ -136,7 +136,7 @@ describe('mqtt: throttling and removed accounts', function () {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
   beforeEach(async () => { broker = await startMosquitto(); tmp = await tempDir(); });
   afterEach(async () => { await broker.close(); await tmp.remove(); });
-  const start = (accounts: string[]) => startVibescope({ config: parseConfig({ data_dir: tmp.dir, mqtt_url: broker.url,
+  const start = (accounts: string[]) => startVibescope({ config: parseConfig({ data_dir: tmp.dir, metadata_enrichment: false, mqtt_url: broker.url,
     accounts: accounts.map((name) => ({ name })) }), addon: false, log: memoryLogger('warn').log, version: 't', port: 0 });
 
   it('publishes an entity at most once per second, the latest value winning', async () => {
@@ -205,7 +205,7 @@ describe('mqtt: off when nothing is configured', () => {
   it('logs one info line and health says so', async () => {
     const tmp = await tempDir();
     const { log, lines } = memoryLogger('info');
-    const app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir }), addon: false, log, version: 't', port: 0, env: {} });
+    const app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir, metadata_enrichment: false }), addon: false, log, version: 't', port: 0, env: {} });
     try {
       const health = await (await fetch(`http://127.0.0.1:${app.port}/api/v1/health`)).json() as any;
       expect(health.mqtt).to.include({ enabled: false, connected: false });
@@ -229,7 +229,7 @@ describe('mqtt: the add-on takes the broker from the Supervisor', function () {
     const url = `http://127.0.0.1:${(supervisor.address() as { port: number }).port}`;
     const ha = await haClient(broker.url, ['vibescope/status']);
     const { log, lines } = memoryLogger('info');
-    const app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir }), addon: true, log, version: 't', port: 0,
+    const app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir, metadata_enrichment: false }), addon: true, log, version: 't', port: 0,
       env: { SUPERVISOR_TOKEN: 'sup-token', VIBESCOPE_SUPERVISOR_URL: url } });
     try {
       await waitFor(() => ha.value('vibescope/status') === 'online', { what: 'online via the Supervisor broker' });

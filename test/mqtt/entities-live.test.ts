@@ -33,7 +33,7 @@ describe('mqtt: entities that can be "nothing", the Health entity and the sync s
     await old.close();
     const ha = await haClient(broker.url, ['homeassistant/#', 'vibescope/#']);
     try {
-      app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir, mqtt_url: broker.url }), addon: false, log: memoryLogger('warn').log,
+      app = await startVibescope({ config: parseConfig({ metadata_enrichment: false, data_dir: tmp.dir, mqtt_url: broker.url }), addon: false, log: memoryLogger('warn').log,
         version: 't', port: 0, env: {} });
       const topic = `homeassistant/device/vibescope_${instanceOf(tmp.dir)}_default/config`;
       const config = JSON.parse(await waitFor(() => ha.value(topic), { what: 'discovery' }));
@@ -73,7 +73,7 @@ describe('mqtt: entities that can be "nothing", the Health entity and the sync s
     const tokens = await openTokenStore(tmp.dir);
     const g = fake.grant();
     await tokens.updateAccount('default', { tokens: { access_token: g.access_token, refresh_token: g.refresh_token, expires_at: Date.now() + 3_600_000, scope: '' } });
-    app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir, client_id: 'x', spotify_api_url: fake.apiUrl, spotify_accounts_url: fake.accountsUrl,
+    app = await startVibescope({ config: parseConfig({ metadata_enrichment: false, data_dir: tmp.dir, client_id: 'x', spotify_api_url: fake.apiUrl, spotify_accounts_url: fake.accountsUrl,
       mqtt_url: broker.url, history_poll_interval_s: 600, player_poll_interval_s: 120 }), addon: false, log: memoryLogger('warn').log, version: 't', port: 0, env: {} });
     const check = async (what: string) => {
       const ha = await haClient(broker.url, ['homeassistant/#', 'vibescope/#']); // like HA at its start: retained messages only
@@ -116,7 +116,7 @@ describe('mqtt: entities that can be "nothing", the Health entity and the sync s
   it('the Health entity shows degraded with each problem\'s sentence, and ok again when the problem is cleared', async () => {
     const ha = await haClient(broker.url, ['homeassistant/#', 'vibescope/default/health/#']);
     try {
-      app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir, mqtt_url: broker.url }), addon: false, log: memoryLogger('warn').log,
+      app = await startVibescope({ config: parseConfig({ metadata_enrichment: false, data_dir: tmp.dir, mqtt_url: broker.url }), addon: false, log: memoryLogger('warn').log,
         version: 't', port: 0, env: {} });
       const config = JSON.parse(await waitFor(() => ha.value(`homeassistant/device/vibescope_${instanceOf(tmp.dir)}_default/config`), { what: 'discovery' }));
       expect(config.components.health).to.include({ platform: 'sensor', device_class: 'enum', entity_category: 'diagnostic',
@@ -147,7 +147,7 @@ describe('mqtt: entities that can be "nothing", the Health entity and the sync s
     await tokens.updateAccount('default', { tokens: { access_token: g.access_token, refresh_token: g.refresh_token, expires_at: Date.now() + 3_600_000, scope: '' } });
     const ha = await haClient(broker.url, ['vibescope/default/#']);
     try {
-      app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir, client_id: 'x', spotify_api_url: fake.apiUrl, spotify_accounts_url: fake.accountsUrl,
+      app = await startVibescope({ config: parseConfig({ metadata_enrichment: false, data_dir: tmp.dir, client_id: 'x', spotify_api_url: fake.apiUrl, spotify_accounts_url: fake.accountsUrl,
         mqtt_url: broker.url, history_poll_interval_s: 600, player_poll_interval_s: 120 }), addon: false, log: memoryLogger('warn').log, version: 't', port: 0, env: {} });
       await waitFor(() => ha.value('vibescope/default/sync_status') === 'ok', { what: 'ok' });
       const sentence = 'Vibescope cannot write to its data folder (it is read-only). Make it writable; the plays wait at Spotify.';
@@ -168,7 +168,7 @@ describe('mqtt: entities that can be "nothing", the Health entity and the sync s
   it('shows the newest weekly story on its sensor and fires the story event when one is ready', async () => {
     const ha = await haClient(broker.url, ['vibescope/#']);
     try {
-      app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir, mqtt_url: broker.url }), addon: false, log: memoryLogger('warn').log,
+      app = await startVibescope({ config: parseConfig({ metadata_enrichment: false, data_dir: tmp.dir, mqtt_url: broker.url }), addon: false, log: memoryLogger('warn').log,
         version: 't', port: 0, env: {} });
       await waitFor(() => ha.value('vibescope/status') === 'online', { what: 'online' });
       const story = { id: 7, account: 'default', period: 'week' as const, start: '2026-11-23', end: '2026-11-29', title: 'A week of Ella',

@@ -17,7 +17,7 @@ describe('mqtt: switching the discovery mode keeps the entities (HA migrate_disc
   beforeEach(async () => { broker = await startMosquitto(); tmp = await tempDir(); });
   afterEach(async () => { await broker.close(); await tmp.remove(); });
   const start = (mode: 'device' | 'entity', dir = tmp.dir, extra: Record<string, unknown> = {}) => startVibescope({
-    config: parseConfig({ data_dir: dir, mqtt_url: broker.url, mqtt_discovery_mode: mode, accounts: [{ name: 'anna' }], ...extra }),
+    config: parseConfig({ metadata_enrichment: false, data_dir: dir, mqtt_url: broker.url, mqtt_discovery_mode: mode, accounts: [{ name: 'anna' }], ...extra }),
     addon: false, log: memoryLogger('warn').log, version: 't', port: 0, env: {} });
 
   /** Asserts HA's documented order for each old topic: migrate (not retained) → the new config(s) → an empty retained payload. */
@@ -109,7 +109,7 @@ describe('mqtt: two installs on one broker', function () {
   afterEach(async () => { await broker.close(); await a.remove(); await b.remove(); });
   const start = (dir: string, base: string) => {
     const { log, lines } = memoryLogger('info');
-    return startVibescope({ config: parseConfig({ data_dir: dir, mqtt_url: broker.url, mqtt_base_topic: base }), addon: false, log, version: 't',
+    return startVibescope({ config: parseConfig({ metadata_enrichment: false, data_dir: dir, mqtt_url: broker.url, mqtt_base_topic: base }), addon: false, log, version: 't',
       port: 0, env: {} }).then((app) => ({ app, lines }));
   };
 

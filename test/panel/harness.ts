@@ -40,7 +40,7 @@ export async function startPanel({ options = {}, imports = [], fake, connect = [
       await tokens.updateAccount(account, { tokens: { access_token: g.access_token, refresh_token: g.refresh_token, expires_at: Date.now() + 3_600_000, scope: '' } });
     }
   }
-  const app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir, timezone: 'Europe/Berlin', history_poll_interval_s: 600, player_poll_interval_s: 120,
+  const app = await startVibescope({ config: parseConfig({ metadata_enrichment: false, data_dir: tmp.dir, timezone: 'Europe/Berlin', history_poll_interval_s: 600, player_poll_interval_s: 120,
     ...(fake ? { client_id: 'test-client', spotify_api_url: fake.apiUrl, spotify_accounts_url: fake.accountsUrl } : {}), ...options }),
   addon: false, log: quietLogger(), version: 'test', port: 0, env: {} });
   for (const i of imports) await app.importer.importPaths(i.files, { account: i.account });

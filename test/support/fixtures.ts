@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+/** test/fixtures, from the sources (tsx) or from dist/test/support (the compiled benchmarks). */
+export const FIXTURES = [path.join(HERE, '..', 'fixtures'), path.join(HERE, '..', '..', '..', 'test', 'fixtures')].find((d) => existsSync(d)) ?? path.join(HERE, '..', 'fixtures');
 
 /** A fixture file parsed as JSON (a fresh copy each call). */
 export function fixture<T = any>(relative: string): T {

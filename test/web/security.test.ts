@@ -29,7 +29,7 @@ describe('web: security (guards, same origin, basic auth, headers, file modes)',
   beforeEach(async () => { tmp = await tempDir(); });
   afterEach(async () => { await app?.stop(); app = null; await tmp.remove(); });
   const start = async (options: Record<string, unknown>, addon = false, log = quietLogger()) => {
-    app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir, ...options }), addon, log, version: 'test', port: 0 });
+    app = await startVibescope({ config: parseConfig({ metadata_enrichment: false, data_dir: tmp.dir, ...options }), addon, log, version: 'test', port: 0 });
     return app.port;
   };
 
@@ -84,7 +84,7 @@ describe('web: security (guards, same origin, basic auth, headers, file modes)',
   });
 
   it('refuses basic auth with only one of username and password', () => {
-    expect(() => parseConfig({ web_username: 'anna' })).to.throw(/web_password: .*both web_username and web_password/);
+    expect(() => parseConfig({ metadata_enrichment: false, web_username: 'anna' })).to.throw(/web_password: .*both web_username and web_password/);
   });
 
   it('warns in the log when the panel is open to the network without a password, not when bound to loopback', async () => {
@@ -94,7 +94,7 @@ describe('web: security (guards, same origin, basic auth, headers, file modes)',
     expect(open.lines.join('\n')).to.match(/open to the whole network without a password/);
     // (start() binds 0.0.0.0 by default; the option bind_address chooses otherwise)
     const closed = memoryLogger();
-    app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir, bind_address: '127.0.0.1' }), addon: false, log: closed.log, version: 'test', port: 0 });
+    app = await startVibescope({ config: parseConfig({ metadata_enrichment: false, data_dir: tmp.dir, bind_address: '127.0.0.1' }), addon: false, log: closed.log, version: 'test', port: 0 });
     expect(closed.lines.join('\n')).to.not.match(/without a password/);
   });
 

@@ -5,7 +5,7 @@ import type { WebDeps } from '../index.js';
 
 /** Health, accounts, now playing, connect (auth/start, auth/finish) and sync now. */
 export function accountRoutes(deps: WebDeps): Router {
-  const { store, stats, spotify, tokens, accounts, version, health, mqttStatus, now = Date.now } = deps;
+  const { store, stats, spotify, tokens, accounts, version, health, mqttStatus, metadata, now = Date.now } = deps;
   const api = Router();
 
   function accountView(account: string) {
@@ -25,6 +25,7 @@ export function accountRoutes(deps: WebDeps): Router {
     const state = health.state();
     return { status: state.status, problems: state.problems, version, uptime_s: Math.round(process.uptime()), store: { ...info, totals: stats.totals() },
       mqtt: mqttStatus?.() ?? { enabled: false },
+      enrichment: metadata?.summary() ?? { enabled: false },
       memory_mb: { rss: mb(mem.rss), heap_used: mb(mem.heapUsed), heap_total: mb(mem.heapTotal), external: mb(mem.external), array_buffers: mb(mem.arrayBuffers) },
       accounts: accounts.map(accountView) };
   }));
