@@ -4,7 +4,7 @@ export type { Logger } from 'pino';
 
 /**
  * Paths redacted in every log line: tokens, the client secret, Authorization headers, the OAuth
- * `code`/`state`/`code_verifier` and the MQTT password. Applies to every child logger.
+ * `code`/`state`/`code_verifier`, the MQTT password and the Last.fm API key. Applies to every child logger.
  */
 export const REDACT_PATHS = [
   'access_token', 'refresh_token', 'client_secret', 'code', 'state', 'code_verifier', 'password',
@@ -13,6 +13,7 @@ export const REDACT_PATHS = [
   '*.password', '*.mqtt_password', '*.authorization', '*.Authorization',
   '*.headers.authorization', '*.headers.Authorization', '*.*.headers.authorization', '*.*.headers.Authorization',
   'config.client_secret', 'config.mqtt_password',
+  'lastfm_api_key', 'api_key', '*.lastfm_api_key', '*.api_key', 'config.lastfm_api_key',
 ];
 
 /** Maps the add-on's log levels (notice, warning) onto pino's. */
