@@ -24,6 +24,9 @@ export interface BusEvents {
   'features.extracted': [event: { path: string; track_id: number | null; energy: number | null; tempo_bpm: number | null; key: string | null; mode: string | null }];
   /** An import job made progress or finished. */
   'import.progress': [progress: ImportProgress];
+  /** A vibe playlist or mixtape was made and written (Spotify and/or M3U) and its run is journaled (src/playlists). */
+  'playlist.generated': [event: { account: string; kind: 'vibe' | 'mixtape'; run_id: number; name: string | null; url: string | null; tracks: number; new: number;
+    generated_at: number; m3u_path: string | null }];
   /** A problem was reported or cleared (src/health.ts). */
   'health.changed': [state: HealthState];
 }

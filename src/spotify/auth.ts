@@ -5,9 +5,17 @@ import type { Logger } from '../log.js';
 import { BadParamError, SpotifyError, VibescopeError } from '../errors.js';
 import type { TokenStore, Tokens } from './token-store.js';
 
-/** Scopes Vibescope asks for (research/spotify-api.md §3). */
+/** Scopes Vibescope always asks for (research/spotify-api.md §3). */
 export const SCOPES = ['user-read-recently-played', 'user-read-currently-playing', 'user-read-playback-state',
-  'user-library-read', 'user-top-read', 'playlist-read-private', 'playlist-modify-private'];
+  'user-library-read', 'user-top-read', 'playlist-read-private'];
+
+/** Scopes asked for only when the vibe_playlists option is on: writing the vibe playlist and the mixtape. */
+export const PLAYLIST_SCOPES = ['playlist-modify-private', 'playlist-modify-public'];
+
+/** The scopes a consent asks for with these options. */
+export function scopesFor(config: Pick<Config, 'vibe_playlists'>): string[] {
+  return config.vibe_playlists ? [...SCOPES, ...PLAYLIST_SCOPES] : [...SCOPES];
+}
 
 /** Refresh this long before the access token expires. */
 const REFRESH_MARGIN_MS = 60_000;
@@ -63,7 +71,7 @@ export function createAuth({ config, tokens, log, now = Date.now, onNeedsReconne
     await tokens.addPending(state, { account, code_verifier: verifier, redirect_uri: config.redirect_uri, created_at: now() });
     const url = new URL(`${config.spotify_accounts_url.replace(/\/$/, '')}/authorize`);
     url.search = new URLSearchParams({ client_id: config.client_id, response_type: 'code', redirect_uri: config.redirect_uri,
-      code_challenge_method: 'S256', code_challenge: challenge, state, scope: SCOPES.join(' ') }).toString();
+      code_challenge_method: 'S256', code_challenge: challenge, state, scope: scopesFor(config).join(' ') }).toString();
     return { url: url.toString(), state, redirect_uri: config.redirect_uri };
   }
 
