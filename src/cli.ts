@@ -14,6 +14,7 @@ import { openCore } from './core.js';
 import type { ImportReport } from './importers/index.js';
 import { createSpotify, openTokenStore } from './spotify/index.js';
 import { serverClient } from './cli-server.js';
+import { createPlaylists, registerPlaylistRecords, type RunState } from './playlists/index.js';
 
 const COMMON = `
 Options for every command:
@@ -36,6 +37,7 @@ Commands:
   status     show accounts, stored plays and the store's state
   scan       scan the music folders (library_paths) now and analyse new files
   analyze    print audio descriptors (tempo, key, loudness…) of music files as JSON lines
+  playlist   generate the vibe playlist (or the weekly mixtape) now and explain it
 
 Run "vibescope <command> --help" for a command's options.${COMMON}`,
   serve: `Usage: vibescope serve [--port N] [--data-dir DIR]
@@ -72,6 +74,17 @@ key, mode, key_confidence, spectral_centroid_hz, spectral_rolloff_hz, spectral_f
 onset_rate, dynamic_range_db, energy, danceability, brightness, acousticness, valence (the last
 five are Vibescope's own 0..1 heuristics, not Spotify's). A file that fails prints {path, error}
 and the exit status is 1.${COMMON}`,
+  playlist: `Usage: vibescope playlist generate [--account NAME] [--dry-run] [--mixtape]
+
+Builds an account's vibe playlist now (or, with --mixtape, the weekly mixtape of the week's mood) and
+prints it: every track with its source, score and why it was chosen, the candidates each source gave
+and the top candidates that were left out, with the reason. Without --dry-run the list is written to
+Spotify (needs the vibe_playlists option and a consent that allows it: connect again after turning it
+on) and as an M3U8 file of your matched music files; a dry run writes nothing. When a server is running,
+the run goes through it. Exits 1 when the run failed.
+  --account NAME   the account (default: the only configured one, else "default")
+  --dry-run        build and explain the list, write nothing
+  --mixtape        the weekly mixtape instead of the vibe playlist${COMMON}`,
   status: `Usage: vibescope status
 
 Shows each account's connection and sync state, stored plays, and the store's
@@ -152,7 +165,8 @@ async function openOffline(loaded: LoadedConfig, log: Logger) {
   const dataDir = path.resolve(loaded.config.data_dir);
   const lock = await acquireDataLock(dataDir, () => ({ pid: process.pid, port: null, version: readVersion() }));
   try {
-    const core = await openCore({ dataDir, timeZone: resolveTimeZone(loaded.config), log, skipThresholdMs: loaded.config.skip_threshold_s * 1000 });
+    const core = await openCore({ dataDir, timeZone: resolveTimeZone(loaded.config), log, skipThresholdMs: loaded.config.skip_threshold_s * 1000,
+      register: (parts) => registerPlaylistRecords(parts.store) });
     return { ...core, dataDir, close: async () => { await core.close(); await lock.release(); } };
   } catch (err) {
     await lock.release();
@@ -274,7 +288,7 @@ async function statusCommand(args: string[]): Promise<void> {
   // Read-only: no lock, nothing on disk created, moved or deleted (a server may be running).
   const tokens = await openTokenStore(dataDir, { readOnly: true });
   const core = await openCore({ dataDir, timeZone: resolveTimeZone(loaded.config), log, readOnly: true,
-    skipThresholdMs: loaded.config.skip_threshold_s * 1000 }).catch((err: Error) => fail(err.message, 1));
+    skipThresholdMs: loaded.config.skip_threshold_s * 1000, register: (parts) => registerPlaylistRecords(parts.store) }).catch((err: Error) => fail(err.message, 1));
   const info = await core.store.info();
   const totals = new Map(core.stats.totals().map((t) => [t.account, t]));
   const holder = await lockHolder(dataDir);
@@ -337,10 +351,81 @@ async function scanCommand(args: string[]): Promise<void> {
   }
 }
 
+/** Prints a finished run: the list with why, sources, exclusions, notes. */
+function printRun(run: RunState): void {
+  const out = process.stdout;
+  const what = run.kind === 'mixtape' ? 'mixtape' : 'vibe playlist';
+  out.write(`${run.dry_run ? 'Dry run of the' : 'The'} ${what} of "${run.account}" (run ${run.id}): ${run.status === 'success' ? 'done' : 'FAILED'}\n`);
+  if (run.name) out.write(`  ${run.name}\n  ${run.description ?? ''}\n`);
+  if (run.spotify_url) out.write(`  Spotify: ${run.spotify_url}\n`);
+  if (run.m3u_path) out.write(`  M3U: ${run.m3u_path} (${run.m3u_tracks} local files)\n`);
+  out.write(`  ${run.totals.total} tracks, ${run.totals.new} new to you, ${run.totals.reused} you streamed before; ${Math.round(run.duration_ms / 60_000)} minutes\n\n`);
+  for (const t of run.tracks) {
+    out.write(`  ${String(t.position + 1).padStart(3)}. ${t.artist_name ?? '?'} - ${t.name}${t.is_new ? '  [new]' : ''}\n       ${t.source}, score ${t.score.toFixed(3)}: ${t.why}\n`);
+  }
+  out.write('\n  Candidates per source:\n');
+  for (const s of run.sources) out.write(`    ${s.source}: ${s.candidates}${s.status === 'ok' ? '' : ` (${s.status}: ${s.error})`}\n`);
+  if (run.exclusions.length) {
+    out.write('  Left out from the top:\n');
+    for (const e of run.exclusions) out.write(`    ${e.artist_name ?? '?'} - ${e.name}: ${e.reason}\n`);
+  }
+  for (const n of run.notes) out.write(`  Note: ${n}\n`);
+  if (run.error) out.write(`\n  ${run.error}\n`);
+}
+
+async function playlistCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, { account: { type: 'string' }, 'dry-run': { type: 'boolean' }, mixtape: { type: 'boolean' } });
+  if (values.help || positionals[0] !== 'generate') {
+    if (!values.help) process.stderr.write(positionals[0] ? `vibescope: unknown playlist command "${positionals[0]}"\n\n` : '');
+    process.stdout.write(`${HELP.playlist}\n`);
+    if (!values.help) process.exitCode = 2;
+    return;
+  }
+  const loaded = load(values);
+  const log = createLogger(values['log-level'] ? loaded.config.log_level : 'warn');
+  const account = pickAccount(loaded, values.account);
+  const body = { account, dry_run: values['dry-run'] === true, kind: values.mixtape ? 'mixtape' as const : 'vibe' as const };
+  const dataDir = path.resolve(loaded.config.data_dir);
+  const holder = await lockHolder(dataDir);
+  if (holder) {
+    // The server owns the data folder: run through it (one run at a time per account, its own log).
+    const client = serverClient(holder, loaded.config);
+    try {
+      let run = await client.startPlaylistRun(body);
+      while (run.status === 'running') {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        run = await client.playlistRun(run.id);
+      }
+      process.stdout.write(`Made through the running Vibescope (pid ${holder.pid}).\n`);
+      printRun(run);
+      process.exitCode = run.status === 'success' ? 0 : 1;
+    } catch (err) {
+      fail((err as Error).message, 1);
+    }
+    return;
+  }
+  const offline = await openOffline(loaded, log);
+  try {
+    const tokens = await openTokenStore(offline.dataDir);
+    const accounts = accountNames(loaded.config);
+    const spotify = createSpotify({ config: loaded.config, tokens, ingest: offline.ingest, bus: offline.bus, log, accounts });
+    const playlists = createPlaylists({ store: offline.store, bus: offline.bus, health: offline.health, log, config: loaded.config, accounts,
+      spotify: { api: spotify.playlistsApi, grantedScopes: spotify.grantedScopes },
+      m3uDir: loaded.config.vibe_m3u_dir ? path.resolve(loaded.config.vibe_m3u_dir) : path.join(offline.dataDir, 'playlists') });
+    await playlists.start();
+    const { done } = await playlists.generate(account, { kind: body.kind, dry_run: body.dry_run, trigger: 'cli' });
+    const run = await done;
+    printRun(run);
+    process.exitCode = run.status === 'success' ? 0 : 1;
+  } finally {
+    await offline.close();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [first, ...rest] = argv;
   const commands: Record<string, (args: string[]) => Promise<void>> = { serve, import: importCommand, connect: connectCommand, status: statusCommand,
-    analyze: analyzeCommand, scan: scanCommand };
+    analyze: analyzeCommand, scan: scanCommand, playlist: playlistCommand };
   if (first === undefined || first.startsWith('-')) {
     if (first === '--help' || first === '-h') { process.stdout.write(`${HELP.main}\n`); return; }
     if (first === '--version') { process.stdout.write(`${readVersion()}\n`); return; }

@@ -10,6 +10,7 @@ import { createWeb } from './web/index.js';
 import { createScheduler } from './scheduler.js';
 import { createMqtt, type MqttConnection } from './mqtt/index.js';
 import { createAudioLibrary } from './audio/index.js';
+import { createPlaylists, registerPlaylistRecords } from './playlists/index.js';
 
 /**
  * The broker: the mqtt_url option (standalone or add-on), else the Supervisor's MQTT service
@@ -47,7 +48,8 @@ export async function startVibescope({ config, addon, log, version, port: portOv
   const timeZone = resolveTimeZone(config);
   const accounts = accountNames(config);
   const { bus, health, store, ingest, importer, stats } = await openCore({ dataDir, timeZone, log,
-    skipThresholdMs: config.skip_threshold_s * 1000, maxJournalRecords: config.snapshot_max_journal_records });
+    skipThresholdMs: config.skip_threshold_s * 1000, maxJournalRecords: config.snapshot_max_journal_records,
+    register: (parts) => registerPlaylistRecords(parts.store) });
   // Uploads of a run that died mid-import: their import never finished, the files are garbage now.
   await rm(path.join(dataDir, 'uploads'), { recursive: true, force: true });
   const tokens = await openTokenStore(dataDir, { onDamaged: (movedTo, err) => {
@@ -56,14 +58,19 @@ export async function startVibescope({ config, addon, log, version, port: portOv
   } });
   const spotify = createSpotify({ config, tokens, ingest, bus, health, log: log.child({ module: 'spotify' }), accounts });
   const library = createAudioLibrary({ store, bus, log: log.child({ module: 'audio.library' }), roots: config.library_paths.map((p) => path.resolve(p)) });
+  const playlists = createPlaylists({ store, bus, health, log: log.child({ module: 'playlists' }), config, accounts,
+    spotify: { api: spotify.playlistsApi, grantedScopes: spotify.grantedScopes },
+    m3uDir: config.vibe_m3u_dir ? path.resolve(config.vibe_m3u_dir) : path.join(dataDir, 'playlists') });
+  await playlists.start();
   const connection = await resolveMqtt(config, addon, env, log.child({ module: 'mqtt' }));
   const mqtt = createMqtt({ config, connection, stats, bus, log: log.child({ module: 'mqtt' }), accounts, version,
     initialSync: (a) => spotify.status(a) ?? null, initialNowPlaying: spotify.nowPlaying, syncNow: spotify.syncNow,
+    generatePlaylist: (a) => playlists.generate(a, { trigger: 'mqtt' }), playlistView: playlists.view,
     configurationUrl: panelUrl(addon, portOverride ?? config.port, env) });
   const web = createWeb({ bus, store, stats, spotify, importer, tokens, health, log: log.child({ module: 'web' }), accounts, dataDir, addon, version,
-    mqttStatus: mqtt.status, library, config });
+    mqttStatus: mqtt.status, library, config, playlists });
   const scheduler = createScheduler({ log: log.child({ module: 'scheduler' }), timeZone,
-    compact: () => store.exclusive(() => (store.journalPending > 0 ? store.compactNow('daily') : null)) });
+    compact: () => store.exclusive(() => (store.journalPending > 0 ? store.compactNow('daily') : null)), jobs: playlists.scheduledJobs() });
   const port = await web.listen(portOverride ?? config.port, config.bind_address);
   boundPort = port;
   scheduler.start();
@@ -74,11 +81,12 @@ export async function startVibescope({ config, addon, log, version, port: portOv
 
   let stopping: Promise<void> | null = null;
   return {
-    port, store, bus, health, ingest, importer, stats, spotify, web, tokens, mqtt, library,
+    port, store, bus, health, ingest, importer, stats, spotify, web, tokens, mqtt, library, playlists,
     /** Stops polling, publishes MQTT `offline`, stops the web server and the scheduler, then closes the store (the journal is already durable). Idempotent. */
     stop(): Promise<void> {
       stopping ??= (async () => {
         await spotify.stop();
+        await playlists.stop();
         await library.stop();
         await mqtt.stop();
         scheduler.stop();

@@ -9,6 +9,8 @@ export interface AccountView {
   sync: SyncStatus | null;
   /** Audio features of the current track, when the user's own file of it was analysed. */
   features: Record<string, unknown> | null;
+  /** The latest vibe playlist (src/playlists `view`), or null before the first one. */
+  playlist?: { name: string | null; url: string | null; tracks: number; new: number; generated_at: number; hit_rate: number | null } | null;
 }
 
 /** HA's state limit: 255 characters (homeassistant.const MAX_LENGTH_STATE_STATE), counted in code points. */
@@ -117,4 +119,13 @@ export const ENTITIES: readonly EntityDef[] = [
     state: (v) => (v.sync?.state === 'needs_reconnect' ? 'ON' : 'OFF') },
   { key: 'sync_now', component: 'button', name: 'Sync now', icon: 'mdi:sync',
     extra: (t) => ({ command_topic: `${t.base}/sync/set`, payload_press: 'PRESS', qos: 1 }) },
+  // Vibe playlists (src/playlists): generate now, "ready" when one was written, the latest one.
+  { key: 'generate_playlist', component: 'button', name: 'Generate vibe playlist', icon: 'mdi:playlist-plus',
+    extra: (t) => ({ command_topic: `${t.base}/generate_playlist/set`, payload_press: 'PRESS', qos: 1 }) },
+  { key: 'playlist', component: 'event', name: 'Playlist', icon: 'mdi:playlist-check',
+    extra: (t) => ({ event_types: ['ready'], qos: 1, state_topic: t.state }) },
+  { key: 'vibe_playlist', component: 'sensor', name: 'Vibe playlist', icon: 'mdi:playlist-music', unit_of_measurement: 'tracks', state_class: 'measurement',
+    state: (v) => (v.playlist ? String(v.playlist.tracks) : null),
+    attributes: (v) => ({ url: v.playlist?.url ?? null, name: v.playlist?.name ?? null, new: v.playlist?.new ?? null,
+      generated_at: iso(v.playlist?.generated_at), hit_rate: v.playlist?.hit_rate === null || v.playlist?.hit_rate === undefined ? null : Math.round(v.playlist.hit_rate * 1000) / 10 }) },
 ];

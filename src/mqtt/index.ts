@@ -23,6 +23,9 @@ export interface MqttDeps {
   initialNowPlaying: (account: string) => NowPlaying | null;
   /** "Sync now" button. */
   syncNow: (account: string) => Promise<unknown>;
+  /** "Generate vibe playlist" button, and the latest playlist for its sensor (src/playlists; absent: buttons do nothing). */
+  generatePlaylist?: (account: string) => Promise<unknown>;
+  playlistView?: (account: string) => AccountView['playlist'];
   configurationUrl?: string | null;
   now?: () => number;
   /** Minimum time between two publishes of one entity (ms). */
@@ -45,7 +48,7 @@ const SYNC_PRESS_MIN_MS = 10_000;
  * them are published again on reconnect.
  */
 export function createMqtt({ config, connection, stats, bus, log, accounts, version, initialSync, initialNowPlaying, syncNow,
-  configurationUrl = null, now = Date.now, minIntervalMs = 1_000 }: MqttDeps) {
+  generatePlaylist, playlistView, configurationUrl = null, now = Date.now, minIntervalMs = 1_000 }: MqttDeps) {
   const ctx: DiscoveryContext = {
     prefix: config.mqtt_discovery_prefix, base: config.mqtt_base_topic, version, configurationUrl,
     displayName: (a) => config.accounts.find((x) => x.name === a)?.display_name ?? a,
@@ -156,6 +159,15 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
       birthTimer.unref();
       return;
     }
+    const g = new RegExp(`^${ctx.base.replace(/[/]/g, '\\/')}\\/([a-z0-9_-]+)\\/generate_playlist\\/set$`).exec(topic);
+    if (g && !packet.retain && accounts.includes(g[1]!) && generatePlaylist) {
+      const account = g[1]!;
+      if (now() - (lastPress.get(`playlist:${account}`) ?? 0) < SYNC_PRESS_MIN_MS) return;
+      lastPress.set(`playlist:${account}`, now());
+      log.info({ account }, 'mqtt: generate vibe playlist pressed');
+      generatePlaylist(account).catch((err: Error) => log.warn({ account, err: err.message }, 'mqtt: generate vibe playlist failed'));
+      return;
+    }
     const m = new RegExp(`^${ctx.base.replace(/[/]/g, '\\/')}\\/([a-z0-9_-]+)\\/sync\\/set$`).exec(topic);
     if (m && !packet.retain && accounts.includes(m[1]!)) {
       const account = m[1]!;
@@ -178,7 +190,7 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
       client!.options.reconnectPeriod = RECONNECT_MIN_MS;
       log.info({ broker: status.broker }, 'mqtt: connected');
       const c = client!;
-      c.subscribe({ [config.mqtt_birth_topic]: { qos: 1 }, [`${ctx.base}/+/sync/set`]: { qos: 1 } });
+      c.subscribe({ [config.mqtt_birth_topic]: { qos: 1 }, [`${ctx.base}/+/sync/set`]: { qos: 1 }, [`${ctx.base}/+/generate_playlist/set`]: { qos: 1 } });
       if (!scanned) {
         scanned = true;
         scan = new Map();
@@ -207,7 +219,8 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
     start(): void {
       if (!connection) { log.info('mqtt: no broker configured (mqtt_url, or the Supervisor MQTT service): Home Assistant entities are off'); return; }
       for (const account of accounts) {
-        views.set(account, { account, now_playing: initialNowPlaying(account), counters: null, sync: initialSync(account), features: null });
+        views.set(account, { account, now_playing: initialNowPlaying(account), counters: null, sync: initialSync(account), features: null,
+          playlist: playlistView?.(account) ?? null });
         refreshCounters(account);
       }
       scheduleMidnight();
@@ -245,6 +258,15 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
           }
         }),
         bus.on('import.progress', 'mqtt', (p) => { if (p.state !== 'running') for (const a of accounts) refreshCounters(a); }),
+        bus.on('playlist.generated', 'mqtt', (p) => {
+          const view = views.get(p.account);
+          if (!view) return;
+          if (p.kind === 'vibe') { view.playlist = playlistView?.(p.account) ?? null; publishView(p.account); }
+          if (client?.connected) {
+            client.publish(stateTopic(ctx, p.account, 'playlist'), JSON.stringify({ event_type: 'ready', kind: p.kind, url: p.url, name: p.name,
+              tracks: p.tracks, new: p.new, generated_at: new Date(p.generated_at).toISOString() }), { qos: 1, retain: false });
+          }
+        }),
       );
       connect(connection);
     },

@@ -107,7 +107,7 @@ export function createPlaylists(deps: PlaylistsDeps) {
     if (!latest) return null;
     const run = runLog.get(latest.id)!;
     const accountId = store.catalog.findAccountId(account)!;
-    const closed = recent.find((r) => r.ended_at <= now() - 7 * 86_400_000);
+    const closed = recent.find((r) => r.ended_at <= now() - 7 * 86_400_000) ?? (latest.ended_at <= now() - 7 * 86_400_000 ? latest : undefined);
     const hit = closed ? runFeedback(store, accountId, [closed], now()).get(closed.id)?.hit_rate ?? null : null;
     return { run_id: run.id, kind: run.kind, name: run.name, url: run.spotify_url, tracks: run.totals.total, new: run.totals.new, generated_at: run.ended_at!, hit_rate: hit };
   }
@@ -177,8 +177,20 @@ export function createPlaylists(deps: PlaylistsDeps) {
       };
     },
     view,
-    /** Marks runs a crash or kill interrupted as failed (journaled). Call once at start-up. */
-    recover: () => runner.recover(),
+    /**
+     * At start-up: marks runs a crash or kill interrupted as failed (journaled), and reports accounts whose
+     * consent lacks the playlist scopes while vibe_playlists is on (health `playlists.<account>`).
+     * Resolves to how many runs were marked failed.
+     */
+    async start(): Promise<number> {
+      const recovered = await runner.recover();
+      if (config.vibe_playlists) {
+        for (const account of accounts) {
+          if (runner.cannotWrite(account) === SCOPE_MESSAGE) deps.health.report(`playlists.${account}`, { code: 'PLAYLISTS_SCOPE_MISSING', message: SCOPE_MESSAGE });
+        }
+      }
+      return recovered;
+    },
     /**
      * The nightly jobs (scheduler.ts): per account at its local time, the vibe playlist, and on Mondays
      * after it the mixtape (vibe_mixtape). A run that failed while writing to Spotify is tried once more

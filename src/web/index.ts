@@ -20,6 +20,8 @@ import { accountRoutes } from './routes/accounts.js';
 import { statsRoutes } from './routes/stats.js';
 import { libraryRoutes } from './routes/library.js';
 import { importRoutes } from './routes/imports.js';
+import { playlistRoutes } from './routes/playlists.js';
+import type { Playlists } from '../playlists/index.js';
 
 export { INGRESS_PROXY_IP, ingressGuard } from './security.js';
 
@@ -45,6 +47,8 @@ export interface WebDeps {
   mqttStatus?: () => unknown;
   /** The music library (scan status, scan now). */
   library?: { status(): unknown; scan(): Promise<unknown> };
+  /** Vibe playlists and mixtapes (runs, run log, M3U download). */
+  playlists?: Pick<Playlists, 'status' | 'generate' | 'runs' | 'run' | 'm3u'>;
 }
 
 /**
@@ -70,6 +74,7 @@ export function createWeb(deps: WebDeps) {
   api.use(statsRoutes(deps));
   api.use(libraryRoutes(deps));
   api.use(importRoutes(deps));
+  api.use(playlistRoutes(deps));
   api.use(notFound);
   app.use('/api/v1', api);
 

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import { fixture } from './fixtures.js';
+import { mountPlaylists } from './fake-spotify-playlists.js';
 
 /** A fault the fake injects into the next request(s) of a path. */
 export type Fault =
@@ -131,13 +132,15 @@ export async function startFakeSpotify() {
     res.json(state.player);
   });
 
+  const playlists = mountPlaylists(app, { applyFault, authorized });
+
   const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const port = (server.address() as { port: number }).port;
   const url = `http://127.0.0.1:${port}`;
 
   return {
-    url, apiUrl: `${url}/v1`, accountsUrl: url, state, requests,
+    url, apiUrl: `${url}/v1`, accountsUrl: url, state, requests, playlists,
     /** Queues faults for the next requests of `path` (e.g. '/v1/me/player'). */
     fault(path: string, ...list: Fault[]) { faults.set(path, [...(faults.get(path) ?? []), ...list]); },
     /** Issues a token pair the fake accepts (to pre-connect an account without the consent flow). */
