@@ -68,8 +68,9 @@ export function selectTracks(ranked: Ranked[], { size, minNewRatio, perArtist = 
   }
   const notes: string[] = [];
   const newChosen = order.filter((c) => c.is_new).length;
-  if (order.length < size) notes.push(`Only ${order.length} suitable tracks were found, fewer than the ${size} asked for.`);
-  if (newChosen < neededNew) notes.push(`Only ${newChosen} new tracks were found, fewer than the ${neededNew} vibe_min_new_ratio asks for.`);
+  const found = (n: number, what: string) => `${n} ${what} ${n === 1 ? 'track was' : 'tracks were'} found`;
+  if (order.length < size) notes.push(`Only ${found(order.length, 'suitable')}, fewer than the ${size} asked for.`);
+  if (newChosen < neededNew) notes.push(`Only ${found(newChosen, 'new')}, fewer than the ${neededNew} vibe_min_new_ratio asks for.`);
   return { chosen: order, exclusions, notes, needed_new: neededNew };
 }
 

@@ -143,6 +143,8 @@ export async function startFakeSpotify() {
     url, apiUrl: `${url}/v1`, accountsUrl: url, state, requests, playlists,
     /** Queues faults for the next requests of `path` (e.g. '/v1/me/player'). */
     fault(path: string, ...list: Fault[]) { faults.set(path, [...(faults.get(path) ?? []), ...list]); },
+    /** Drops every queued fault (the outage is over). */
+    clearFaults() { faults.clear(); },
     /** Issues a token pair the fake accepts (to pre-connect an account without the consent flow). */
     grant(): { access_token: string; refresh_token: string; expires_in: number } { return issue() as any; },
     /** Invalidates every access token (the next API call gets 401). */
