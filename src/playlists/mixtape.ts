@@ -45,7 +45,7 @@ export interface MixtapeList {
  * The weekly mixtape (SideTrack's idea): the week's plays that have audio features are clustered
  * (weighted k-medoids over the mood vectors, k = round(√(n/2)) capped at 4); the cluster with the most
  * plays is the week's mood. Tracks of the analysed, matched library near its medoid (within 1.5× the
- * cluster's 80th-percentile radius, widened until there are 60 minutes of music) are picked greedily by
+ * cluster's 80th-percentile radius, widened up to 3× while there are less than 75 minutes of music) are picked greedily by
  * closeness minus a diversity penalty (λ × the highest similarity to a track already picked), at most 2 per
  * artist, no song twice, nothing skipped 3+ times or in the last two mixtapes, until 60–90 minutes
  * (aiming at 75), then ordered as an energy arc.
@@ -108,12 +108,12 @@ export function buildMixtape(store: Store, accountId: number, now: number, recen
     return reason === null;
   });
   let pool: LibraryTrack[] = [];
-  for (const factor of [1.5, 2, 3, Infinity]) {
+  for (const factor of [1.5, 2, 3]) {
     pool = eligible.filter((t) => distance(t.v, medoid.v) <= radius * factor);
     if (pool.reduce((a, t) => a + t.duration_ms, 0) >= MIXTAPE_TARGET_MS) break;
   }
   if (pool.reduce((a, t) => a + t.duration_ms, 0) < MIXTAPE_MIN_MS) {
-    return { ...empty(`Your analysed music holds ${Math.round(pool.reduce((a, t) => a + t.duration_ms, 0) / MS_PER_MINUTE)} minutes that can go into a mixtape; it needs at least 60. Add more music folders or wait for the library scan.`), mood };
+    return { ...empty(`Your analysed music holds ${Math.round(pool.reduce((a, t) => a + t.duration_ms, 0) / MS_PER_MINUTE)} minutes close to this week's mood (${mood}) that can go into a mixtape; it needs at least 60. Add more music folders or wait for the library scan.`), mood };
   }
 
   const maxD = pool.reduce((m, t) => Math.max(m, distance(t.v, medoid.v)), 1e-6);
