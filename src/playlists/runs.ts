@@ -7,6 +7,8 @@ import type { PlaylistKind, RunState, RunSummary, RunTrack, SourceName } from '.
 export const RUN_RECORD = 'playlists.run';
 
 const SOURCES = ['rediscoveries', 'deep_cuts', 'liked_not_played', 'spotify_search', 'lastfm', 'library_mood'] as const satisfies readonly SourceName[];
+/** Sources in the order a run asks them (the run log lists them so). */
+const SOURCE_ORDER = `CASE source ${SOURCES.map((name, i) => `WHEN '${name}' THEN ${i}`).join(' ')} ELSE 99 END`;
 const text = z.string().max(2_000);
 const nullableText = text.nullable();
 
@@ -87,7 +89,8 @@ export function createRunLog(store: Store) {
       dry_run: row.dry_run === 1, status: STATUS_NAME[row.status] ?? 'failed', stage: row.stage, started_at: row.started_at, ended_at: row.ended_at,
       totals: { total: row.total, new: row.new, reused: row.reused }, duration_ms: row.duration_ms, name: row.name, description: row.description,
       spotify_playlist_id: row.spotify_playlist_id, spotify_url: row.spotify_url, m3u_path: row.m3u_path, m3u_tracks: row.m3u_tracks, error: row.error,
-      sources: sql.all<RunState['sources'][number]>('SELECT source, candidates, status, error FROM playlist_run_sources WHERE run_id = ? ORDER BY source', [row.id]),
+      sources: sql.all<RunState['sources'][number]>(`SELECT source, candidates, status, error FROM playlist_run_sources WHERE run_id = ?
+        ORDER BY ${SOURCE_ORDER}`, [row.id]),
     };
   }
 
