@@ -43,7 +43,7 @@ export function playlistRoutes({ playlists, accounts }: WebDeps): Router {
   api.get('/playlists/runs/:id', route((req) => need().run(runId(req.params.id))));
   api.get('/playlists/runs/:id/m3u', route((req, res) => {
     const file = need().m3u(runId(req.params.id));
-    res.type('audio/x-mpegurl; charset=utf-8').attachment(file.file_name).send(file.text);
+    res.attachment(file.file_name).type('audio/x-mpegurl; charset=utf-8').send(file.text);
     return undefined;
   }));
   return api;
