@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { freePort } from '../test/support/helpers.js';
 import { fretsOnFireSongs } from '../test/support/fretsonfire.js';
+import { benchPlaylists } from './playlists.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -105,6 +106,9 @@ try {
   const written = writes.io_write_bytes / 1e6;
   lines.push({ bench: 'store bytes written per day (110 plays + 1 snapshot)', n: 1, p50: `${written.toFixed(1)} MB`,
     p95: `snapshot ${(writes.snapshot_bytes / 1e6).toFixed(1)} MB, journal ${(writes.journal_bytes / 1e3).toFixed(0)} kB`, target: '<= 40 MB', result: ok(written <= 40) });
+
+  // 3b. Vibe playlists at this history (bench/playlists.ts).
+  lines.push(...await benchPlaylists(dataDir, tmp, ROWS));
 
   // 4. Audio descriptors on real music (Debian's Frets on Fire songs), single process.
   const songs = fretsOnFireSongs().map((s) => s.audio);

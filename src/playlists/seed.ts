@@ -4,13 +4,28 @@ import { MS_PER_DAY } from '../time.js';
 /** Audio features of a track from the user's own analysed file (src/audio; 0..1 except tempo). */
 export interface Features { energy: number | null; valence: number | null; danceability: number | null; acousticness: number | null; tempo_bpm: number | null }
 
-/** A track the account streamed, with its rollup (track_stats). */
+/** A track the account streamed, with its rollup (track_stats). Names and art: {@link trackDetails}. */
 export interface TrackHistory {
-  track_id: number; uri: string | null; name: string; artist_name: string | null; artist_key: string; album_name: string | null;
-  image_url: string | null; duration_ms: number | null; isrc: string | null; name_key: string;
-  plays: number; skips: number; last_at: number | null; first_at: number | null;
+  track_id: number; uri: string | null; artist_name: string | null; artist_key: string; name_key: string;
+  plays: number; skips: number; last_at: number | null;
   /** Plays inside the seed window. */
   recent_plays: number;
+}
+
+/** What a candidate needs of a catalog track beyond its rollup. */
+export interface TrackDetails { name: string; album_name: string | null; image_url: string | null; duration_ms: number | null; isrc: string | null }
+
+/** Names, album, art, duration and ISRC of catalog tracks (only for the few that become candidates). */
+export function trackDetails(store: Store, ids: readonly number[]): Map<number, TrackDetails> {
+  const out = new Map<number, TrackDetails>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    for (const r of store.sql.values(`SELECT t.id, t.name, al.name, al.image_url, t.duration_ms, t.isrc FROM tracks t LEFT JOIN albums al ON al.id = t.album_id
+      WHERE t.id IN (${chunk.map(() => '?').join(',')})`, chunk) as [number, string, string | null, string | null, number | null, string | null][]) {
+      out.set(r[0], { name: r[1], album_name: r[2], image_url: r[3], duration_ms: r[4], isrc: r[5] });
+    }
+  }
+  return out;
 }
 
 /** An artist of the seed: how much the account plays them lately and overall, and how often it skips them. */
@@ -39,7 +54,7 @@ export interface SeedProfile {
   /** Artists by affinity, best first (at most 25). */
   topArtists: ArtistSeed[];
   /** The window's most played tracks (at most 10): Last.fm similar-track seeds. */
-  topTracks: TrackHistory[];
+  topTracks: (TrackHistory & { name: string })[];
   /** Share of the account's plays per local hour on the target weekday (24 values, smoothed with the other weekdays). */
   hourProfile: number[];
   /** Features per catalog track id (analysed local files matched to a track). */
@@ -75,17 +90,17 @@ export function buildSeed(store: Store, accountId: number, now: number, windowDa
   const recentKeys = new Set<string>();
   const artistIdKey = new Map<number, string>();
   const artists = new Map<string, ArtistSeed>();
-  const rows = sql.values(`SELECT ts.track_id, t.uri, t.name, ar.id, ar.name, ar.name_key, al.name, al.image_url, t.duration_ms, t.isrc, t.name_key,
-      ts.plays, ts.skips, ts.last_at, ts.first_at
-    FROM track_stats ts JOIN tracks t ON t.id = ts.track_id LEFT JOIN artists ar ON ar.id = t.artist_id LEFT JOIN albums al ON al.id = t.album_id
-    WHERE ts.account_id = ? AND t.content = 0`, [accountId]);
-  for (const r of rows) {
-    const [trackId, uri, name, artistId, artistName, artistKey, albumName, imageUrl, durationMs, isrc, nameKey, plays, skips, lastAt, firstAt] = r as
-      [number, string | null, string, number | null, string | null, string | null, string | null, string | null, number | null, string | null, string, number, number, number | null, number | null];
-    const key = artistKey ?? '';
+  // Lean rows (ids, keys and counts): names and art are read later for the few candidates only.
+  const artistNames = new Map<number, { name: string; key: string }>();
+  // Every artist once (a plain scan: cheaper in sql.js than the DISTINCT join that would pick this account's).
+  for (const [id, name, key] of sql.values('SELECT id, name, name_key FROM artists') as [number, string, string][]) artistNames.set(id, { name, key });
+  for (const r of sql.values(`SELECT ts.track_id, t.uri, t.artist_id, t.name_key, ts.plays, ts.skips, ts.last_at
+    FROM track_stats ts JOIN tracks t ON t.id = ts.track_id WHERE ts.account_id = ? AND t.content = 0`, [accountId])) {
+    const [trackId, uri, artistId, nameKey, plays, skips, lastAt] = r as [number, string | null, number | null, string, number, number, number | null];
+    const artist = artistId === null ? undefined : artistNames.get(artistId);
+    const key = artist?.key ?? '';
     const recent = recentByTrack.get(trackId) ?? 0;
-    tracks.push({ track_id: trackId, uri, name, artist_name: artistName, artist_key: key, album_name: albumName, image_url: imageUrl, duration_ms: durationMs,
-      isrc, name_key: nameKey, plays, skips, last_at: lastAt, first_at: firstAt, recent_plays: recent });
+    tracks.push({ track_id: trackId, uri, artist_name: artist?.name ?? null, artist_key: key, name_key: nameKey, plays, skips, last_at: lastAt, recent_plays: recent });
     if (uri) streamedUris.add(uri);
     if (recent > 0) recentKeys.add(nameKey);
     const agg = byKey.get(nameKey);
@@ -93,9 +108,9 @@ export function buildSeed(store: Store, accountId: number, now: number, windowDa
     else byKey.set(nameKey, { plays, skips, last_at: lastAt });
     if (artistId !== null && key !== '') {
       artistIdKey.set(artistId, key);
-      const a = artists.get(key) ?? { key, name: artistName ?? '', recent_plays: 0, plays: 0, skips: 0, affinity: 0, skip_rate: 0, hours: null };
+      let a = artists.get(key);
+      if (!a) { a = { key, name: artist!.name, recent_plays: 0, plays: 0, skips: 0, affinity: 0, skip_rate: 0, hours: null }; artists.set(key, a); }
       a.recent_plays += recent; a.plays += plays; a.skips += skips;
-      artists.set(key, a);
     }
   }
   let maxRecent = 1; let maxPlays = 1;
@@ -122,7 +137,9 @@ export function buildSeed(store: Store, accountId: number, now: number, windowDa
   }
 
   const topArtists = [...artists.values()].filter((a) => a.plays > 0).sort((a, b) => b.affinity - a.affinity || a.key.localeCompare(b.key)).slice(0, 25);
-  const topTracks = tracks.filter((t) => t.recent_plays > 0 && t.uri).sort((a, b) => b.recent_plays - a.recent_plays || a.track_id - b.track_id).slice(0, 10);
+  const top = tracks.filter((t) => t.recent_plays > 0 && t.uri).sort((a, b) => b.recent_plays - a.recent_plays || a.track_id - b.track_id).slice(0, 10);
+  const topDetails = trackDetails(store, top.map((t) => t.track_id));
+  const topTracks = top.map((t) => ({ ...t, name: topDetails.get(t.track_id)?.name ?? '' }));
 
   return { account_id: accountId, window: { from, to, days: windowDays, shifted }, tracks, byKey, streamedUris, recentKeys, artists, topArtists, topTracks,
     hourProfile: hourProfile(store, accountId, now), ...featuresOf(store, tracks) };

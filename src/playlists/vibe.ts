@@ -12,7 +12,7 @@ import { rank, whyChosen, type RankContext } from './rank.js';
 import { remoteToInfo } from './remote.js';
 import type { RunLog } from './runs.js';
 import type { Search } from './search.js';
-import { buildSeed, type SeedProfile } from './seed.js';
+import { buildSeed, trackDetails, type SeedProfile } from './seed.js';
 import { selectTracks, spreadArtists } from './select.js';
 import type { Exclusion, GenresOf, RunTrack, SourceReport } from './types.js';
 import { nameKey } from '../store/index.js';
@@ -111,7 +111,7 @@ export async function buildVibe(deps: VibeDeps, account: string, accountId: numb
   }
   const liked = deps.liked.list(accountId);
   const pool = createPool();
-  const history = historyCandidates(seed, liked, now, date);
+  const history = historyCandidates(seed, liked, now, date, (ids) => trackDetails(store, ids));
   for (const source of ['rediscoveries', 'deep_cuts', 'liked_not_played'] as const) for (const c of history[source]) pool.add(source, c);
 
   let genres = { seedGenres: new Map<string, number>(), trackGenres: new Map<number, readonly string[]>(), artistGenres: new Map<string, string[]>() };
