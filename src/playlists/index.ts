@@ -68,6 +68,7 @@ export function createPlaylists(deps: PlaylistsDeps) {
     genresOf: deps.genresOf, m3uDir: deps.m3uDir, now, searchSpacingMs: deps.searchSpacingMs ?? 250 });
   const timers = new Set<NodeJS.Timeout>();
   let stopped = false;
+  let unsubscribe: (() => void) | null = null;
 
   function checkAccount(account: string): void {
     if (!accounts.includes(account)) throw new BadParamError('account', account, `one of ${accounts.join(', ')}`);
@@ -189,6 +190,11 @@ export function createPlaylists(deps: PlaylistsDeps) {
           if (runner.cannotWrite(account) === SCOPE_MESSAGE) deps.health.report(`playlists.${account}`, { code: 'PLAYLISTS_SCOPE_MISSING', message: SCOPE_MESSAGE });
         }
       }
+      // Connecting again with the playlist permission clears the problem at once (not only after the next run).
+      unsubscribe ??= deps.bus.on('sync.status', 'playlists', (s) => {
+        const open = deps.health.state().problems.find((p) => p.id === `playlists.${s.account}`);
+        if (open?.code === 'PLAYLISTS_SCOPE_MISSING' && runner.cannotWrite(s.account) === null) deps.health.clear(`playlists.${s.account}`);
+      });
       return recovered;
     },
     /**
@@ -209,6 +215,8 @@ export function createPlaylists(deps: PlaylistsDeps) {
     /** Cancels retries and waits up to 2 s for runs in progress (a run cut off here is failed at the next start). Idempotent. */
     async stop(): Promise<void> {
       stopped = true;
+      unsubscribe?.();
+      unsubscribe = null;
       for (const t of timers) clearTimeout(t);
       timers.clear();
       await runner.settle(2_000);

@@ -75,6 +75,10 @@ export function registerPlaylistRecords(store: Store): void {
   store.registerRecord<RunRecord>(RUN_RECORD, { schema: runRecordSchema, apply: (record) => applyRun(store, record.run) });
 }
 
+/** A published run: when it ended, its playlist, its tracks' identities. */
+export interface PublishedRun { id: number; ended_at: number; spotify_playlist_id: string | null;
+  tracks: { uri: string | null; name_key: string; artist_name: string | null; duration_ms: number | null }[] }
+
 type RunRow = { id: number; account_id: number; kind: number; trigger: string; dry_run: number; status: number; stage: string; started_at: number;
   ended_at: number | null; total: number; new: number; reused: number; duration_ms: number; name: string | null; description: string | null;
   spotify_playlist_id: string | null; spotify_url: string | null; m3u_path: string | null; m3u_tracks: number; error: string | null };
@@ -135,13 +139,13 @@ export function createRunLog(store: Store) {
    * Successful, non-dry runs of an account and kind that ended at or after `since`, with their
    * tracks' identities (freshness, feedback, the playlist to update in place).
    */
-  function published(account: string, kind: PlaylistKind, since: number): { id: number; ended_at: number; spotify_playlist_id: string | null; tracks: { uri: string | null; name_key: string; artist_name: string | null; duration_ms: number | null }[] }[] {
+  function published(account: string, kind: PlaylistKind, since: number): PublishedRun[] {
     const accountId = store.catalog.findAccountId(account);
     if (accountId === undefined) return [];
     const runs = sql.all<{ id: number; ended_at: number; spotify_playlist_id: string | null }>(`SELECT id, ended_at, spotify_playlist_id FROM playlist_runs
       WHERE account_id = ? AND kind = ? AND status = ${STATUS_CODE.success} AND dry_run = 0 AND ended_at >= ? ORDER BY ended_at DESC`,
     [accountId, KIND_CODE[kind], since]);
-    return runs.map((r) => ({ ...r, tracks: sql.all('SELECT uri, name_key, artist_name, duration_ms FROM playlist_run_tracks WHERE run_id = ? ORDER BY position', [r.id]) as never }));
+    return runs.map((r) => ({ ...r, tracks: sql.all<PublishedRun['tracks'][number]>('SELECT uri, name_key, artist_name, duration_ms FROM playlist_run_tracks WHERE run_id = ? ORDER BY position', [r.id]) }));
   }
 
   /**

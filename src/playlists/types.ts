@@ -65,7 +65,7 @@ export interface RunState {
   trigger: RunTrigger;
   dry_run: boolean;
   status: RunStatus;
-  /** How far it got: seed, candidates, ranking, publishing, done. */
+  /** How far it got: seed (building the list), ranked (the list is complete), publishing (writing to Spotify), m3u, done. */
   stage: string;
   started_at: number;
   ended_at: number | null;

@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import type { Store } from '../store/index.js';
+import { nameKey, type Store } from '../store/index.js';
 import { SpotifyError } from '../errors.js';
 import { MS_PER_DAY } from '../time.js';
 import { energyArc } from './arc.js';
@@ -15,7 +15,6 @@ import type { Search } from './search.js';
 import { buildSeed, trackDetails, type SeedProfile } from './seed.js';
 import { selectTracks, spreadArtists } from './select.js';
 import type { Exclusion, GenresOf, RunTrack, SourceReport } from './types.js';
-import { nameKey } from '../store/index.js';
 
 /** Spotify search looks up this many seed artists (2 pages of 10 each) and genres (3 pages each). */
 export const SEARCH_ARTISTS = 8;

@@ -148,6 +148,12 @@ describe('playlists: the bad day (failing sources, 429 storms, 5xx, missing perm
     const dry = await app.generate({ dry_run: true });
     expect(dry.status).to.equal('success');
     expect(app.fake.playlists.writes).to.deep.equal([]);
+    // Connecting again with the permission (Spotify's sync status turns ok) clears the problem.
+    const granted = app.tokens.account('default').tokens!;
+    await app.tokens.updateAccount('default', { tokens: { ...granted, scope: [...SCOPES, ...PLAYLIST_SCOPES].join(' ') } });
+    app.core.bus.emit('sync.status', { account: 'default', state: 'ok', last_poll_at: null, last_success_at: null, last_error: null });
+    expect(app.core.health.state().problems.map((p) => p.code)).to.not.include('PLAYLISTS_SCOPE_MISSING');
+    expect(app.playlists.status('default').can_write).to.equal(true);
   });
 
   it('one run at a time per account; vibe_playlists off refuses real runs but not dry ones', async () => {
