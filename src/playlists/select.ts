@@ -17,7 +17,8 @@ export interface Selection { chosen: Ranked[]; exclusions: Exclusion[]; notes: s
  * 2. no duplicates: the same ISRC, or the same normalized artist + title, counts as one song;
  * 3. at most 2 tracks per artist (normalized primary artist);
  * 4. first the best new tracks (never streamed) up to ceil(size × minNewRatio), then the best of the rest.
- * Exclusions: the first 20 candidates ranked above the last one chosen that were left out, with the reason.
+ * Exclusions: the first 20 candidates ranked above the last one chosen that were left out (all left out when
+ * the list came out short), with the reason.
  */
 export function selectTracks(ranked: Ranked[], { size, minNewRatio, perArtist = MAX_PER_ARTIST }: SelectOptions): Selection {
   const neededNew = Math.ceil(size * minNewRatio - 1e-9);
@@ -58,7 +59,8 @@ export function selectTracks(ranked: Ranked[], { size, minNewRatio, perArtist = 
   }
 
   const order = ranked.filter((c) => chosen.has(c));
-  const lastChosen = order.length ? ranked.indexOf(order.at(-1)!) : -1;
+  // Left out from the top: what ranked above the last track chosen; when the list came out short, everything left out.
+  const lastChosen = order.length < size ? ranked.length : ranked.indexOf(order.at(-1)!);
   const exclusions: Exclusion[] = [];
   for (let i = 0; i < lastChosen && exclusions.length < MAX_EXCLUSIONS; i++) {
     const c = ranked[i]!;

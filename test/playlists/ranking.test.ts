@@ -53,10 +53,12 @@ describe('playlists: ranking, selection, energy arc, k-medoids, M3U', () => {
     });
 
     it('never picks a hard-excluded candidate, and says when too few (new) tracks were found', () => {
-      const list = [r(1, 0.9, { exclusion: 'you skipped it 3 times' }), r(2, 0.8), r(3, 0.7, { is_new: true })];
+      const list = [r(1, 0.9, { exclusion: 'you skipped it 3 times' }), r(2, 0.8), r(3, 0.7, { is_new: true }), r(4, 0.6, { exclusion: 'you played it in the last 14 days' })];
       const sel = selectTracks(list, { size: 10, minNewRatio: 0.3 });
       expect(sel.chosen.map((c) => c.uri)).to.deep.equal(['spotify:track:2', 'spotify:track:3']);
-      expect(sel.exclusions).to.deep.equal([{ uri: 'spotify:track:1', name: 'Song 1', artist_name: 'Artist 1', score: 0.9, reason: 'you skipped it 3 times' }]);
+      expect(sel.exclusions, 'a short list reports everything left out').to.deep.equal([
+        { uri: 'spotify:track:1', name: 'Song 1', artist_name: 'Artist 1', score: 0.9, reason: 'you skipped it 3 times' },
+        { uri: 'spotify:track:4', name: 'Song 4', artist_name: 'Artist 4', score: 0.6, reason: 'you played it in the last 14 days' }]);
       expect(sel.notes).to.deep.equal(['Only 2 suitable tracks were found, fewer than the 10 asked for.',
         'Only 1 new track was found, fewer than the 3 vibe_min_new_ratio asks for.']);
     });
