@@ -64,6 +64,8 @@ export interface SeedProfile {
 }
 
 const HOURS_WINDOW_MS = 180 * MS_PER_DAY;
+/** track_stats rows read per query. */
+const SEED_PAGE = 4_000;
 
 /**
  * Builds the seed profile of `accountId` at `now` from the store: the recent window (`windowDays`,
@@ -94,9 +96,7 @@ export function buildSeed(store: Store, accountId: number, now: number, windowDa
   const artistNames = new Map<number, { name: string; key: string }>();
   // Every artist once (a plain scan: cheaper in sql.js than the DISTINCT join that would pick this account's).
   for (const [id, name, key] of sql.values('SELECT id, name, name_key FROM artists') as [number, string, string][]) artistNames.set(id, { name, key });
-  for (const r of sql.values(`SELECT ts.track_id, t.uri, t.artist_id, t.name_key, ts.plays, ts.skips, ts.last_at
-    FROM track_stats ts JOIN tracks t ON t.id = ts.track_id WHERE ts.account_id = ? AND t.content = 0`, [accountId])) {
-    const [trackId, uri, artistId, nameKey, plays, skips, lastAt] = r as [number, string | null, number | null, string, number, number, number | null];
+  function addTrack([trackId, uri, artistId, nameKey, plays, skips, lastAt]: [number, string | null, number | null, string, number, number, number | null]): void {
     const artist = artistId === null ? undefined : artistNames.get(artistId);
     const key = artist?.key ?? '';
     const recent = recentByTrack.get(trackId) ?? 0;
@@ -112,6 +112,15 @@ export function buildSeed(store: Store, accountId: number, now: number, windowDa
       if (!a) { a = { key, name: artist!.name, recent_plays: 0, plays: 0, skips: 0, affinity: 0, skip_rate: 0, hours: null }; artists.set(key, a); }
       a.recent_plays += recent; a.plays += plays; a.skips += skips;
     }
+  }
+  // In pages along the primary key: the raw result of 36 000 rows at once would add ~15 MB at its peak.
+  for (let after = -1; ;) {
+    const page = sql.values(`SELECT ts.track_id, t.uri, t.artist_id, t.name_key, ts.plays, ts.skips, ts.last_at
+      FROM track_stats ts JOIN tracks t ON t.id = ts.track_id WHERE ts.account_id = ? AND ts.track_id > ? AND t.content = 0
+      ORDER BY ts.track_id LIMIT ${SEED_PAGE}`, [accountId, after]);
+    for (const r of page) addTrack(r as [number, string | null, number | null, string, number, number, number | null]);
+    if (page.length < SEED_PAGE) break;
+    after = page.at(-1)![0] as number;
   }
   let maxRecent = 1; let maxPlays = 1;
   for (const a of artists.values()) { maxRecent = Math.max(maxRecent, a.recent_plays); maxPlays = Math.max(maxPlays, a.plays); }
