@@ -10,6 +10,7 @@ import { audioBench } from './audio.js';
 import { beyondBench } from './beyond.js';
 import { benchMetadata } from './metadata.js';
 import { percentile } from './core.js';
+import { benchPlaylists } from './playlists.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { storyBench } from './story.js';
@@ -23,7 +24,7 @@ const lines: Line[] = [];
 const tmp = mkdtempSync(path.join(tmpdir(), 'vibescope-bench-'));
 try {
   // The core builds a data folder of ROWS plays that later areas measure on.
-  const dataDir = run('core') || run('story') || run('panel') || run('metadata') ? await coreBench(lines, tmp, ROWS) : null;
+  const dataDir = run('core') || run('story') || run('panel') || run('metadata') || run('playlists') ? await coreBench(lines, tmp, ROWS) : null;
   if (run('story') && dataDir) lines.push(...storyBench(dataDir));
   // The panel's endpoints and pages (time to data at 4x CPU slowdown) on the same data: bench/panel.ts.
   if (run('panel') && dataDir) lines.push(...await panelBench(dataDir));
@@ -39,6 +40,9 @@ try {
     const ok = (pass: boolean) => (pass ? 'PASS' : 'FAIL');
     await benchMetadata({ tmp, dataDir, lines, ok, percentile });
   }
+
+  // Vibe playlists at this history (bench/playlists.ts).
+  if (run('playlists') && dataDir) lines.push(...await benchPlaylists(dataDir, tmp, ROWS));
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

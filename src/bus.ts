@@ -26,6 +26,9 @@ export interface BusEvents {
   'import.progress': [progress: ImportProgress];
   /** Metadata enrichment stored new genres, countries, eras or popularity for some tracks (src/metadata/). */
   'metadata.updated': [event: { tracks: number; recordings: number }];
+  /** A vibe playlist or mixtape was made and written (Spotify and/or M3U) and its run is journaled (src/playlists). */
+  'playlist.generated': [event: { account: string; kind: 'vibe' | 'mixtape'; run_id: number; name: string | null; url: string | null; tracks: number; new: number;
+    generated_at: number; m3u_path: string | null }];
   /** A problem was reported or cleared (src/health.ts). */
   'health.changed': [state: HealthState];
   /** A story was stored (journaled) for an account's period (src/story/). */

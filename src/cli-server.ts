@@ -4,6 +4,7 @@ import type { Config } from './config/index.js';
 import type { LockInfo } from './store/index.js';
 import type { ImportReport } from './importers/index.js';
 import type { Story } from './story/index.js';
+import type { RunState } from './playlists/index.js';
 
 /**
  * Talks to a running Vibescope over its REST API on loopback: what the one-shot commands do instead
@@ -40,6 +41,9 @@ export function serverClient(holder: LockInfo, config: Pick<Config, 'web_usernam
     },
     startConnect: (account: string) => call<{ url: string }>('POST', '/auth/start', { account }),
     finishConnect: (url: string) => call<{ account: string }>('POST', '/auth/finish', { url }),
+    /** Starts a playlist run on the server; then poll {@link playlistRun} until it is no longer running. */
+    startPlaylistRun: (body: { account: string; dry_run: boolean; kind: 'vibe' | 'mixtape' }) => call<RunState>('POST', '/playlists/runs', { ...body, trigger: 'cli' }),
+    playlistRun: (id: number) => call<RunState>('GET', `/playlists/runs/${id}`),
     /** Uploads files to the server's import and waits for its report. */
     async importFiles(paths: string[], account: string, onProgress: (p: { bytes_done: number; bytes_total: number; rows_read: number; files_done: number }) => void): Promise<ImportReport> {
       const form = new FormData();

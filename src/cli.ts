@@ -15,6 +15,7 @@ import { createSpotify, openTokenStore } from './spotify/index.js';
 import { serverClient } from './cli-server.js';
 import { createStories, storyConfigOf, type Story } from './story/index.js';
 import { resolveStoryLanguage } from './config/index.js';
+import { createPlaylists, type RunState } from './playlists/index.js';
 import { backupCommand, backupHookCommand, exportCommand, helpTexts, restoreCommand, scrobbleCommand, type CliKit } from './cli-exports.js';
 
 const COMMON = `
@@ -43,6 +44,7 @@ Commands:
   backup     write one consistent backup archive of the data folder
   restore    restore a backup archive into the data folder
   scrobble   show the scrobble outbox; --backfill sends stored history
+  playlist   generate the vibe playlist (or the weekly mixtape) now and explain it
 
 Run "vibescope <command> --help" for a command's options.${COMMON}`,
   serve: `Usage: vibescope serve [--port N] [--data-dir DIR]
@@ -94,6 +96,17 @@ there is one (POST /api/v1/stories), else on the data folder directly.
   --account NAME the account (default: the only configured one, else "default")
   --force        write it again even when the period has a story (it is replaced)
   --json         print the whole story as JSON${COMMON}`,
+  playlist: `Usage: vibescope playlist generate [--account NAME] [--dry-run] [--mixtape]
+
+Builds an account's vibe playlist now (or, with --mixtape, the weekly mixtape of the week's mood) and
+prints it: every track with its source, score and why it was chosen, the candidates each source gave
+and the top candidates that were left out, with the reason. Without --dry-run the list is written to
+Spotify (needs the vibe_playlists option and a consent that allows it: connect again after turning it
+on) and as an M3U8 file of your matched music files; a dry run writes nothing. When a server is running,
+the run goes through it. Exits 1 when the run failed.
+  --account NAME   the account (default: the only configured one, else "default")
+  --dry-run        build and explain the list, write nothing
+  --mixtape        the weekly mixtape instead of the vibe playlist${COMMON}`,
   status: `Usage: vibescope status
 
 Shows each account's connection and sync state, stored plays, and the store's
@@ -410,12 +423,84 @@ const kit: CliKit = { parse, load: (values) => load(values), fail, common: COMMO
   logger: (values, loaded) => createLogger(values['log-level'] ? loaded.config.log_level : 'warn') };
 Object.assign(HELP, helpTexts(COMMON));
 
+/** Prints a finished run: the list with why, sources, exclusions, notes. */
+function printRun(run: RunState): void {
+  const out = process.stdout;
+  const what = run.kind === 'mixtape' ? 'mixtape' : 'vibe playlist';
+  out.write(`${run.dry_run ? 'Dry run of the' : 'The'} ${what} of "${run.account}" (run ${run.id}): ${run.status === 'success' ? 'done' : 'FAILED'}\n`);
+  if (run.name) out.write(`  ${run.name}\n  ${run.description ?? ''}\n`);
+  if (run.spotify_url) out.write(`  Spotify: ${run.spotify_url}\n`);
+  if (run.m3u_path) out.write(`  M3U: ${run.m3u_path} (${run.m3u_tracks} local files)\n`);
+  out.write(`  ${run.totals.total} tracks, ${run.totals.new} new to you, ${run.totals.reused} you streamed before; ${Math.round(run.duration_ms / 60_000)} minutes\n\n`);
+  for (const t of run.tracks) {
+    out.write(`  ${String(t.position + 1).padStart(3)}. ${t.artist_name ?? '?'} - ${t.name}${t.is_new ? '  [new]' : ''}\n       ${t.source}, score ${t.score.toFixed(3)}: ${t.why}\n`);
+  }
+  out.write('\n  Candidates per source:\n');
+  for (const s of run.sources) out.write(`    ${s.source}: ${s.candidates}${s.status === 'ok' ? '' : ` (${s.status}: ${s.error})`}\n`);
+  if (run.exclusions.length) {
+    out.write('  Left out from the top:\n');
+    for (const e of run.exclusions) out.write(`    ${e.artist_name ?? '?'} - ${e.name}: ${e.reason}\n`);
+  }
+  for (const n of run.notes) out.write(`  Note: ${n}\n`);
+  if (run.error) out.write(`\n  ${run.error}\n`);
+}
+
+async function playlistCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, { account: { type: 'string' }, 'dry-run': { type: 'boolean' }, mixtape: { type: 'boolean' } });
+  if (values.help || positionals[0] !== 'generate') {
+    if (!values.help) process.stderr.write(positionals[0] ? `vibescope: unknown playlist command "${positionals[0]}"\n\n` : '');
+    process.stdout.write(`${HELP.playlist}\n`);
+    if (!values.help) process.exitCode = 2;
+    return;
+  }
+  const loaded = load(values);
+  const log = createLogger(values['log-level'] ? loaded.config.log_level : 'warn');
+  const account = pickAccount(loaded, values.account);
+  const body = { account, dry_run: values['dry-run'] === true, kind: values.mixtape ? 'mixtape' as const : 'vibe' as const };
+  const dataDir = path.resolve(loaded.config.data_dir);
+  const holder = await lockHolder(dataDir);
+  if (holder) {
+    // The server owns the data folder: run through it (one run at a time per account, its own log).
+    const client = serverClient(holder, loaded.config);
+    try {
+      let run = await client.startPlaylistRun(body);
+      while (run.status === 'running') {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        run = await client.playlistRun(run.id);
+      }
+      process.stdout.write(`Made through the running Vibescope (pid ${holder.pid}).\n`);
+      printRun(run);
+      process.exitCode = run.status === 'success' ? 0 : 1;
+    } catch (err) {
+      fail((err as Error).message, 1);
+    }
+    return;
+  }
+  const offline = await openOffline(loaded, log);
+  try {
+    const tokens = await openTokenStore(offline.dataDir);
+    const accounts = accountNames(loaded.config);
+    const spotify = createSpotify({ config: loaded.config, tokens, ingest: offline.ingest, bus: offline.bus, log, accounts });
+    const playlists = createPlaylists({ store: offline.store, bus: offline.bus, health: offline.health, log, config: loaded.config, accounts,
+      spotify: { api: spotify.playlistsApi, grantedScopes: spotify.grantedScopes },
+      m3uDir: loaded.config.vibe_m3u_dir ? path.resolve(loaded.config.vibe_m3u_dir) : path.join(offline.dataDir, 'playlists') });
+    await playlists.start();
+    const { done } = await playlists.generate(account, { kind: body.kind, dry_run: body.dry_run, trigger: 'cli' });
+    const run = await done;
+    printRun(run);
+    process.exitCode = run.status === 'success' ? 0 : 1;
+  } finally {
+    await offline.close();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [first, ...rest] = argv;
   const commands: Record<string, (args: string[]) => Promise<void>> = { serve, import: importCommand, connect: connectCommand, status: statusCommand,
     analyze: analyzeCommand, scan: scanCommand, story: storyCommand,
     export: (a) => exportCommand(kit, a), backup: (a) => backupCommand(kit, a), restore: (a) => restoreCommand(kit, a),
-    'backup-hook': (a) => backupHookCommand(kit, a), scrobble: (a) => scrobbleCommand(kit, a) };
+    'backup-hook': (a) => backupHookCommand(kit, a), scrobble: (a) => scrobbleCommand(kit, a),
+    playlist: playlistCommand };
   if (first === undefined || first.startsWith('-')) {
     if (first === '--help' || first === '-h') { process.stdout.write(`${HELP.main}\n`); return; }
     if (first === '--version') { process.stdout.write(`${readVersion()}\n`); return; }

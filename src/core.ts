@@ -7,6 +7,7 @@ import { createImporter } from './importers/index.js';
 import { createStats } from './stats/index.js';
 import { registerStoryRecords } from './story/index.js';
 import { registerOutboxRecords } from './scrobble/index.js';
+import { registerPlaylistRecords } from './playlists/index.js';
 
 /**
  * Every capability that journals records of its own registers them here, so whoever opens the data
@@ -15,6 +16,7 @@ import { registerOutboxRecords } from './scrobble/index.js';
 function registerDurableRecords(store: Awaited<ReturnType<typeof openStore>>): void {
   registerStoryRecords(store);
   registerOutboxRecords(store); // scrobble outbox marks replay everywhere, whatever the options (issue 15)
+  registerPlaylistRecords(store);
 }
 
 export interface CoreOptions {

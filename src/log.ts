@@ -5,7 +5,7 @@ export type { Logger } from 'pino';
 
 /**
  * Paths redacted in every log line: tokens, the client secret, Authorization headers, the OAuth
- * `code`/`state`/`code_verifier`, the passwords, the ListenBrainz and scrobble tokens and the AI provider's key (ai_api_key, Gemini's
+ * `code`/`state`/`code_verifier`, the passwords, the ListenBrainz, scrobble and Last.fm keys and the AI provider's key (ai_api_key, Gemini's
  * x-goog-api-key header). Applies to every child logger. The OAuth `code`
  * is redacted where a request's fields sit (top level, query, form, body) but not as `*.code`, which
  * would also hide every error's errno (`err.code`: ENOSPC, EROFS…) that the log exists to show.
@@ -20,6 +20,7 @@ export const REDACT_PATHS = [
   '*.headers.authorization', '*.headers.Authorization', '*.*.headers.authorization', '*.*.headers.Authorization',
   'config.client_secret', 'config.mqtt_password', 'web_password', '*.web_password', 'config.web_password', 'config.ai_api_key',
   '*.headers["x-goog-api-key"]', '*.*.headers["x-goog-api-key"]',
+  'lastfm_api_key', 'api_key', '*.lastfm_api_key', '*.api_key', 'config.lastfm_api_key',
 ];
 
 /**

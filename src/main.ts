@@ -15,6 +15,7 @@ import { createBackups, createExports } from './exports/index.js';
 import { createScrobble } from './scrobble/index.js';
 import { coverArtArchiveResolver, createArt, spotifyTrackArtResolver, storedArtResolver } from './art/index.js';
 import { createMetadata } from './metadata/index.js';
+import { createPlaylists } from './playlists/index.js';
 
 /**
  * The broker: the mqtt_url option (standalone or add-on), else the Supervisor's MQTT service
@@ -78,11 +79,18 @@ export async function startVibescope({ config, addon, log, version, port: portOv
   const backups = createBackups({ dataDir, store, health, version, log: log.child({ module: 'exports.backup' }), isImporting: importer.running });
   await backups.cleanup();
   const scrobble = createScrobble({ options: config, store, ingest, bus, health, accounts, version, log: log.child({ module: 'scrobble' }) });
+  // Vibe playlists and mixtapes (issue 13): the genres of their seed come from the metadata.
+  const playlists = createPlaylists({ store, bus, health, log: log.child({ module: 'playlists' }), config, accounts,
+    spotify: { api: spotify.playlistsApi, grantedScopes: spotify.grantedScopes },
+    m3uDir: config.vibe_m3u_dir ? path.resolve(config.vibe_m3u_dir) : path.join(dataDir, 'playlists'),
+    genresOf: (trackIds) => new Map(trackIds.map((id) => [id, metadata.stats.trackGenres(id).map((g) => g.genre)])) });
+  await playlists.start();
   const connection = await resolveMqtt(config, addon, env, log.child({ module: 'mqtt' }));
   const mqtt = createMqtt({ config, connection, stats, bus, log: log.child({ module: 'mqtt' }), accounts, version,
     initialSync: (a) => spotify.status(a) ?? null, initialNowPlaying: spotify.nowPlaying, syncNow: spotify.syncNow,
     initialStory: (a) => stories.latest(a), initialScrobble: () => scrobble.status(),
     genresOf: (uri) => metadata.genresOfUri(uri), topGenreWeek: (a, at) => metadata.topGenreWeek(a, at),
+    generatePlaylist: (a) => playlists.generate(a, { trigger: 'mqtt' }), playlistView: playlists.view,
     configurationUrl: panelUrl(addon, portOverride ?? config.port, env), identity: mqttIdentity, health,
     refreshConnection: config.mqtt_url ? undefined : () => resolveMqtt(config, addon, env, log.child({ module: 'mqtt' })) });
   // Cover art: the stored Spotify album image, else one GET /tracks/{id} per imported track through a connected account.
@@ -94,12 +102,12 @@ export async function startVibescope({ config, addon, log, version, port: portOv
       albumImages: (id) => spotify.tracks.albumImages(spotify.connectedAccounts()[0]!, id) }),
       coverArtArchiveResolver(config.coverart_url, (subject) => metadata.coverArtUrl(subject.kind === 'album' ? { album_id: subject.id } : { track_id: subject.id }))] });
   const web = createWeb({ bus, store, stats, spotify, importer, tokens, health, log: log.child({ module: 'web' }), accounts, dataDir, addon, version,
-    mqttStatus: mqtt.status, library, config, stories, exports, backups, scrobble, art, metadata,
+    mqttStatus: mqtt.status, library, config, stories, exports, backups, scrobble, art, metadata, playlists,
     connect: { clientIdSet: config.client_id !== '', redirectUri: config.redirect_uri, scopes: scopesFor(config) } });
   const storyRule = storyCron(config.story_schedule);
   const scheduler = createScheduler({ log: log.child({ module: 'scheduler' }), timeZone,
     compact: () => store.exclusive(() => (store.journalPending > 0 ? store.compactNow('daily') : null)),
-    jobs: storyRule ? [{ name: 'weekly story', cron: storyRule, run: () => stories.weekly(accounts) }] : [] });
+    jobs: [...(storyRule ? [{ name: 'weekly story', cron: storyRule, run: () => stories.weekly(accounts) }] : []), ...playlists.scheduledJobs()] });
   const port = await web.listen(portOverride ?? config.port, config.bind_address);
   boundPort = port;
   scheduler.start();
@@ -114,13 +122,14 @@ export async function startVibescope({ config, addon, log, version, port: portOv
 
   let stopping: Promise<void> | null = null;
   return {
-    port, store, bus, health, ingest, importer, stats, spotify, web, tokens, mqtt, library, stories, scrobble, art, metadata,
+    port, store, bus, health, ingest, importer, stats, spotify, web, tokens, mqtt, library, stories, scrobble, art, metadata, playlists,
     /** Stops polling, publishes MQTT `offline`, stops the web server and the scheduler, then closes the store (the journal is already durable). Idempotent. */
     stop(): Promise<void> {
       stopping ??= (async () => {
         await art.stop();
         await spotify.stop();
         await scrobble.stop();
+        await playlists.stop();
         await library.stop();
         await metadata.stop();
         await mqtt.stop();

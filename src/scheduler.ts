@@ -6,7 +6,7 @@ export interface SchedulerDeps {
   timeZone: string;
   /** Daily compaction (research/sqljs-store.md §6.1: at most one snapshot a day besides the journal trigger). */
   compact: () => Promise<unknown>;
-  /** More jobs from capabilities (the weekly story…): a cron rule in the local zone and what to run; failures are logged. */
+  /** More jobs from capabilities (the weekly story, the nightly vibe playlists…): a cron rule in the local zone and what to run; failures are logged. */
   jobs?: { name: string; cron: string; run: () => Promise<unknown> }[];
 }
 
@@ -19,7 +19,7 @@ export function createScheduler({ log, timeZone, compact, jobs: extra = [] }: Sc
         compact().catch((err: Error) => log.error({ err }, 'scheduler: daily compaction failed'));
       }));
       for (const job of extra) {
-        jobs.push(schedule.scheduleJob({ rule: job.cron, tz: timeZone }, () => {
+        jobs.push(schedule.scheduleJob(job.name, { rule: job.cron, tz: timeZone }, () => {
           job.run().catch((err: Error) => log.error({ err, job: job.name }, 'scheduler: job failed'));
         }));
       }

@@ -27,6 +27,8 @@ function isSpotifyRedirectUri(value: string): boolean {
 export const accountSchema = z.object({
   name: z.string().regex(/^[a-z0-9_-]{1,32}$/, 'lower-case letters, digits, _ and -, at most 32'),
   display_name: z.string().min(1).max(64).optional(),
+  /** Local time of this account's nightly vibe playlist (HH:MM); default: the vibe_playlist_time option. */
+  vibe_playlist_time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 24-hour local time').optional(),
 });
 
 /**
@@ -100,6 +102,26 @@ export const configSchema = z.object({
   metadata_enrichment: z.boolean().default(true),
   musicbrainz_api_url: z.url().default(MUSICBRAINZ_API_URL),
   coverart_url: z.url().default(COVERART_URL),
+  // Vibe playlists and weekly mixtapes (src/playlists).
+  /** Write the daily vibe playlist (and the weekly mixtape) to Spotify; asks for the playlist-modify scopes at connect. */
+  vibe_playlists: z.boolean().default(false),
+  /** Local time of the nightly run (HH:MM, 24 h); an account's own vibe_playlist_time wins. */
+  vibe_playlist_time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 24-hour local time').default('05:30'),
+  /** Tracks per vibe playlist (at most 100: one Spotify request replaces the whole list). */
+  vibe_playlist_size: z.int().min(10).max(100).default(30),
+  /** Share of tracks the account never streamed (0..1). */
+  vibe_min_new_ratio: z.number().min(0).max(1).default(0.3),
+  /** replace: one playlist per account updated in place (keeps followers); new: a new playlist every run. */
+  vibe_playlist_mode: z.enum(['replace', 'new']).default('replace'),
+  /** Days of recent plays the seed profile is built from. */
+  vibe_recent_days: z.int().min(1).max(90).default(14),
+  /** A weekly mixtape (Mondays) from the week's dominant mood, when audio features exist. */
+  vibe_mixtape: z.boolean().default(true),
+  /** Folder the M3U8 playlists of local files are written to; empty: <data_dir>/playlists (the add-on: /share/vibescope). */
+  vibe_m3u_dir: z.string().default(''),
+  /** Optional Last.fm API key: similar artists and tracks as an extra candidate source. */
+  lastfm_api_key: z.string().optional(),
+  lastfm_api_url: z.url().default('https://ws.audioscrobbler.com/2.0/'),
 }).strict().refine((c) => (c.web_username === undefined) === (c.web_password === undefined),
   { message: 'set both web_username and web_password, or neither', path: ['web_password'] });
 

@@ -17,12 +17,14 @@ export interface AccountView {
    * Optional so views built without it stay valid.
    */
   story?: StoryReady | null;
-  /** The scrobble sender (src/scrobble status(); bus `scrobble.status`), when the publisher passes it. */
   /** MusicBrainz genres of the current track, most weighted first (metadata.genresOfUri); absent until wired. */
   genres?: string[] | null;
   /** The account's top genre of the ISO week with its share of the week's plays that have genres (metadata.topGenreWeek). */
   top_genre_week?: { genre: string; plays: number; share: number } | null;
+  /** The scrobble sender (src/scrobble status(); bus `scrobble.status`), when the publisher passes it. */
   scrobble?: { state: string; pending: number; backfill_pending: number; sent: number; last_sent_at: number | null; last_error: string | null } | null;
+  /** The latest vibe playlist (src/playlists `view`), or null before the first one. */
+  playlist?: { name: string | null; url: string | null; tracks: number; new: number; generated_at: number; hit_rate: number | null } | null;
 }
 
 /** The payload of the story event entity when a story is ready (publish it, not retained, on `story.created`). */
@@ -192,4 +194,13 @@ export const ENTITIES: readonly EntityDef[] = [
       created_at: iso(v.story.created_at) } : {}) },
   { key: 'story', component: 'event', name: 'Story', icon: 'mdi:book-open-page-variant',
     extra: (t) => ({ event_types: ['ready'], qos: 1, state_topic: t.state }) },
+  // Vibe playlists (src/playlists): generate now, "ready" when one was written, the latest one.
+  { key: 'generate_playlist', component: 'button', name: 'Generate vibe playlist', icon: 'mdi:playlist-plus',
+    extra: (t) => ({ command_topic: `${t.base}/generate_playlist/set`, payload_press: 'PRESS', qos: 1 }) },
+  { key: 'playlist', component: 'event', name: 'Playlist', icon: 'mdi:playlist-check',
+    extra: (t) => ({ event_types: ['ready'], qos: 1, state_topic: t.state }) },
+  { key: 'vibe_playlist', component: 'sensor', name: 'Vibe playlist', icon: 'mdi:playlist-music', unit_of_measurement: 'tracks', state_class: 'measurement',
+    state: (v) => (v.playlist ? String(v.playlist.tracks) : null),
+    attributes: (v) => ({ url: v.playlist?.url ?? null, name: v.playlist?.name ?? null, new: v.playlist?.new ?? null,
+      generated_at: iso(v.playlist?.generated_at), hit_rate: v.playlist?.hit_rate === null || v.playlist?.hit_rate === undefined ? null : Math.round(v.playlist.hit_rate * 1000) / 10 }) },
 ];

@@ -40,6 +40,9 @@ export interface MqttDeps {
   topGenreWeek?: (account: string, at: number) => AccountView['top_genre_week'];
   /** "Sync now" button. */
   syncNow: (account: string) => Promise<unknown>;
+  /** "Generate vibe playlist" button, and the latest playlist for its sensor (src/playlists; absent: buttons do nothing). */
+  generatePlaylist?: (account: string) => Promise<unknown>;
+  playlistView?: (account: string) => AccountView['playlist'];
   configurationUrl?: string | null;
   /**
    * This install's identity (loadMqttIdentity, before the store opens): instance id for the client
@@ -74,7 +77,7 @@ const AUTH_REFUSED = new Set([4, 5, 134, 135]);
  * them are published again on reconnect.
  */
 export function createMqtt({ config, connection, stats, bus, log, accounts, version, initialSync, initialNowPlaying, initialStory, initialScrobble, genresOf, topGenreWeek, syncNow,
-  configurationUrl = null, identity, health, refreshConnection, now = Date.now, minIntervalMs = 1_000 }: MqttDeps) {
+  generatePlaylist, playlistView, configurationUrl = null, identity, health, refreshConnection, now = Date.now, minIntervalMs = 1_000 }: MqttDeps) {
   const ctx: DiscoveryContext = {
     prefix: config.mqtt_discovery_prefix, base: config.mqtt_base_topic, version, configurationUrl,
     displayName: (a) => config.accounts.find((x) => x.name === a)?.display_name ?? a,
@@ -170,6 +173,15 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
       birthTimer.unref();
       return;
     }
+    const g = new RegExp(`^${ctx.base.replace(/[/]/g, '\\/')}\\/([a-z0-9_-]+)\\/generate_playlist\\/set$`).exec(topic);
+    if (g && !packet.retain && accounts.includes(g[1]!) && generatePlaylist) {
+      const account = g[1]!;
+      if (now() - (lastPress.get(`playlist:${account}`) ?? 0) < SYNC_PRESS_MIN_MS) return;
+      lastPress.set(`playlist:${account}`, now());
+      log.info({ account }, 'mqtt: generate vibe playlist pressed');
+      generatePlaylist(account).catch((err: Error) => log.warn({ account, err: err.message }, 'mqtt: generate vibe playlist failed'));
+      return;
+    }
     const m = new RegExp(`^${ctx.base.replace(/[/]/g, '\\/')}\\/([a-z0-9_-]+)\\/sync\\/set$`).exec(topic);
     if (m && !packet.retain && accounts.includes(m[1]!)) {
       const account = m[1]!;
@@ -219,7 +231,7 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
       c.options.reconnectPeriod = RECONNECT_MIN_MS;
       health?.clear('mqtt');
       log.info({ broker: status.broker, client_id: clientId }, 'mqtt: connected');
-      c.subscribe({ [config.mqtt_birth_topic]: { qos: 1 }, [`${ctx.base}/+/sync/set`]: { qos: 1 } });
+      c.subscribe({ [config.mqtt_birth_topic]: { qos: 1 }, [`${ctx.base}/+/sync/set`]: { qos: 1 }, [`${ctx.base}/+/generate_playlist/set`]: { qos: 1 } });
       if (!scanned) {
         scanned = true;
         scanning = startupScan({ client: c, ctx, accounts, mode, identity, dataDir: path.resolve(config.data_dir), health, log, later,
@@ -266,7 +278,7 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
       for (const account of accounts) {
         views.set(account, { account, now_playing: initialNowPlaying(account), counters: null, sync: initialSync(account), features: null,
           story: initialStory?.(account) ?? null, scrobble: initialScrobble?.() ?? null,
-          health: health?.state() ?? null });
+          playlist: playlistView?.(account) ?? null, health: health?.state() ?? null });
         refreshCounters(account);
       }
       scheduleMidnight();
@@ -317,6 +329,15 @@ export function createMqtt({ config, connection, stats, bus, log, accounts, vers
           }
         }),
         bus.on('import.progress', 'mqtt', (p) => { if (p.state !== 'running') for (const a of accounts) refreshCounters(a); }),
+        bus.on('playlist.generated', 'mqtt', (p) => {
+          const view = views.get(p.account);
+          if (!view) return;
+          if (p.kind === 'vibe') { view.playlist = playlistView?.(p.account) ?? null; publishView(p.account); }
+          if (client?.connected) {
+            client.publish(stateTopic(ctx, p.account, 'playlist'), JSON.stringify({ event_type: 'ready', kind: p.kind, url: p.url, name: p.name,
+              tracks: p.tracks, new: p.new, generated_at: new Date(p.generated_at).toISOString() }), { qos: 1, retain: false });
+          }
+        }),
       );
       connect(connection);
     },

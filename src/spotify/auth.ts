@@ -9,16 +9,15 @@ import type { TokenStore, Tokens } from './token-store.js';
 export const SCOPES = ['user-read-recently-played', 'user-read-currently-playing', 'user-read-playback-state',
   'user-library-read', 'user-top-read'];
 
-/** Added only when the playlist feature is enabled (it reads and writes the user's playlists). */
-export const PLAYLIST_SCOPES = ['playlist-read-private', 'playlist-modify-private'];
+/** Asked for only when the vibe_playlists option is on: reading and writing the vibe playlist and the mixtape. */
+export const PLAYLIST_SCOPES = ['playlist-read-private', 'playlist-modify-private', 'playlist-modify-public'];
 
 /**
- * The scopes a consent asks for: only what the enabled features use (the playlist scopes when an
- * option `playlists_enabled` is true). https://developer.spotify.com/documentation/web-api/concepts/scopes
+ * The scopes a consent asks for: only what the enabled features use
+ * (https://developer.spotify.com/documentation/web-api/concepts/scopes).
  */
-export function scopesFor(config: object): string[] {
-  const playlists = 'playlists_enabled' in config && config.playlists_enabled === true;
-  return playlists ? [...SCOPES, ...PLAYLIST_SCOPES] : [...SCOPES];
+export function scopesFor(config: Pick<Config, 'vibe_playlists'>): string[] {
+  return config.vibe_playlists ? [...SCOPES, ...PLAYLIST_SCOPES] : [...SCOPES];
 }
 
 /** Refresh this long before the access token expires. */

@@ -66,12 +66,31 @@ export function createSpotifyClient({ config, auth, log, baseDelayMs = 500 }: { 
    * @throws SpotifyError SPOTIFY_RATE_LIMITED (retry_after_s set), SPOTIFY_UNAVAILABLE, SPOTIFY_BAD_RESPONSE
    *   (malformed JSON), SPOTIFY_AUTH, SPOTIFY_RECONNECT (refresh token dead).
    */
-  async function get<T>(account: string, path: string, params: Record<string, string | number> = {}): Promise<SpotifyResponse<T>> {
-    const endpoint = `GET ${path}`;
+  function get<T>(account: string, path: string, params: Record<string, string | number> = {}): Promise<SpotifyResponse<T>> {
+    return request<T>(account, 'GET', path, params, undefined);
+  }
+
+  /**
+   * A write with a JSON body (`POST /me/playlists`, `PUT /playlists/{id}/items`…). PUT and DELETE are
+   * idempotent and retried like GET; a POST is retried only after a 429 (Spotify did not apply it), never
+   * after a 5xx or a timeout, which may have been applied (a second POST would add the items twice).
+   * @throws SpotifyError as {@link get}.
+   */
+  function send<T>(account: string, method: 'POST' | 'PUT' | 'DELETE', path: string, body: unknown, params: Record<string, string | number> = {}): Promise<SpotifyResponse<T>> {
+    return request<T>(account, method, path, params, body);
+  }
+
+  async function request<T>(account: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, params: Record<string, string | number>, body: unknown): Promise<SpotifyResponse<T>> {
+    const endpoint = `${method} ${path}`;
+    const retryPolicy = method === 'POST'
+      ? { 'axios-retry': { retryCondition: (error: AxiosError) => error.response?.status === 429 && retryAfter(error) <= MAX_INLINE_RETRY_AFTER_MS } }
+      : {};
     for (let attempt = 0; ; attempt++) {
       const token = await auth.accessToken(account, attempt > 0);
       try {
-        const res = await http.get<string>(path, { params, headers: { authorization: `Bearer ${token}` } });
+        const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+        if (body !== undefined) headers['content-type'] = 'application/json';
+        const res = await http.request<string>({ method, url: path, params, headers, ...(body === undefined ? {} : { data: JSON.stringify(body) }), ...retryPolicy });
         if (res.status === 204 || res.data === '' || res.data === undefined) return { status: res.status, data: null };
         try {
           return { status: res.status, data: JSON.parse(res.data) as T };
@@ -85,7 +104,7 @@ export function createSpotifyClient({ config, auth, log, baseDelayMs = 500 }: { 
     }
   }
 
-  return { get };
+  return { get, send };
 }
 
 export type SpotifyClient = ReturnType<typeof createSpotifyClient>;

@@ -12,11 +12,14 @@ import { createPlayerWatcher } from './watcher.js';
 import type { TokenStore } from './token-store.js';
 import { createTracksApi } from './tracks-api.js';
 import { createProfileApi } from './profile-api.js';
+import { createPlaylistsApi } from './playlists-api.js';
 
 export { openTokenStore, SETTINGS_FILE } from './token-store.js';
 export type { TokenStore } from './token-store.js';
 export { parseCallback, CallbackError, SCOPES, PLAYLIST_SCOPES, scopesFor } from './auth.js';
 export type { TracksApi, SpotifyImage } from './tracks-api.js';
+export { createPlaylistsApi, playlistUrl, SEARCH_MAX_LIMIT, SAVED_TRACKS_MAX_LIMIT, PLAYLIST_ITEMS_MAX } from './playlists-api.js';
+export type { PlaylistsApi, SavedTrack, PlaylistRef } from './playlists-api.js';
 export { createPlayerStateMachine, toObservation } from './watcher.js';
 
 export interface SpotifyDeps {
@@ -195,6 +198,13 @@ export function createSpotify({ config, tokens, ingest, bus, log, accounts, heal
     status: (account: string): SyncStatus | undefined => status.get(account),
     statuses: (): SyncStatus[] => [...status.values()],
     nowPlaying: (account: string): NowPlaying | null => workers.get(account)?.watcher.nowPlaying() ?? null,
+    /** Liked songs, search and playlist writes (the vibe playlists), over the same client. */
+    playlistsApi: createPlaylistsApi(client),
+    /** The scopes an account's consent granted (Spotify's token response), or null when it is not connected. */
+    grantedScopes: (account: string): string[] | null => {
+      const state = tokens.account(account);
+      return state.tokens && !state.needs_reconnect ? state.tokens.scope.split(/\s+/).filter(Boolean) : null;
+    },
   };
 }
 

@@ -30,6 +30,8 @@ import { connectRoutes } from './routes/connect.js';
 import type { Art } from '../art/index.js';
 import { metadataRoutes } from './routes/metadata.js';
 import type { Metadata } from '../metadata/index.js';
+import { playlistRoutes } from './routes/playlists.js';
+import type { Playlists } from '../playlists/index.js';
 
 export { INGRESS_PROXY_IP, ingressGuard } from './security.js';
 
@@ -68,6 +70,8 @@ export interface WebDeps {
   connect?: { clientIdSet: boolean; redirectUri: string; scopes: string[] };
   /** Metadata enrichment: genre, country, era and obscurity statistics, and its status. */
   metadata?: Pick<Metadata, 'stats' | 'status' | 'summary' | 'track'>;
+  /** Vibe playlists and mixtapes (runs, run log, M3U download). */
+  playlists?: Pick<Playlists, 'status' | 'generate' | 'runs' | 'run' | 'm3u'>;
 }
 
 /**
@@ -100,6 +104,7 @@ export function createWeb(deps: WebDeps) {
   api.use(entityRoutes(deps));
   api.use(artRoutes(deps));
   api.use(connectRoutes(deps));
+  api.use(playlistRoutes(deps));
   api.use(notFound);
   app.use('/api/v1', api);
 

@@ -57,7 +57,7 @@ describe('add-on: config.yaml, build.yaml, Dockerfile, rootfs, translations (res
     }
   });
 
-  it('wants MQTT and maps media and share read-only in the object form', () => {
+  it('wants MQTT and maps media read-only (share writable only for the M3U folder) in the object form', () => {
     for (const s of config.services) expect(s).to.match(/^(mqtt|mysql):(provide|want|need)$/);
     expect(config.services).to.include('mqtt:want');
     const types = config.map.map((m: any) => m.type);
@@ -66,7 +66,9 @@ describe('add-on: config.yaml, build.yaml, Dockerfile, rootfs, translations (res
     expect(types).to.include.members(['media', 'share']);
     for (const m of config.map) {
       expect(m.type).to.be.oneOf(['homeassistant_config', 'addon_config', 'ssl', 'addons', 'backup', 'share', 'media', 'all_addon_configs', 'data']);
-      if (m.type === 'media' || m.type === 'share') expect(m.read_only).to.equal(true);
+      if (m.type === 'media') expect(m.read_only).to.equal(true);
+      // /share is writable only for the M3U playlists (vibe_m3u_dir: /share/vibescope).
+      if (m.type === 'share') expect(m.read_only).to.equal(config.options.vibe_m3u_dir?.startsWith('/share/') ? false : true);
     }
   });
 

@@ -46,18 +46,18 @@ describe('mqtt: discovery payloads from the entity table', () => {
         if (c.entity_category) expect(c.entity_category).to.equal('diagnostic');
         const numeric = c.unit_of_measurement || c.state_class || c.suggested_display_precision !== undefined;
         const def = ENTITIES.find((e) => e.key === key)!;
-        if (numeric) expect(['plays_today', 'listening_time_today', 'skips_today', 'skip_rate_7d', 'streak_days', 'stored_plays', 'current_energy']).to.include(key);
+        if (numeric) expect(['plays_today', 'listening_time_today', 'skips_today', 'skip_rate_7d', 'streak_days', 'stored_plays', 'current_energy', 'vibe_playlist']).to.include(key);
         void def;
       }
       if (c.platform === 'binary_sensor') expect(BINARY_CLASSES).to.include(c.device_class);
-      if (c.platform === 'event') expect(c).to.include({ qos: 1 }) && expect(c.event_types).to.deep.equal(key === 'story' ? ['ready'] : ['skip']);
+      if (c.platform === 'event') expect(c).to.include({ qos: 1 }) && expect(c.event_types).to.deep.equal(key === 'story' || key === 'playlist' ? ['ready'] : ['skip']);
       if (c.platform === 'image') {
         expect(c.url_topic).to.equal('vibescope/anna/album_art/url');
         // HA's image entity has no payload for "no picture": its own availability, and Vibescope's, both online (zigbee2mqtt's form).
         expect(c.availability).to.deep.equal([{ topic: 'vibescope/status' }, { topic: 'vibescope/anna/album_art/availability' }]);
         expect(c.availability_mode).to.equal('all');
       }
-      if (c.platform === 'button') expect(c.command_topic).to.equal('vibescope/anna/sync/set');
+      if (c.platform === 'button') expect(c.command_topic).to.equal(key === 'generate_playlist' ? 'vibescope/anna/generate_playlist/set' : 'vibescope/anna/sync/set');
     }
     const counters = components.filter(([k]) => k.endsWith('_today'));
     for (const [, c] of counters) expect(c.state_class, 'today counters roll over at midnight: total_increasing').to.equal('total_increasing');

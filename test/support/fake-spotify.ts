@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import { fixture } from './fixtures.js';
 import { mountTracks, tracksState } from './fake-spotify-tracks.js';
+import { mountPlaylists } from './fake-spotify-playlists.js';
 
 /** A fault the fake injects into the next request(s) of a path. */
 export type Fault =
@@ -134,6 +135,7 @@ export async function startFakeSpotify() {
   });
 
   mountTracks(app, { state, authorized, applyFault });
+  const playlists = mountPlaylists(app, { applyFault, authorized });
 
   const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -141,9 +143,11 @@ export async function startFakeSpotify() {
   const url = `http://127.0.0.1:${port}`;
 
   return {
-    url, apiUrl: `${url}/v1`, accountsUrl: url, state, requests,
+    url, apiUrl: `${url}/v1`, accountsUrl: url, state, requests, playlists,
     /** Queues faults for the next requests of `path` (e.g. '/v1/me/player'). */
     fault(path: string, ...list: Fault[]) { faults.set(path, [...(faults.get(path) ?? []), ...list]); },
+    /** Drops every queued fault (the outage is over). */
+    clearFaults() { faults.clear(); },
     /** Issues a token pair the fake accepts (to pre-connect an account without the consent flow). */
     grant(): { access_token: string; refresh_token: string; expires_in: number } { return issue() as any; },
     /** Invalidates every access token (the next API call gets 401). */
