@@ -1,9 +1,17 @@
 import { useState } from 'preact/hooks';
 import { has, t, tn } from '../texts/story';
-import { dateTime, dec, num, shortDate } from '../format';
+import { dateTime, dec, num } from '../format';
+import { numberLocale } from '../i18n';
 import type { Setup } from '../setup';
 import type { Story, StorySummary, Violation } from '../story-types';
 import { CitedFacts, FactsJson } from './facts';
+
+const dayRange = new Intl.DateTimeFormat(numberLocale, { dateStyle: 'medium', timeZone: 'UTC' });
+/** A period's days for people: "7–13 Oct 2024", "7.–13.10.2024". */
+function days(start: string, end: string): string {
+  const [a, b] = [Date.parse(`${start}T12:00:00Z`), Date.parse(`${end}T12:00:00Z`)];
+  return typeof dayRange.formatRange === 'function' ? dayRange.formatRange(a, b) : `${dayRange.format(a)} – ${dayRange.format(b)}`;
+}
 
 const PROVIDER_NAMES: Record<string, string> = { gemini: 'Gemini', openai_compatible: 'OpenAI-compatible' };
 
@@ -38,7 +46,7 @@ function byline(s: StorySummary, zone: string): string {
   const who = s.model ?? PROVIDER_NAMES[s.provider] ?? s.provider;
   const parts = [t('story.by_model', { model: who, when })];
   if (s.tokens?.total) parts.push(tn('story.tokens', s.tokens.total, { n: num(s.tokens.total) }));
-  if (s.latency_ms !== null) parts.push(t('story.seconds', { s: dec(s.latency_ms / 1000) }));
+  if (s.latency_ms !== null) parts.push(s.latency_ms < 1000 ? t('story.ms', { ms: num(s.latency_ms) }) : t('story.seconds', { s: dec(s.latency_ms / 1000) }));
   return parts.join(' · ');
 }
 
@@ -47,15 +55,14 @@ function byline(s: StorySummary, zone: string): string {
  * model set up), the summary, each highlight with the facts it cites one click away, the persona, and
  * the whole facts payload that was sent.
  */
-export function StoryView({ story: s, setup, zone, label, actions }: { story: Story; setup: Setup | null; zone: string; label: string;
-  actions: preact.ComponentChildren }) {
+export function StoryView({ story: s, setup, zone, actions }: { story: Story; setup: Setup | null; zone: string; actions: preact.ComponentChildren }) {
   const [open, setOpen] = useState<Set<number>>(new Set());
   const [sent, setSent] = useState(false);
   const toggle = (i: number) => setOpen((o) => { const n = new Set(o); if (n.has(i)) n.delete(i); else n.add(i); return n; });
   const faults = s.rejected?.grounding.violations ?? [];
   return (
     <article class="card story-card" data-testid="story" data-status={s.status} data-source={s.source} data-id={s.id}>
-      <p class="kicker">{label} · {shortDate(Date.parse(`${s.start}T12:00:00Z`), 'UTC')} – {shortDate(Date.parse(`${s.end}T12:00:00Z`), 'UTC')}</p>
+      <p class="kicker" data-testid="story-days">{days(s.start, s.end)}</p>
       <h2 class="story-title" data-testid="story-title">{s.title}</h2>
       <p class="hint" data-testid="story-by">{byline(s, zone)}</p>
       {setup && s.status === 'failed' && s.error && <p class="notice" role="status" data-testid="story-failed">
@@ -64,7 +71,6 @@ export function StoryView({ story: s, setup, zone, label, actions }: { story: St
         <p>{t('story.rejected')}</p>
         {faults.length > 0 && <ul>{faults.slice(0, 8).map((v, i) => <li key={i}>{violationText(v)}</li>)}</ul>}
       </div>}
-      {setup && s.provider === 'none' && <p class="hint" data-testid="story-setup">{t('story.setup', { option: setup.option('ai_provider'), where: setup.where })}</p>}
       <p class="summary" data-testid="story-summary">{s.summary}</p>
       <ul class="highlights" data-testid="story-highlights">{s.highlights.map((h, i) => (
         <li key={i} data-keys={h.fact_keys.join(' ')}>
@@ -83,6 +89,7 @@ export function StoryView({ story: s, setup, zone, label, actions }: { story: St
         <button type="button" aria-expanded={sent} data-testid="story-sent" onClick={() => setSent(!sent)}>
           {s.attempts.length > 0 ? t('story.sent') : t('story.sent.template')}</button>
       </div>
+      {setup && s.provider === 'none' && <p class="hint" data-testid="story-setup">{t('story.setup', { option: setup.option('ai_provider'), where: setup.where })}</p>}
       {sent && <div class="sent"><p class="hint">{t('story.sent.hint', { size: kilobytes(s.facts) })}</p>
         <FactsJson facts={s.facts} /></div>}
     </article>

@@ -10,7 +10,7 @@ import { useSetup, type Setup } from '../setup';
 import { fetchFile, fileNameOf, saveBlob } from '../download';
 import { Empty } from '../components/empty';
 
-interface Summary { plays: number; skips: number; streams: number }
+interface Summary { plays: number }
 interface ScrobbleStatus {
   state: 'off' | 'idle' | 'sending' | 'backing_off' | 'rate_limited' | 'needs_token' | 'stopped';
   target: string | null; pending?: number; backfill_pending?: number; sent?: number; refused?: number;
@@ -23,15 +23,17 @@ type Message = { text: string; error: boolean } | null;
 const Note = ({ m, testid }: { m: Message; testid: string }) => (m ? <p class={m.error ? 'error' : 'ok'} role={m.error ? 'alert' : 'status'} data-testid={testid}>{m.text}</p> : null);
 
 /** Streams of the range as CSV, JSON or ListenBrainz JSONL: plain links to the streamed exports (the browser saves them, the page stays). */
-function ExportCard({ r, range, kind, setKind, summary }: { r: ResolvedRange; range: string; kind: string; setKind: (k: string) => void; summary: Summary | null }) {
+function ExportCard({ r, range, kind, setKind }: { r: ResolvedRange; range: string; kind: string; setKind: (k: string) => void }) {
   const ctx = usePanel();
   const q = `${acc(ctx)}&${rangeQuery(r)}&kind=${kind}`;
-  const count = summary ? (kind === 'play' ? summary.plays : kind === 'skip' ? summary.skips : summary.streams) : null;
+  // What the file will hold: every stream of the kind (music, podcasts, audiobooks), as the export selects them.
+  const counted = useApi<{ total: number }>(ctx.span.streams > 0 ? `streams/count?${q}` : null);
+  const count = counted.data?.total ?? null;
+  if (ctx.span.streams === 0) return <Empty testid="export-empty" />;
   return (
     <div class="card" data-testid="export">
       <h3>{t('export.title')}</h3>
       <p class="hint">{t('export.hint')}</p>
-      {ctx.span.streams === 0 ? <Empty testid="export-empty" /> : <>
         <label class="row">{t('export.kind')}
           <select value={kind} data-testid="export-kind" onChange={(e) => setKind((e.target as HTMLSelectElement).value)}>
             <option value="all">{t('history.kind.all')}</option><option value="play">{t('history.kind.play')}</option><option value="skip">{t('history.kind.skip')}</option>
@@ -43,7 +45,6 @@ function ExportCard({ r, range, kind, setKind, summary }: { r: ResolvedRange; ra
           <a class="button" href={`api/v1/exports/streams.jsonl?${q}`} download data-testid="export-jsonl">{t('export.jsonl')}</a>
         </div>}
         <p class="hint">{t('export.formats')}</p>
-      </>}
       <p class="hint">{t('export.import')} <a href={href('settings')}>{t('nav.settings')}</a></p>
     </div>
   );
@@ -189,7 +190,7 @@ export function DataPage({ route }: { route: Route }) {
       <HistoryEnds value={range} onChange={setRange} ctx={ctx} />
       {summary.error && <p class="error" role="alert">{summary.error}</p>}
       <div class="two">
-        <ExportCard r={r} range={range} kind={['play', 'skip'].includes(kind) ? kind : 'all'} setKind={setKind} summary={summary.data} />
+        <ExportCard r={r} range={range} kind={['play', 'skip'].includes(kind) ? kind : 'all'} setKind={setKind} />
         <PlaylistCard r={r} setup={setup} />
         <ScrobbleCard r={r} range={range} plays={summary.data?.plays ?? null} setup={setup} />
         <BackupCard />

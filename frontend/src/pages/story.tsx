@@ -128,7 +128,6 @@ export function StoryPage({ route }: { route: Route }) {
   };
   const busy = writing !== null && writing.start === start;
   const go = (s: string) => setParams({ start: s });
-  const label = start ? periodLabel(period, start) : '';
   const shown = story.data && entry && story.data.id === entry.story_id ? story.data : null;
   return (
     <section class="page story">
@@ -142,11 +141,11 @@ export function StoryPage({ route }: { route: Route }) {
       {busy && <div class="card" role="status" data-testid="story-writing"><p>{t('story.writing.long')}</p><progress aria-label={t('story.writing')} /></div>}
       {ctx.span.streams === 0 ? <Empty testid="story-empty" /> : <div class="story-layout">
         <div>
-          {shown ? <StoryView story={shown} setup={setup} zone={ctx.zone} label={label} actions={
+          {shown ? <StoryView story={shown} setup={setup} zone={ctx.zone} actions={
             <button type="button" class={busy ? 'busy' : ''} disabled={busy} aria-busy={busy} data-testid="story-regenerate" onClick={() => write(true)}>
               {busy ? t('story.writing') : t('story.regenerate')}</button>} />
             : start && list && !entry ? <NoStory period={period} start={start} ctx={ctx} setup={setup} busy={busy} onWrite={() => write(false)} />
-              : <p class="loading" aria-busy="true">{t('loading')}</p>}
+              : !(personas.error || story.error) && <p class="loading" aria-busy="true">{t('loading')}</p>}
         </div>
         {list && <Timeline personas={list} period={period} start={start} ctx={ctx} />}
       </div>}
