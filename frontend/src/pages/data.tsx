@@ -34,17 +34,18 @@ function ExportCard({ r, range, kind, setKind }: { r: ResolvedRange; range: stri
     <div class="card" data-testid="export">
       <h3>{t('export.title')}</h3>
       <p class="hint">{t('export.hint')}</p>
-        <label class="row">{t('export.kind')}
-          <select value={kind} data-testid="export-kind" onChange={(e) => setKind((e.target as HTMLSelectElement).value)}>
-            <option value="all">{t('history.kind.all')}</option><option value="play">{t('history.kind.play')}</option><option value="skip">{t('history.kind.skip')}</option>
-          </select></label>
-        {count !== null && <p data-testid="export-count">{tn(`export.count.${kind === 'play' ? 'play' : kind === 'skip' ? 'skip' : 'all'}`, count, { n: num(count), range: rangeLabel(range) })}</p>}
-        {count === 0 ? <p class="hint">{t('empty.filter')}</p> : <div class="row">
-          <a class="button" href={`api/v1/exports/streams.csv?${q}`} download data-testid="export-csv">{t('export.csv')}</a>
-          <a class="button" href={`api/v1/exports/streams.json?${q}`} download data-testid="export-json">{t('export.json')}</a>
-          <a class="button" href={`api/v1/exports/streams.jsonl?${q}`} download data-testid="export-jsonl">{t('export.jsonl')}</a>
-        </div>}
-        <p class="hint">{t('export.formats')}</p>
+      <label class="row">{t('export.kind')}
+        <select value={kind} data-testid="export-kind" onChange={(e) => setKind((e.target as HTMLSelectElement).value)}>
+          <option value="all">{t('history.kind.all')}</option><option value="play">{t('history.kind.play')}</option><option value="skip">{t('history.kind.skip')}</option>
+        </select></label>
+      {count !== null && <p data-testid="export-count">{tn(`export.count.${kind === 'play' ? 'play' : kind === 'skip' ? 'skip' : 'all'}`, count, { n: num(count), range: rangeLabel(range) })}</p>}
+      {count === 0 ? <p class="hint">{t('empty.filter')}</p> : <div class="row">
+        <a class="button" href={`api/v1/exports/streams.csv?${q}`} download data-testid="export-csv">{t('export.csv')}</a>
+        <a class="button" href={`api/v1/exports/streams.json?${q}`} download data-testid="export-json">{t('export.json')}</a>
+        {/* Skips are not listens: a ListenBrainz file of skips would be empty. */}
+        {kind !== 'skip' && <a class="button" href={`api/v1/exports/streams.jsonl?${q}`} download data-testid="export-jsonl">{t('export.jsonl')}</a>}
+      </div>}
+      <p class="hint">{t('export.formats')}</p>
       <p class="hint">{t('export.import')} <a href={href('settings')}>{t('nav.settings')}</a></p>
     </div>
   );
