@@ -208,7 +208,7 @@ describe('panel: the real server behind an ingress proxy, in headless Chromium',
 
   it('renders Patterns and Skips with heatmaps whose values are reachable by keyboard and touch', async () => {
     await page.goto(`${server.url}#/patterns?range=all`);
-    await page.getByTestId('heatmap').waitFor();
+    await page.getByTestId('heatmap').locator('td').nth(7 * 24 - 1).waitFor();
     await page.getByTestId('sessions').waitFor();
     expect(await page.getByTestId('heatmap').locator('td').count()).to.equal(7 * 24);
     await page.getByTestId('heatmap').locator('td').first().focus();
@@ -219,6 +219,8 @@ describe('panel: the real server behind an ingress proxy, in headless Chromium',
     await shoot(page, 'patterns');
     await page.goto(`${server.url}#/skips?range=all`);
     await page.getByTestId('skips.tracks').locator('li').first().waitFor();
+    // The heatmap's answer may come after the lists'; wait for its last cell, then count them all.
+    await page.getByTestId('skip-heatmap').locator('td').nth(7 * 24 - 1).waitFor();
     expect(await page.getByTestId('skip-heatmap').locator('td').count()).to.equal(7 * 24);
     await shoot(page, 'skips', [390]);
   });
