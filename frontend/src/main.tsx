@@ -17,18 +17,24 @@ import { MoodPage } from './pages/mood';
 import { WrappedPage } from './pages/wrapped';
 import { SettingsPage } from './pages/settings';
 import { EntityPage } from './pages/entity';
+import { lazyPage } from './lazy';
 // uPlot's own styles live in the main stylesheet: a CSS file of a lazily loaded chunk is never linked.
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 
 document.documentElement.lang = lang;
 
-const NAV = ['now', 'overview', 'history', 'top', 'patterns', 'skips', 'mood', 'wrapped', 'settings'] as const;
+const NAV = ['now', 'overview', 'history', 'top', 'patterns', 'skips', 'mood', 'wrapped',
+  'story',
+  'data', 'settings'] as const;
 const PAGES: Record<string, (props: { route: ReturnType<typeof useRoute> }) => preact.JSX.Element | null> = {
   now: NowPage, overview: OverviewPage, history: HistoryPage, top: TopPage, patterns: PatternsPage, skips: SkipsPage, mood: MoodPage,
   wrapped: WrappedPage, settings: SettingsPage,
   artist: (p) => <EntityPage kind="artist" route={p.route} />, track: (p) => <EntityPage kind="track" route={p.route} />,
   album: (p) => <EntityPage kind="album" route={p.route} />,
+  // Pages that load their own code on the first visit (lazy.tsx).
+  story: lazyPage(() => import('./pages/story').then((m) => m.StoryPage)),
+  data: lazyPage(() => import('./pages/data').then((m) => m.DataPage)),
 };
 const STORED_ACCOUNT = 'vibescope.account';
 const STORED_ZONE = 'vibescope.zone';

@@ -5,7 +5,8 @@ import { socketGuard } from './security.js';
 
 /**
  * The socket.io hub: pushes now playing, new streams (plays, skips, merges) and import progress to
- * every open panel, and health changes. Path /socket.io (ingress strips its prefix before it reaches us).
+ * every open panel, and health changes, new stories and the scrobble sender's state. Path /socket.io
+ * (ingress strips its prefix before it reaches us).
  */
 export function createHub(http: HttpServer, bus: Bus, guard: { addon: boolean; basicDigest: Buffer | null }) {
   // The handshake passes the same guard as REST (ingress peers, basic auth) and must be same-origin.
@@ -19,6 +20,7 @@ export function createHub(http: HttpServer, bus: Bus, guard: { addon: boolean; b
     bus.on('import.progress', 'web.hub', (p) => { io.emit('import', p); }),
     bus.on('health.changed', 'web.hub', (h) => { io.emit('health', h); }),
     bus.on('story.created', 'web.hub', (s) => { io.emit('story', s); }),
+    bus.on('scrobble.status', 'web.hub', (s) => { io.emit('scrobble', s); }),
   ];
   return {
     async close(): Promise<void> {

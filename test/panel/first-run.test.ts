@@ -16,7 +16,7 @@ describe('panel: the first run, on an empty data folder', function () {
     const w = watch(page, server.origin);
     const pages: [string, string, boolean][] = [['now', 'recent-empty', true], ['overview', 'overview-empty', true], ['history', 'history-empty', true],
       ['top', 'top-empty', true], ['patterns', 'patterns-empty', true], ['skips', 'skips-empty', true], ['mood', 'mood-empty', true],
-      ['wrapped', 'wrapped-empty', true], ['settings', 'no-client-id', false]];
+      ['wrapped', 'wrapped-empty', true], ['story', 'story-empty', true], ['data', 'export-empty', true], ['settings', 'no-client-id', false]];
     for (const [name, testid, linksToSettings] of pages) {
       await page.goto(`${server.url}#/${name}`);
       await page.getByTestId(testid).waitFor();
@@ -25,6 +25,13 @@ describe('panel: the first run, on an empty data folder', function () {
       expect(text, `${name} shows no error`).to.not.match(/error/i);
       expect(text).to.not.match(/not found|undefined|NaN/);
       if (name === 'overview' || name === 'now') await shoot(page, `empty-${name}`);
+      if (name === 'data') {
+        // Scrobbling is off: the card says which options turn it on; a backup of the empty install still works.
+        await page.locator('[data-testid=scrobble][data-state=off]').waitFor();
+        expect(await page.getByTestId('scrobble-state').textContent()).to.match(/^Scrobbling is off\..* set scrobble_url and scrobble_token /);
+        expect(await page.getByTestId('backup-start').isEnabled()).to.equal(true);
+        await shoot(page, 'empty-data', [390]);
+      }
     }
     // Settings says exactly where client_id goes (standalone: the environment) and which redirect URI to register.
     expect(await page.getByTestId('no-client-id').textContent()).to.contain('VIBESCOPE_CLIENT_ID');

@@ -33,6 +33,8 @@ export async function startIngressProxy(targetPort: number, token = 'Xk3_test-to
     upstream.on('error', () => { if (!res.headersSent) res.writeHead(502); res.end(); });
     req.pipe(upstream);
   }
+  // Upgraded sockets (socket.io's websocket) are no longer the HTTP server's: close() would wait for them forever.
+  const upgraded = new Set<net.Socket>();
   server.on('upgrade', (req, socket, head) => {
     const path = strip(req.url ?? '/');
     if (path === null) { socket.destroy(); return; }
@@ -44,6 +46,7 @@ export async function startIngressProxy(targetPort: number, token = 'Xk3_test-to
     });
     upstream.on('error', () => socket.destroy());
     socket.on('error', () => upstream.destroy());
+    for (const s of [socket as net.Socket, upstream]) { upgraded.add(s); s.once('close', () => upgraded.delete(s)); }
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -52,6 +55,10 @@ export async function startIngressProxy(targetPort: number, token = 'Xk3_test-to
     url: `http://127.0.0.1:${port}${prefix}/`,
     /** Resolves when every delayed request has been answered (or the browser gave up on it). */
     delayedSettled: () => Promise.all(held).then(() => held.length),
-    async close() { server.closeAllConnections(); await new Promise<void>((r) => server.close(() => r())); },
+    async close() {
+      server.closeAllConnections();
+      for (const s of upgraded) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
   };
 }

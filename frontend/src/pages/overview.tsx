@@ -8,6 +8,7 @@ import { Tile, versus } from '../components/tiles';
 import { Empty } from '../components/empty';
 import { Toggle } from '../components/toggle';
 import { LazyChart, fillBuckets } from '../components/chart';
+import { LatestStory } from '../components/latest-story';
 
 interface Summary { plays: number; listening_ms: number; skips: number; streams: number; distinct_tracks: number; distinct_artists: number }
 interface Bucket { start: string; plays: number; skips: number; ms_played: number }
@@ -48,6 +49,7 @@ export function OverviewPage({ route }: { route: Route }) {
                 prevValue={before === undefined || (key === 'skips' && noSkips) ? undefined : versus(value, before, fmt)} />
             ))}
           </div>
+          <LatestStory />
           {filled && <div class="card">
             <div class="card-head"><h3>{t('overview.timeline')}</h3>
               <Toggle label={t('chart.show')} value={by as 'time' | 'plays'} onChange={setBy} options={[['time', t('chart.time')], ['plays', t('chart.plays')]]} /></div>

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, errorText, isAbort, post, useApi } from '../api';
-import { t, tn } from '../i18n';
+import { has, t, tn } from '../i18n';
 import { bytes, dateTime, num, pct } from '../format';
 import { live } from '../live';
 import { usePanel } from '../context';
@@ -91,6 +91,15 @@ function ConnectCard() {
   );
 }
 
+/** What the import takes (the import card lists them), in the order people are likely to have them. */
+const IMPORT_FORMATS = ['spotify', 'listenbrainz', 'maloja', 'scrobbler_log', 'lastfm_csv', 'panoscrobbler', 'vibescope'] as const;
+
+/** The name of a detected file format (the report's `format`: extended, account-music, listenbrainz, …) for people. */
+function formatName(format: string): string {
+  const key = `import.format.${format.replace(/-/g, '_')}`;
+  return has(key) ? t(key) : format;
+}
+
 /** Uploads with progress (XHR: fetch has no upload progress), resolving to the server's JSON. */
 function upload(form: FormData, onProgress: (done: number, total: number) => void): { done: Promise<{ job_id: string }>; abort: () => void } {
   const xhr = new XMLHttpRequest();
@@ -156,8 +165,10 @@ function ImportCard({ onDone }: { onDone: () => void }) {
     <form class="card" onSubmit={start} data-testid="import">
       <h3>{t('import.title')}</h3>
       <p class="hint">{t('import.hint')}</p>
+      <ul class="formats" data-testid="import-formats">{IMPORT_FORMATS.map((f) => <li key={f}>{t(`import.takes.${f}`)}</li>)}</ul>
       <div class="row">
-        <input type="file" multiple accept=".zip,.json" data-testid="import-files" aria-label={t('import.choose')} disabled={busy}
+        {/* No accept filter: files are recognised by their content, and phone pickers grey out names they do not know (.jsonl, .scrobbler.log). */}
+        <input type="file" multiple data-testid="import-files" aria-label={t('import.choose')} disabled={busy}
           onChange={(e) => setFiles(Array.from((e.target as HTMLInputElement).files ?? []))} />
         <button type="submit" class={`primary ${busy ? 'busy' : ''}`} disabled={files.length === 0 || busy} aria-busy={busy} data-testid="import-start">
           {phase === 'uploading' ? t('import.uploading') : phase === 'importing' ? t('import.importing') : t('import.start')}</button>
@@ -173,6 +184,7 @@ function ImportCard({ onDone }: { onDone: () => void }) {
         <ul class="files" data-testid="import-files-report">{report.files.map((f) => (
           <li key={f.file} class={f.error ? 'error' : ''}><b>{f.file}</b>: {f.error ?? t('import.file', { stored: num(f.streams_stored), plays: num(f.plays), skips: num(f.skips),
             merged: num(f.merged_duplicates), already: num(f.already_imported), rejected: num(f.rows_rejected) })}
+            {f.format && <div class="hint" data-testid="import-format">{t('import.read_as', { format: formatName(f.format) })}</div>}
             {f.rejected.slice(0, 5).map((r) => <div class="hint" key={r.index}>{t('import.row', { n: r.index + 1, reason: r.reason })}</div>)}</li>))}</ul>
         {accountOnly && <p class="hint">{t('lacks.account_export')}</p>}
         {spanRange && <a class="button primary" href={href('overview', null, { range: spanRange, account: ctx.accounts[0] === ctx.account ? null : ctx.account })}
@@ -233,6 +245,7 @@ export function SettingsPage(_: { route: Route }) {
           <dt>{t('data.snapshot')}</dt><dd>{health.data.store.last_snapshot_at ? dateTime(health.data.store.last_snapshot_at, ctx.zone) : '—'}</dd>
           <dt>{t('data.journal')}</dt><dd>{tn('records', health.data.store.journal_records, { n: num(health.data.store.journal_records) })}</dd>
         </dl>
+        <p class="hint">{t('data.more')} <a href={href('data', null, { account: ctx.accounts[0] === ctx.account ? null : ctx.account })}>{t('nav.data')}</a></p>
       </div>}
     </section>
   );
