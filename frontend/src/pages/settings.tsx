@@ -1,3 +1,4 @@
+import { EnrichmentCard } from '../components/metadata';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, errorText, isAbort, post, useApi } from '../api';
 import { has, t, tn } from '../i18n';
@@ -226,6 +227,7 @@ export function SettingsPage(_: { route: Route }) {
       <ConnectCard />
       <ImportCard onDone={() => health.reload()} />
       <DisplayCard />
+      <EnrichmentCard />
       {lib && lib.roots.length > 0 && <div class="card" data-testid="library">
         <h3>{t('library.title')}</h3>
         <p>{lib.roots.join(', ')}</p>
