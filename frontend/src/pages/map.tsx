@@ -61,7 +61,7 @@ function WorldMap({ items }: { items: CountryRow[] }) {
           const c = s.id ? byNumeric.get(s.id) : undefined;
           if (!c) return <path key={i} d={s.d} class="land" aria-hidden="true" />;
           return <path key={i} d={s.d} class={`land played ${c.country === chosen ? 'chosen' : ''}`} style={{ fillOpacity: shadeOf(c.plays) }}
-            tabIndex={0} role="button" aria-label={describe(c)} aria-pressed={c.country === chosen} data-country={c.country}
+            tabindex={0} role="button" aria-label={describe(c)} aria-pressed={c.country === chosen} data-country={c.country}
             onClick={() => setChosen(c.country)} onFocus={() => setChosen(c.country)}
             onKeyDown={(e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); setChosen(c.country); } }} />;
         })}
@@ -95,7 +95,7 @@ export function MapPage({ route }: { route: Route }) {
               <div class="card">
                 <h3>{t('map.list')}</h3>
                 <ol class="toplist" data-testid="country-list">
-                  {d.items.map((c, i) => <li key={c.country}>
+                  {d.items.map((c, i) => <li key={c.country} data-country={c.country}>
                     <span class="rank">{i + 1}</span>
                     <span class="what"><span class="title">{countryName(c.country)}</span><small>{tn('map.artists', c.artists, { n: num(c.artists) })}</small></span>
                     <span class="count">{tn('plays', c.plays, { n: num(c.plays) })}<small>{pct((100 * c.plays) / total)}</small></span>
