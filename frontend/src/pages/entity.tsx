@@ -12,7 +12,9 @@ import { Tile } from '../components/tiles';
 import { Toggle } from '../components/toggle';
 import { LazyChart, fillBuckets } from '../components/chart';
 import { StreamRow, type StreamItem } from '../components/stream';
-import { EntityGenres } from '../components/metadata';
+import { lazyPart } from '../lazy';
+
+const EntityGenres = lazyPart(() => import('../components/metadata').then((m) => m.EntityGenres));
 
 type Kind = 'artist' | 'track' | 'album';
 interface Part { id: number; name: string; album_id: number | null; plays: number; skips: number; ms_played: number; skip_rate: number | null; art_url?: string | null }

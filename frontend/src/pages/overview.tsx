@@ -9,7 +9,10 @@ import { Empty } from '../components/empty';
 import { Toggle } from '../components/toggle';
 import { LazyChart, fillBuckets } from '../components/chart';
 import { LatestStory } from '../components/latest-story';
-import { ObscurityCard } from '../components/metadata';
+import { lazyPart } from '../lazy';
+
+// The metadata cards and their texts load in their own chunk (the first page stays small).
+const ObscurityCard = lazyPart(() => import('../components/metadata').then((m) => m.ObscurityCard));
 
 interface Summary { plays: number; listening_ms: number; skips: number; streams: number; distinct_tracks: number; distinct_artists: number }
 interface Bucket { start: string; plays: number; skips: number; ms_played: number }

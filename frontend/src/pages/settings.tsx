@@ -1,4 +1,3 @@
-import { EnrichmentCard } from '../components/metadata';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, errorText, isAbort, post, useApi } from '../api';
 import { has, t, tn } from '../i18n';
@@ -8,6 +7,9 @@ import { usePanel } from '../context';
 import { href, type Route } from '../router';
 import { dateIn } from '../zone';
 import { checkCallback } from '../connect-url';
+import { lazyPart } from '../lazy';
+
+const EnrichmentCard = lazyPart(() => import('../components/metadata').then((m) => m.EnrichmentCard));
 
 interface ConnectInfo {
   client_id_set: boolean; set_client_id_in: 'addon_configuration' | 'environment'; redirect_uri: string | null; scopes: string[];
