@@ -9,8 +9,12 @@ import type { TokenStore, Tokens } from './token-store.js';
 export const SCOPES = ['user-read-recently-played', 'user-read-currently-playing', 'user-read-playback-state',
   'user-library-read', 'user-top-read'];
 
-/** Asked for only when the vibe_playlists option is on: reading and writing the vibe playlist and the mixtape. */
-export const PLAYLIST_SCOPES = ['playlist-read-private', 'playlist-modify-private', 'playlist-modify-public'];
+/**
+ * Asked for only when the vibe_playlists option is on: writing the vibe playlist and the mixtape
+ * (`POST /me/playlists`, `PUT|POST /playlists/{id}/items`). Vibescope never reads the user's playlists,
+ * so it does not ask for playlist-read-private.
+ */
+export const PLAYLIST_SCOPES = ['playlist-modify-private', 'playlist-modify-public'];
 
 /**
  * The scopes a consent asks for: only what the enabled features use

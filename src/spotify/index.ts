@@ -20,7 +20,7 @@ export { parseCallback, CallbackError, SCOPES, PLAYLIST_SCOPES, scopesFor } from
 export type { TracksApi, SpotifyImage } from './tracks-api.js';
 export { createPlaylistsApi, playlistUrl, SEARCH_MAX_LIMIT, SAVED_TRACKS_MAX_LIMIT, PLAYLIST_ITEMS_MAX } from './playlists-api.js';
 export type { PlaylistsApi, SavedTrack, PlaylistRef } from './playlists-api.js';
-export { createPlayerStateMachine, toObservation } from './watcher.js';
+export { createPlayerStateMachine, createPlayerWatcher, toObservation } from './watcher.js';
 
 export interface SpotifyDeps {
   config: Config; tokens: TokenStore; ingest: Ingest; bus: Bus; log: Logger;

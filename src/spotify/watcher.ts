@@ -172,8 +172,21 @@ export function createPlayerWatcher({ account, client, ingest, bus, intervalMs, 
     return Math.abs(expected - b.progress_ms) > 3_000;
   }
 
-  /** One observation; resolves to the delay (ms) until the next one should be made. */
-  async function pollOnce(): Promise<number> {
+  /**
+   * Observations must reach the state machine in the order Spotify answered them: a sync asked for
+   * while the timer's poll is in flight waits for it, or a stale answer read after a newer one would
+   * end the newer track as if the listener had moved on (a skip that never happened).
+   */
+  let inFlight: Promise<unknown> = Promise.resolve();
+
+  /** One observation, after any in flight; resolves to the delay (ms) until the next one should be made. */
+  function pollOnce(): Promise<number> {
+    const next = inFlight.then(observeOnce, observeOnce);
+    inFlight = next.catch(() => undefined);
+    return next;
+  }
+
+  async function observeOnce(): Promise<number> {
     const res = await client.get<unknown>(account, '/me/player', { additional_types: 'episode' });
     const at = now();
     let body: PlayerState | null = null;

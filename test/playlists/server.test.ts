@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseConfig } from '../../src/config/index.js';
 import { startVibescope, type Vibescope } from '../../src/main.js';
@@ -10,7 +10,9 @@ import { EXTENDED_DIR } from '../support/fixtures.js';
 import { quietLogger, tempDir, waitFor } from '../support/helpers.js';
 import { catalogFromRows, historyRows } from './harness.js';
 
-const DEVICE_TOPIC = 'homeassistant/device/vibescope_default/config';
+/** The device topic carries the install's instance id (mqtt.json), so two installs on one broker never collide. */
+const deviceTopic = (dir: string): string =>
+  `homeassistant/device/vibescope_${JSON.parse(readFileSync(path.join(dir, 'mqtt.json'), 'utf8')).instance_id}_default/config`;
 
 describe('playlists in the server: Home Assistant button, event and sensor; REST /api/v1/playlists', function () {
   this.timeout(90_000);
@@ -44,7 +46,7 @@ describe('playlists in the server: Home Assistant button, event and sensor; REST
   after(async () => { await app?.stop(); await ha?.close(); await fake?.close(); await broker?.close(); await tmp?.remove(); });
 
   it('discovers the button, the event and the sensor; the button makes a playlist and "ready" fires with its url, name, tracks and new', async () => {
-    const config = JSON.parse((await waitFor(() => ha.last.get(DEVICE_TOPIC), { what: 'device discovery' })).payload);
+    const config = JSON.parse((await waitFor(() => ha.last.get(deviceTopic(tmp.dir)), { what: 'device discovery' })).payload);
     expect(config.components.generate_playlist).to.include({ platform: 'button', command_topic: 'vibescope/default/generate_playlist/set',
       default_entity_id: 'button.vibescope_default_generate_playlist', payload_press: 'PRESS' });
     expect(config.components.playlist).to.include({ platform: 'event', state_topic: 'vibescope/default/playlist', default_entity_id: 'event.vibescope_default_playlist' });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createPlayerStateMachine, toObservation } from '../../src/spotify/index.js';
+import { createPlayerStateMachine, createPlayerWatcher, toObservation } from '../../src/spotify/index.js';
 import { playerSchema } from '../../src/spotify/parse.js';
 import { fixture } from '../support/fixtures.js';
 import { playerState, trackObject } from '../support/fake-spotify.js';
@@ -126,5 +126,36 @@ describe('spotify: player watcher state machine (skips and ms_played)', () => {
     const timeline: [number, any][] = [[0, playerState(A, 0)], [20, playerState(A, 20_000)], [25, playerState(B, 0)]];
     expect(run(timeline, 30_000)[0]!.skipped).to.equal(true);
     expect(run(timeline, 10_000)[0]!.skipped).to.equal(false);
+  });
+});
+
+describe('spotify: player watcher polls in order', () => {
+  it('a sync asked for while a poll is in flight waits for it, so a stale answer never ends the newer track as a skip', async () => {
+    // Spotify answers the first request (track A) only after the second (track B) has been asked for.
+    const answers: { resolve: (v: unknown) => void }[] = [];
+    const bodies = [playerState(A, 60_000), playerState(B, 1_000), null];
+    let asked = 0;
+    const client = { get: () => { const body = bodies[asked++]; return new Promise((resolve) => answers.push({ resolve: () => resolve({ data: body }) })); } };
+    const recorded: IncomingStream[] = [];
+    const ingest = { record: async (s: IncomingStream[]) => { recorded.push(...s); } };
+    const bus = { emit: () => undefined };
+    let clock = T0;
+    const watcher = createPlayerWatcher({ account: 'default', client: client as never, ingest: ingest as never, bus: bus as never,
+      intervalMs: 15_000, skipThresholdMs: SKIP_MS, now: () => clock });
+    const first = watcher.pollOnce();
+    const second = watcher.pollOnce();
+    await new Promise((r) => setImmediate(r));
+    expect(asked, 'the second request waits for the first answer').to.equal(1);
+    clock += 5_000; answers[0]!.resolve(undefined);
+    await first;
+    await new Promise((r) => setImmediate(r));
+    expect(asked).to.equal(2);
+    clock += 5_000; answers[1]!.resolve(undefined);
+    await second;
+    const third = watcher.pollOnce();
+    await new Promise((r) => setImmediate(r));
+    clock += 5_000; answers[2]!.resolve(undefined);
+    await third;
+    expect(recorded.map((s) => [s.track.name, s.skipped])).to.deep.equal([['A', false], ['B', false]]);
   });
 });
