@@ -90,7 +90,8 @@ export function PlaylistsPage(_: { route: Route }) {
         {error && <p class="error" role="alert">{error}</p>}
         {s?.next_run_at && s.enabled && <p class="hint">{t('pl.next', { when: dateTime(s.next_run_at, ctx.zone) })}</p>}
       </div>
-      {runs.data && list.length === 0 && <div class="card empty" data-testid="playlists-empty"><p>{ctx.span.plays === 0 ? t('pl.empty.no_history') : t('pl.empty.none')}</p></div>}
+      {runs.data && list.length === 0 && <div class="card empty" data-testid="playlists-empty"><p>{ctx.span.plays === 0 ? t('pl.empty.no_history') : t('pl.empty.none')}</p>
+        {ctx.span.plays === 0 && <a class="button primary" href={href('settings')}>{t('empty.none.action')}</a>}</div>}
       {latest && <LatestList key={latest.id} id={latest.id} />}
       {list.length > 0 && <div class="card">
         <h3>{t('pl.history')}</h3>
