@@ -42,7 +42,7 @@ export default function Chart({ x, series, kind, bucket, yFormat, tooltip, label
     const stacked = kind === 'stacked';
     // Stacked: series i is drawn at the sum of series 0..i, its band filled down to series i − 1.
     const sums = x.map(() => 0);
-    const drawn = stacked ? series.map((s) => s.values.map((v, j) => (sums[j] = sums[j]! + (v ?? 0)))) : series.map((s) => s.values);
+    const drawn = stacked ? series.map((s) => s.values.map((v, j) => (v == null ? null : (sums[j] = sums[j]! + v)))) : series.map((s) => s.values);
     const years = new Set(x.map((s) => new Date(s * 1000).getUTCFullYear())).size;
     const tick = new Intl.DateTimeFormat(numberLocale, bucket === 'month' ? { month: 'short', year: 'numeric', timeZone: 'UTC' }
       : years > 1 ? { day: 'numeric', month: 'short', year: '2-digit', timeZone: 'UTC' } : { day: 'numeric', month: 'short', timeZone: 'UTC' });
@@ -53,7 +53,7 @@ export default function Chart({ x, series, kind, bucket, yFormat, tooltip, label
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
       legend: { show: legend },
       bands: stacked ? series.slice(1).map((_s, i) => ({ series: [i + 2, i + 1] as [number, number] })) : undefined,
-      padding: [8, 8, 0, 0],
+      padding: [8, kind === 'bars' ? 8 : 28, 0, 0], // room for the last tick's label where a line ends at the edge
       scales: { x: { time: true, range: (_u, min, max) => (kind === 'bars' ? [min, max + 2 * half] : min === max ? [min - half, max + half] : [min, max]) },
         y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] } },
       series: [{}, ...series.map((s, i) => ({

@@ -8,7 +8,7 @@ import { buildWorld, type World } from '../support/metabrainz-world.js';
 import { startFakeListenBrainz, startFakeMusicBrainz, type FakeListenBrainz, type FakeMusicBrainz } from '../support/fake-metabrainz.js';
 import { historyRows, worldTracks, type HistoryRow } from '../support/metadata.js';
 import { expectedStats, perUri, resolvable, servedGenres, type NameOf } from '../metadata/expected.js';
-import { launchBrowser, newPage, startPanel, textOf, watch, type PanelServer } from './harness.js';
+import { launchBrowser, newPage, shoot, startPanel, textOf, watch, type PanelServer } from './harness.js';
 
 const FILE = 'mica92_Streaming_History_Audio_2024_4.json';
 const fmt = (n: number) => new Intl.NumberFormat('en-GB').format(n);
@@ -112,8 +112,9 @@ describe('panel: Genres, Map, eras, obscurity, entity genres and the enrichment 
     const eras = (await page.locator('[data-testid=era]').allTextContents()).map((s) => s.replace(/\u00a0|\u202f/g, ' '));
     expect(eras).to.have.length(decades.size);
     [...decades].sort((a, b) => a[0] - b[0]).forEach(([decade, n], i) => expect(eras[i]).to.contain(`${decade}s`).and.contain(plays(n)));
-    expect(await textOf(page, '[data-testid=eras-mean]')).to.equal(`On average, your music came out in ${one(meanYear!)}.`);
+    expect(await textOf(page, '[data-testid=eras-mean]')).to.equal(`On average, your music came out in ${Math.round(meanYear!)}.`);
     expect(await overflowAt(page, 390), 'Genres: no horizontal overflow at 390 px').to.be.at.most(0);
+    await shoot(page, 'genres', [390]);
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
@@ -138,6 +139,7 @@ describe('panel: Genres, Map, eras, obscurity, entity genres and the enrichment 
     const js = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.endsWith('.js')));
     expect(js.every((n) => n.includes('/api/hassio_ingress/Xk3_test-token/')), 'the map chunk loads through the ingress path').to.equal(true);
     expect(await overflowAt(page, 390), 'Map: no horizontal overflow at 390 px').to.be.at.most(0);
+    await shoot(page, 'map', [390, 1280]);
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
@@ -196,6 +198,7 @@ describe('panel: Genres, Map, eras, obscurity, entity genres and the enrichment 
     expect(await textOf(page, '[data-testid=enrich-pending]')).to.equal('0');
     expect(await page.getByTestId('enrich-token').count(), 'a token is set: no token sentence').to.equal(0);
     expect(await textOf(page, '[data-testid=enrichment-state]')).to.match(/^Every track has been looked up/);
+    await shoot(page, 'settings-enrichment', [390]);
     expect(w.problems, w.problems.join('\n')).to.deep.equal([]);
     expect(w.outside).to.deep.equal([]);
   });

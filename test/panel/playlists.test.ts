@@ -7,7 +7,7 @@ import { startFakeSpotify, type FakeSpotify } from '../support/fake-spotify.js';
 import { EXTENDED_DIR } from '../support/fixtures.js';
 import { waitFor } from '../support/helpers.js';
 import { catalogFromRows, historyRows } from '../playlists/harness.js';
-import { launchBrowser, newPage, startPanel, textOf, watch, type PanelServer } from './harness.js';
+import { launchBrowser, newPage, shoot, startPanel, textOf, watch, type PanelServer } from './harness.js';
 
 const FILE = 'efrrowini_Streaming_History_Audio_2024.json';
 const pct = (share: number) => new Intl.NumberFormat('en-GB', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(share);
@@ -70,6 +70,7 @@ describe('panel: Playlists (generate, dry run, the latest list and its reasons, 
     expect(await textOf(page, '[data-testid=run-history] tbody tr')).to.match(/dry run/);
     expect(await page.locator('body').textContent()).to.not.match(/\/tmp\/|stage|success|Error:/);
     expect(await overflowAt(page, 390), 'no horizontal overflow at 390 px').to.be.at.most(0);
+    await shoot(page, 'playlists', [390]);
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 

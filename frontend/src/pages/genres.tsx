@@ -1,6 +1,6 @@
 import { useApi } from '../api';
 import { t, tn } from '../texts/genres';
-import { bucketLabel, dec, duration, num, pct } from '../format';
+import { bucketLabel, duration, num, pct } from '../format';
 import { usePanel, acc } from '../context';
 import { HistoryEnds, RangePicker, rangeQuery, resolveRange } from '../range';
 import { useParam, type Route } from '../router';
@@ -55,12 +55,13 @@ function TopGenres({ q, previous, by }: { q: string; previous: boolean; by: 'pla
 }
 
 /** The shares of the top genres over time, stacked (a streamgraph), with its legend as a list. */
-function GenreStream({ q, fromDate, toDate, bucket }: { q: string; fromDate: string; toDate: string; bucket: 'week' | 'month' }) {
+function GenreStream({ q, fromDate, toDate, bucket, all }: { q: string; fromDate: string; toDate: string; bucket: 'week' | 'month'; all: boolean }) {
   const tl = useApi<Timeline>(`stats/genres/timeline?${q}&bucket=${bucket}&top=${STREAM_TOP}`);
   const d = tl.data;
   if (!d || d.genres.length === 0 || d.buckets.every((b) => b.plays_with_genre === 0)) return null;
   const names = [...d.genres, t('genres.other')];
-  const filled = fillBuckets(fromDate, toDate, bucket, d.buckets.map((b) => ({ start: b.start, v: b })), { start: '', plays: 0, plays_with_genre: 0, shares: [] as number[] });
+  // All time spans the buckets with data (not up to today); a chosen range spans the whole range.
+  const filled = fillBuckets(all ? d.buckets[0]!.start : fromDate, all ? d.buckets.at(-1)!.start : toDate, bucket, d.buckets.map((b) => ({ start: b.start, v: b })), { start: '', plays: 0, plays_with_genre: 0, shares: [] as number[] });
   const series = names.map((label, i) => ({ label, values: filled.values.map((b) => (b.plays_with_genre > 0 ? b.shares[i] ?? 0 : null)) }));
   const colours = [...STACK_COLOURS.slice(0, d.genres.length), STACK_COLOURS.at(-1)!];
   return (
@@ -93,7 +94,7 @@ function ErasCard({ q }: { q: string }) {
   return (
     <div class={`card ${e.loading ? 'stale' : ''}`} data-testid="eras">
       <h3>{t('eras.title')}</h3>
-      {e.data.mean_year !== null && <p data-testid="eras-mean">{t('eras.mean', { year: dec(e.data.mean_year) })}</p>}
+      {e.data.mean_year !== null && <p data-testid="eras-mean">{t('eras.mean', { year: String(Math.round(e.data.mean_year)) })}</p>}
       <ul class="bars">
         {e.data.decades.map((d) => (
           <li key={d.decade} data-testid="era">
@@ -124,7 +125,7 @@ export function GenresPage({ route }: { route: Route }) {
       <HistoryEnds value={range} onChange={setRange} ctx={ctx} />
       {ctx.span.streams === 0 ? <Empty testid="genres-empty" /> : <>
         <TopGenres q={q} previous={r.previous !== null} by={by === 'ms' ? 'ms' : 'plays'} />
-        <GenreStream q={q} fromDate={r.fromDate} toDate={r.toDate} bucket={r.bucket === 'month' ? 'month' : 'week'} />
+        <GenreStream q={q} fromDate={r.fromDate} toDate={r.toDate} bucket={r.bucket === 'month' ? 'month' : 'week'} all={range === 'all'} />
         <ErasCard q={q} />
       </>}
     </section>

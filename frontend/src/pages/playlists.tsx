@@ -35,7 +35,7 @@ function LatestList({ id }: { id: number }) {
       {run.status === 'failed' && <p class="error">{run.error ?? t('pl.failed')}</p>}
       <ol class="toplist playlist" data-testid="playlist-tracks">
         {run.tracks.map((tr) => <li key={tr.position}>
-          <span class="rank">{tr.position}</span>
+          <span class="rank">{tr.position + 1}</span>
           <Art url={tr.art_url} name={tr.name} size={44} />
           <span class="what">
             {tr.track_id ? <EntityLink kind="track" id={tr.track_id} class="title">{tr.name}</EntityLink> : <span class="title">{tr.name}</span>}
