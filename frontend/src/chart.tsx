@@ -11,7 +11,10 @@ export interface ChartProps {
   /** Bucket starts as calendar dates at 00:00 UTC, in seconds (the bucket's own date, whatever the zone). */
   x: number[];
   series: ChartSeries[];
-  kind: 'bars' | 'lines';
+  /** stacked: each series on top of the ones before (shares of a whole: a streamgraph of genres). */
+  kind: 'bars' | 'lines' | 'stacked';
+  /** Colours of the series (CSS colours), else the panel's palette. */
+  colours?: string[];
   bucket: 'day' | 'week' | 'month';
   /** Axis label of a y value (with its unit). */
   yFormat: (v: number) => string;
@@ -27,7 +30,7 @@ export interface ChartProps {
  * ("Feb 2024", "3 Feb"), a floating localized tooltip, and its box's width. Loaded on demand (pages
  * without charts never load uPlot).
  */
-export default function Chart({ x, series, kind, bucket, yFormat, tooltip, label, legend = false, height = 220 }: ChartProps) {
+export default function Chart({ x, series, kind, bucket, yFormat, tooltip, label, legend = false, height = 220, colours }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const tip = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -35,7 +38,11 @@ export default function Chart({ x, series, kind, bucket, yFormat, tooltip, label
     if (!el) return undefined;
     const text = cssVar('--text-2', '#5f6368');
     const grid = cssVar('--divider', 'rgba(0,0,0,.12)');
-    const colour = (i: number) => cssVar(PALETTE[i % PALETTE.length]!, '#0b6bcb');
+    const colour = (i: number) => colours?.[i % colours.length] ?? cssVar(PALETTE[i % PALETTE.length]!, '#0b6bcb');
+    const stacked = kind === 'stacked';
+    // Stacked: series i is drawn at the sum of series 0..i, its band filled down to series i − 1.
+    const sums = x.map(() => 0);
+    const drawn = stacked ? series.map((s) => s.values.map((v, j) => (v == null ? null : (sums[j] = sums[j]! + v)))) : series.map((s) => s.values);
     const years = new Set(x.map((s) => new Date(s * 1000).getUTCFullYear())).size;
     const tick = new Intl.DateTimeFormat(numberLocale, bucket === 'month' ? { month: 'short', year: 'numeric', timeZone: 'UTC' }
       : years > 1 ? { day: 'numeric', month: 'short', year: '2-digit', timeZone: 'UTC' } : { day: 'numeric', month: 'short', timeZone: 'UTC' });
@@ -45,13 +52,14 @@ export default function Chart({ x, series, kind, bucket, yFormat, tooltip, label
       width: el.clientWidth || 300, height,
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
       legend: { show: legend },
-      padding: [8, 8, 0, 0],
+      bands: stacked ? series.slice(1).map((_s, i) => ({ series: [i + 2, i + 1] as [number, number] })) : undefined,
+      padding: [8, kind === 'bars' ? 8 : 28, 0, 0], // room for the last tick's label where a line ends at the edge
       scales: { x: { time: true, range: (_u, min, max) => (kind === 'bars' ? [min, max + 2 * half] : min === max ? [min - half, max + half] : [min, max]) },
         y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] } },
       series: [{}, ...series.map((s, i) => ({
-        label: s.label, stroke: colour(i), width: kind === 'bars' ? 0 : 2,
-        fill: kind === 'bars' ? colour(i) : series.length === 1 ? `${colour(i)}33` : undefined,
-        paths: kind === 'bars' ? bars : undefined, points: { show: kind !== 'bars' && x.length < 60 },
+        label: s.label, stroke: colour(i), width: kind === 'bars' ? 0 : stacked ? 1 : 2,
+        fill: kind === 'bars' || stacked ? colour(i) : series.length === 1 ? `${colour(i)}33` : undefined,
+        paths: kind === 'bars' ? bars : undefined, points: { show: kind === 'lines' && x.length < 60 },
         value: (_u: uPlot, v: number | null) => (v == null ? '–' : yFormat(v)),
       }))],
       axes: [
@@ -75,11 +83,11 @@ export default function Chart({ x, series, kind, bucket, yFormat, tooltip, label
           t.style.transform = `translate(${left}px, 0)`;
         }],
       },
-    }, [x, ...series.map((s) => s.values)] as uPlot.AlignedData, el);
+    }, [x, ...drawn] as uPlot.AlignedData, el);
     const observer = new ResizeObserver(() => plot.setSize({ width: el.clientWidth || 300, height }));
     observer.observe(el);
     return () => { observer.disconnect(); plot.destroy(); };
-  }, [x, series, kind, bucket, height, legend]);
+  }, [x, series, kind, bucket, height, legend, colours]);
   return (
     <div class="chart-wrap">
       <div class="tooltip" ref={tip} hidden role="status" />

@@ -25,3 +25,22 @@ export function lazyPage(load: () => Promise<PageComponent>): PageComponent {
     return <Page {...props} />;
   };
 }
+
+type Part = (props: any) => preact.JSX.Element | null;
+/**
+ * A part of a first-page page (a card) whose code and texts load with its first render, in their own
+ * chunk. Nothing shows until then, nor when the chunk fails to load (the page around it still works).
+ */
+export function lazyPart<C extends Part>(load: () => Promise<C>): C {
+  let loaded: C | null = null;
+  return function LazyPart(props: Parameters<C>[0]) {
+    const [Loaded, setLoaded] = useState<C | null>(() => loaded);
+    useEffect(() => {
+      if (Loaded) return undefined;
+      let live = true;
+      load().then((c) => { loaded = c; if (live) setLoaded(() => c); }).catch(() => undefined);
+      return () => { live = false; };
+    }, []);
+    return Loaded ? <Loaded {...props} /> : null;
+  } as C;
+}

@@ -24,8 +24,8 @@ import './styles.css';
 
 document.documentElement.lang = lang;
 
-const NAV = ['now', 'overview', 'history', 'top', 'patterns', 'skips', 'mood', 'wrapped',
-  'story',
+const NAV = ['now', 'overview', 'history', 'top', 'genres', 'map', 'patterns', 'skips', 'mood', 'wrapped',
+  'story', 'playlists',
   'data', 'settings'] as const;
 const PAGES: Record<string, (props: { route: ReturnType<typeof useRoute> }) => preact.JSX.Element | null> = {
   now: NowPage, overview: OverviewPage, history: HistoryPage, top: TopPage, patterns: PatternsPage, skips: SkipsPage, mood: MoodPage,
@@ -35,6 +35,9 @@ const PAGES: Record<string, (props: { route: ReturnType<typeof useRoute> }) => p
   // Pages that load their own code on the first visit (lazy.tsx).
   story: lazyPage(() => import('./pages/story').then((m) => m.StoryPage)),
   data: lazyPage(() => import('./pages/data').then((m) => m.DataPage)),
+  genres: lazyPage(() => import('./pages/genres').then((m) => m.GenresPage)),
+  map: lazyPage(() => import('./pages/map').then((m) => m.MapPage)),
+  playlists: lazyPage(() => import('./pages/playlists').then((m) => m.PlaylistsPage)),
 };
 const STORED_ACCOUNT = 'vibescope.account';
 const STORED_ZONE = 'vibescope.zone';

@@ -33,3 +33,15 @@ export function createCountryNames() {
 }
 
 export type CountryNames = ReturnType<typeof createCountryNames>;
+
+/**
+ * The ISO 3166-1 numeric code of an alpha-2 code ("GB" → "826", "AR" → "032": three digits, as
+ * world maps key their shapes, e.g. world-atlas), through i18n-iso-countries; null for a code without
+ * one (MusicBrainz's XE/XW; Kosovo's XK has only the library's unofficial "983", which no map uses).
+ */
+export function numericCodeOf(alpha2: string): string | null {
+  const countries = require('i18n-iso-countries/index.js') as typeof Countries;
+  const code = alpha2.toUpperCase();
+  if (code === 'XK') return null;
+  return countries.alpha2ToNumeric(code) ?? null;
+}

@@ -101,6 +101,14 @@ describe('metadata: the real extended history enriched through the fake ListenBr
     expect(items.every((c) => /^[A-Z]{2}$/.test(c.country))).to.equal(true);
   });
 
+  it('gives each country its ISO 3166-1 numeric code, the key of a world map\'s shapes', () => {
+    // ISO 3166-1 numeric codes of the fake world's countries (the standard's table, not the product's library).
+    const iso: Record<string, string> = { GB: '826', US: '840', DE: '276', AR: '032', KR: '410', SE: '752' };
+    const { items } = metadata.stats.countries(all());
+    expect(items.length).to.be.greaterThan(0);
+    for (const c of items) expect(c.country_numeric, c.country).to.equal(iso[c.country]);
+  });
+
   it('eras equal a simple count by first release year, with the play-weighted mean year', () => {
     const { years, meanYear } = expectedStats(rows, world, lb, nameOf);
     const e = metadata.stats.eras(all());

@@ -16,7 +16,8 @@ describe('panel: the first run, on an empty data folder', function () {
     const w = watch(page, server.origin);
     const pages: [string, string, boolean][] = [['now', 'recent-empty', true], ['overview', 'overview-empty', true], ['history', 'history-empty', true],
       ['top', 'top-empty', true], ['patterns', 'patterns-empty', true], ['skips', 'skips-empty', true], ['mood', 'mood-empty', true],
-      ['wrapped', 'wrapped-empty', true], ['story', 'story-empty', true], ['data', 'export-empty', true], ['settings', 'no-client-id', false]];
+      ['wrapped', 'wrapped-empty', true], ['story', 'story-empty', true], ['data', 'export-empty', true], ['genres', 'genres-empty', true], ['map', 'map-empty', true],
+      ['playlists', 'playlists-empty', true], ['settings', 'no-client-id', false]];
     for (const [name, testid, linksToSettings] of pages) {
       await page.goto(`${server.url}#/${name}`);
       await page.getByTestId(testid).waitFor();

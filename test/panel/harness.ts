@@ -30,14 +30,15 @@ export interface PanelServer { app: Vibescope; url: string; origin: string; prox
  * The real server on a fresh data folder behind the ingress stand-in: imports the given files first
  * (as the importer does for an upload), optionally with the account connected to a fake Spotify.
  */
-export async function startPanel({ options = {}, imports = [], fake, connect = [], delay }: { options?: Record<string, unknown>;
-  imports?: { files: string[]; account: string }[]; fake?: FakeSpotify; connect?: string[]; delay?: (p: string) => number } = {}): Promise<PanelServer> {
+export async function startPanel({ options = {}, imports = [], fake, connect = [], delay, scopes = {} }: { options?: Record<string, unknown>;
+  imports?: { files: string[]; account: string }[]; fake?: FakeSpotify; connect?: string[]; delay?: (p: string) => number;
+  /** The consent's scopes per connected account (none by default). */ scopes?: Record<string, string> } = {}): Promise<PanelServer> {
   const tmp = await tempDir('vibescope-panel-');
   if (fake && connect.length) {
     const tokens = await openTokenStore(tmp.dir);
     for (const account of connect) {
       const g = fake.grant();
-      await tokens.updateAccount(account, { tokens: { access_token: g.access_token, refresh_token: g.refresh_token, expires_at: Date.now() + 3_600_000, scope: '' } });
+      await tokens.updateAccount(account, { tokens: { access_token: g.access_token, refresh_token: g.refresh_token, expires_at: Date.now() + 3_600_000, scope: scopes[account] ?? '' } });
     }
   }
   const app = await startVibescope({ config: parseConfig({ metadata_enrichment: false, data_dir: tmp.dir, timezone: 'Europe/Berlin', history_poll_interval_s: 600, player_poll_interval_s: 120,

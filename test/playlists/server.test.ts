@@ -83,7 +83,13 @@ describe('playlists in the server: Home Assistant button, event and sensor; REST
     const done = await waitFor(async () => { const r = await json(`/playlists/runs/${started.id}`); return r.status !== 'running' ? r : null; }, { what: 'dry run' });
     expect(done.status).to.equal('success');
     expect(done.tracks[0]).to.have.all.keys('position', 'uri', 'name', 'artist_name', 'album_name', 'image_url', 'duration_ms', 'isrc', 'name_key', 'source',
-      'score', 'why', 'is_new', 'energy');
+      'score', 'why', 'is_new', 'energy', 'track_id', 'art_url');
+    // The panel's links: the store's track when it knows the URI, and art through Vibescope only.
+    for (const t of done.tracks) {
+      const known = app.store.sql.get<{ id: number }>('SELECT id FROM tracks WHERE uri = ?', [t.uri])?.id ?? null;
+      expect(t.track_id, t.name).to.equal(known);
+      if (t.art_url !== null) expect(t.art_url, t.name).to.match(/^api\/v1\/(art\/track\/\d+|playlists\/runs\/\d+\/tracks\/\d+\/art)$/);
+    }
     expect(done.feedback).to.deep.equal({ hit_rate: null, skip_rate: null, final: true });
     expect(fake.playlists.writes.length).to.equal(writes);
   });

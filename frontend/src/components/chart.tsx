@@ -36,3 +36,6 @@ export function fillBuckets<T>(fromDate: string, toDate: string, bucket: 'day' |
   }
   return { dates, x, values };
 }
+
+/** Colours of a stacked chart's series, told apart in light and dark themes (the last one, grey, is "other"). */
+export const STACK_COLOURS = ['#0288d1', '#ef6c00', '#2e7d32', '#8e24aa', '#c62828', '#00897b', '#f9a825', '#5d4037', '#9e9e9e'];

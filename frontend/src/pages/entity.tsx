@@ -12,6 +12,9 @@ import { Tile } from '../components/tiles';
 import { Toggle } from '../components/toggle';
 import { LazyChart, fillBuckets } from '../components/chart';
 import { StreamRow, type StreamItem } from '../components/stream';
+import { lazyPart } from '../lazy';
+
+const EntityGenres = lazyPart(() => import('../components/metadata').then((m) => m.EntityGenres));
 
 type Kind = 'artist' | 'track' | 'album';
 interface Part { id: number; name: string; album_id: number | null; plays: number; skips: number; ms_played: number; skip_rate: number | null; art_url?: string | null }
@@ -104,6 +107,7 @@ export function EntityPage({ kind, route }: { kind: Kind; route: Route }) {
           {e.spotify_url && <a class="button" href={e.spotify_url} target="_blank" rel="noopener noreferrer">{t('entity.open_spotify')}</a>}
         </div>
       </div>
+      {kind !== 'album' && <EntityGenres kind={kind} id={id} query={acc(ctx)} />}
       <div class="controls"><RangePicker value={range} onChange={setRange} ctx={ctx} /></div>
       <div class="tiles" data-testid="entity-tiles">
         <Tile label={t('overview.plays')} value={num(e.totals.plays)} testid="entity-plays" />

@@ -9,6 +9,10 @@ import { Empty } from '../components/empty';
 import { Toggle } from '../components/toggle';
 import { LazyChart, fillBuckets } from '../components/chart';
 import { LatestStory } from '../components/latest-story';
+import { lazyPart } from '../lazy';
+
+// The metadata cards and their texts load in their own chunk (the first page stays small).
+const ObscurityCard = lazyPart(() => import('../components/metadata').then((m) => m.ObscurityCard));
 
 interface Summary { plays: number; listening_ms: number; skips: number; streams: number; distinct_tracks: number; distinct_artists: number }
 interface Bucket { start: string; plays: number; skips: number; ms_played: number }
@@ -50,6 +54,7 @@ export function OverviewPage({ route }: { route: Route }) {
             ))}
           </div>
           <LatestStory />
+          <ObscurityCard query={`${q}&${rangeQuery(r)}`} />
           {filled && <div class="card">
             <div class="card-head"><h3>{t('overview.timeline')}</h3>
               <Toggle label={t('chart.show')} value={by as 'time' | 'plays'} onChange={setBy} options={[['time', t('chart.time')], ['plays', t('chart.plays')]]} /></div>

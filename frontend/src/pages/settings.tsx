@@ -7,6 +7,9 @@ import { usePanel } from '../context';
 import { href, type Route } from '../router';
 import { dateIn } from '../zone';
 import { checkCallback } from '../connect-url';
+import { lazyPart } from '../lazy';
+
+const EnrichmentCard = lazyPart(() => import('../components/metadata').then((m) => m.EnrichmentCard));
 
 interface ConnectInfo {
   client_id_set: boolean; set_client_id_in: 'addon_configuration' | 'environment'; redirect_uri: string | null; scopes: string[];
@@ -226,6 +229,7 @@ export function SettingsPage(_: { route: Route }) {
       <ConnectCard />
       <ImportCard onDone={() => health.reload()} />
       <DisplayCard />
+      <EnrichmentCard />
       {lib && lib.roots.length > 0 && <div class="card" data-testid="library">
         <h3>{t('library.title')}</h3>
         <p>{lib.roots.join(', ')}</p>

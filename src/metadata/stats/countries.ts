@@ -1,9 +1,14 @@
 import type { Range, StatsContext } from '../../stats/index.js';
 import { coverage, perTrack, type Coverage } from './common.js';
 import type { TrackFactsCache } from './track-facts.js';
+import { numericCodeOf } from '../country.js';
 
-/** One country: its ISO 3166-1 alpha-2 code, the distinct artists from it that were played, and the plays and ms of their tracks. */
-export interface CountryRow { country: string; artists: number; plays: number; ms_played: number }
+/**
+ * One country: its ISO 3166-1 alpha-2 code, its ISO 3166-1 numeric code (three digits, the key of a
+ * world map's shapes; null when it has none), the distinct artists from it that were played, and the
+ * plays and ms of their tracks.
+ */
+export interface CountryRow { country: string; country_numeric: string | null; artists: number; plays: number; ms_played: number }
 
 /**
  * Where the played artists come from (PRODUCT.md "country of an artist"). A play counts once for
@@ -25,7 +30,7 @@ export function createCountryStats(ctx: StatsContext, facts: TrackFactsCache) {
       }
       for (const c of list) out.get(c.country)!.artists.add(c.artist_id);
     }
-    const items = [...out].map(([country, e]) => ({ country, artists: e.artists.size, plays: e.plays, ms_played: e.ms }))
+    const items = [...out].map(([country, e]) => ({ country, country_numeric: numericCodeOf(country), artists: e.artists.size, plays: e.plays, ms_played: e.ms }))
       .sort((a, b) => b.plays - a.plays || b.ms_played - a.ms_played || a.country.localeCompare(b.country));
     return { items, coverage: coverage(rows, (t) => f.countries.has(t)) };
   }

@@ -8,18 +8,24 @@ import type { WebDeps } from '../index.js';
 const CACHE_CONTROL = 'private, max-age=604800';
 
 /**
+ * Sends an image with a week's browser cache and its ETag (304 when the browser has it).
+ * @throws NotFoundError `what` when there is no image (yet) or it is gone: the panel shows a letter tile.
+ */
+export function sendArt(res: Response, image: ArtImage | null | 'gone', ifNoneMatch: string | undefined, what: string): void {
+  if (!image || image === 'gone') throw new NotFoundError(what);
+  res.set({ 'cache-control': CACHE_CONTROL, etag: image.etag });
+  if (ifNoneMatch === image.etag) { res.status(304).end(); return; }
+  res.type(image.type).send(image.bytes);
+}
+
+/**
  * Cover art served from Vibescope itself (GET /api/v1/art/album/:id, /art/track/:id,
  * /art/now-playing/:account), so the panel loads images from its own origin only. 404 when there is no
  * art (yet): the panel shows a letter tile.
  */
 export function artRoutes({ art, spotify, accounts }: WebDeps): Router {
   const api = Router();
-  const send = (res: Response, image: ArtImage | null | 'gone', ifNoneMatch: string | undefined, what: string) => {
-    if (!image || image === 'gone') throw new NotFoundError(what);
-    res.set({ 'cache-control': CACHE_CONTROL, etag: image.etag });
-    if (ifNoneMatch === image.etag) { res.status(304).end(); return; }
-    res.type(image.type).send(image.bytes);
-  };
+  const send = sendArt;
   const idParam = (value: unknown) => {
     const id = Number(value);
     if (!Number.isInteger(id) || id <= 0) throw new BadParamError('id', value, 'a positive integer id');
