@@ -1,6 +1,7 @@
 /**
  * Analyses the given files one after another (as the library does); prints audio seconds, wall
- * seconds, the per-stage split (s) and RSS (baseline, peak; MB) as JSON.
+ * seconds, the per-stage split (s; only with BENCH_AUDIO_STAGES=1, since measuring it costs CPU)
+ * and RSS (baseline, peak; MB) as JSON.
  */
 import { readFileSync } from 'node:fs';
 import { analyzeProbed, probe, resolveFfmpeg } from '../src/audio/index.js';
@@ -14,7 +15,7 @@ const stages = { envelope_s: 0, tempo_s: 0, chroma_key_s: 0, loudness_s: 0, fram
 const results: { file: string; tempo_bpm: number | null; tempo_confidence: number | null; loudness_lufs: number | null; key: string | null }[] = [];
 const started = performance.now();
 for (const file of files) {
-  const { descriptors: d, times } = await analyzeProbed(file, await probe(file, paths), paths);
+  const { descriptors: d, times } = await analyzeProbed(file, await probe(file, paths), paths, { timeStages: process.env.BENCH_AUDIO_STAGES === '1' });
   audio += d.duration_s;
   for (const k of Object.keys(stages) as (keyof typeof stages)[]) stages[k] += times[k];
   results.push({ file, tempo_bpm: d.tempo_bpm, tempo_confidence: d.tempo_confidence, loudness_lufs: d.loudness_lufs, key: d.key === null ? null : `${d.key} ${d.mode}` });

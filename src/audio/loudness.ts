@@ -33,11 +33,17 @@ export function channelWeights(channels: number): number[] {
   return new Array<number>(channels).fill(1);
 }
 
+/** Interleaved samples: floats at full scale 1.0, or integers that `inputScale` brings to it. */
+export type MeterSamples = Float32Array | Int16Array;
+
 /**
  * Streaming meter. `push` interleaved samples of `channels` channels at `fs` Hz (any chunk size,
- * frames may straddle chunks), then `lufs()` and `range()`.
+ * frames may straddle chunks), then `lufs()` and `range()`. `inputScale` (default 1) is what one
+ * unit of the pushed samples is at full scale: 16-bit samples are metered as they come and the
+ * mean squares scaled by `inputScale`² once per 100 ms block (the K-weighting filters are linear,
+ * so this equals converting every sample first, without the pass over them).
  */
-export function createLoudnessMeter(fs: number, channels = 1) {
+export function createLoudnessMeter(fs: number, channels = 1, inputScale = 1) {
   const [s1, s2] = kWeighting(fs);
   const weights = channelWeights(channels);
   // Filter state per channel: x1 x2 y1 y2 z1 z2 (direct form I, two stages).
@@ -45,11 +51,12 @@ export function createLoudnessMeter(fs: number, channels = 1) {
   const sub = Math.round(fs / 10);                     // 100 ms sub-blocks, in frames
   const acc = new Float64Array(channels);
   let n = 0;                                           // frames into the current sub-block
-  let pending: Float32Array | null = null;             // samples of a frame split across chunks
+  let pending: MeterSamples | null = null;             // samples of a frame split across chunks
+  const power = inputScale * inputScale;
   let subBlocks = new Float64Array(1024); let count = 0;  // weighted channel sum of each 100 ms mean square
 
   /** Filters `frames` frames of channel `c` starting at frame `from` of `x`, adding the squares to acc[c]. */
-  function filter(x: Float32Array, c: number, from: number, frames: number): void {
+  function filter(x: MeterSamples, c: number, from: number, frames: number): void {
     const o = c * 6;
     let x1 = state[o]!; let x2 = state[o + 1]!; let y1 = state[o + 2]!; let y2 = state[o + 3]!; let z1 = state[o + 4]!; let z2 = state[o + 5]!;
     const { b0: a0, b1: a1, b2: a2, a1: p1, a2: p2 } = s1;
@@ -68,7 +75,7 @@ export function createLoudnessMeter(fs: number, channels = 1) {
   }
 
   /** Both channels of a stereo stream in one loop: two independent filter chains run in parallel on the CPU. */
-  function filterStereo(x: Float32Array, from: number, frames: number): void {
+  function filterStereo(x: MeterSamples, from: number, frames: number): void {
     let lx1 = state[0]!; let lx2 = state[1]!; let ly1 = state[2]!; let ly2 = state[3]!; let lz1 = state[4]!; let lz2 = state[5]!;
     let rx1 = state[6]!; let rx2 = state[7]!; let ry1 = state[8]!; let ry2 = state[9]!; let rz1 = state[10]!; let rz2 = state[11]!;
     const { b0: a0, b1: a1, b2: a2, a1: p1, a2: p2 } = s1;
@@ -94,13 +101,16 @@ export function createLoudnessMeter(fs: number, channels = 1) {
     let sum = 0;
     for (let c = 0; c < channels; c++) { sum += weights[c]! * acc[c]!; acc[c] = 0; }
     if (count === subBlocks.length) { const grown = new Float64Array(count * 2); grown.set(subBlocks); subBlocks = grown; }
-    subBlocks[count++] = sum / sub;
+    subBlocks[count++] = (sum * power) / sub;
     n = 0;
   }
 
-  function push(chunk: Float32Array): void {
+  function push(chunk: MeterSamples): void {
     let samples = chunk;
-    if (pending) { const joined = new Float32Array(pending.length + chunk.length); joined.set(pending); joined.set(chunk, pending.length); samples = joined; pending = null; }
+    if (pending) {
+      const joined = chunk instanceof Int16Array ? new Int16Array(pending.length + chunk.length) : new Float32Array(pending.length + chunk.length);
+      joined.set(pending); joined.set(chunk, pending.length); samples = joined; pending = null;
+    }
     const frames = Math.floor(samples.length / channels);
     if (frames * channels < samples.length) pending = samples.slice(frames * channels);
     let at = 0;
