@@ -4,6 +4,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import path from 'node:path';
 import { configSchema } from '../../src/config/index.js';
 import { INGRESS_PORT, STANDALONE_ONLY_OPTIONS } from '../../src/config/index.js';
+import { ENTITIES } from '../../src/mqtt/entities.js';
 import { tempDir, waitFor } from '../support/helpers.js';
 import { ROOT, S6, RE_SCHEMA_ELEMENT, dockerInstructions, readYaml, valueMatches, walk } from './addon-files.js';
 
@@ -209,6 +210,16 @@ describe('add-on: config.yaml, build.yaml, Dockerfile, rootfs, translations (res
     try {
       expect(spawnSync('apparmor_parser', ['-Q', '-K', tmp], { encoding: 'utf8' }).status).to.not.equal(0);
     } finally { rmSync(tmp, { force: true }); }
+  });
+
+  it('README and the store page (DOCS.md) name every Home Assistant entity Vibescope publishes', () => {
+    for (const file of ['README.md', 'DOCS.md']) {
+      const text = readFileSync(path.join(ROOT, file), 'utf8');
+      for (const def of ENTITIES.filter((d) => d.component !== 'device_automation')) {
+        // Rows name an entity in full or as a suffix of the row's first id ("`_skips_today`").
+        expect(text.includes(`vibescope_<acct>_${def.key}\``) || text.includes(`\`_${def.key}\``), `${file}: ${def.component}.vibescope_<acct>_${def.key}`).to.equal(true);
+      }
+    }
   });
 
   it('has repository.yaml, the presentation files and no stray add-on configs', () => {
