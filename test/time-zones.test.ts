@@ -51,6 +51,11 @@ describe('time zones: day buckets, "today" and midnight in zones with DST at mid
       expect(parseDateTime(bad, 'Europe/Berlin'), bad).to.equal(null);
     }
     expect(parseDateTime('2024-02-29', 'Europe/Berlin')).to.equal(Date.parse('2024-02-28T23:00:00Z'));
+    // UTC instants, as every export writes them (the fast path): checked against the calendar, not rolled over.
+    for (const bad of ['2024-02-30T10:00:00Z', '2023-02-29T00:00:00Z', '2024-04-31T12:00:00Z', '2024-00-10T12:00:00Z']) expect(parseDateTime(bad, 'UTC'), bad).to.equal(null);
+    expect(parseDateTime('2024-02-29T23:59:59.9999Z', 'Asia/Tokyo')).to.equal(Date.UTC(2024, 1, 29, 23, 59, 59, 999));
+    expect(parseDateTime('2024-12-31T00:00:00Z', 'Europe/Berlin')).to.equal(1735603200000);
+    expect(parseDateTime('0099-01-01T00:00:00Z', 'UTC')).to.equal(-59042995200000, 'a two-digit year is not 1999');
     expect(parseDateTime('2024-07-01T18:30', 'Europe/Berlin')).to.equal(Date.parse('2024-07-01T16:30:00Z'));
     expect(parseDateTime('2024-07-01T18:30:00+02:00', 'Asia/Tokyo')).to.equal(Date.parse('2024-07-01T16:30:00Z'));
     expect(parseDateTime('2023-09-03', 'America/Santiago')).to.equal(Date.parse('2023-09-03T04:00:00Z'), 'a day that starts at 01:00');
