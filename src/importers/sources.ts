@@ -81,13 +81,16 @@ export async function* zipEntries(file: string, onBytes: (n: number) => void = (
   };
   const pump = (async () => {
     try {
-      // Small input chunks bound what one push can inflate (deflate expands at most ~1032:1): ≤ 16 MB.
-      for await (const chunk of createReadStream(file, { highWaterMark: 1 << 14 })) {
+      // Small input chunks bound what one push can inflate (deflate expands at most ~1032:1): ≤ 4 MB.
+      for await (const chunk of createReadStream(file, { highWaterMark: 1 << 12 })) {
         onBytes((chunk as Uint8Array).byteLength);
         unzip.push(chunk as Uint8Array);
         const pt = state.current;
         if (pt && pt.writableLength > pt.writableHighWaterMark && !pt.destroyed) {
-          await new Promise<void>((resolve) => { pt.once('drain', resolve); pt.once('close', resolve); });
+          await new Promise<void>((resolve) => {
+            const done = () => { pt.off('drain', done); pt.off('close', done); resolve(); };
+            pt.once('drain', done); pt.once('close', done);
+          });
         }
       }
       unzip.push(new Uint8Array(0), true);
