@@ -1,5 +1,5 @@
-import { escapeLike, type StatsContext } from './context.js';
-import type { StreamQuery } from './listening.js';
+import type { StatsContext } from './context.js';
+import { logFilter, type StreamQuery } from './listening.js';
 import type { createRangeCache } from './cache.js';
 
 type Memo = ReturnType<typeof createRangeCache>['memo'];
@@ -13,20 +13,8 @@ export function createHistoryStats({ sql, accountFilter }: StatsContext, memo: M
   const countStreams = memo('history.count', (query: Omit<StreamQuery, 'limit' | 'before'>) => count(query));
 
   function count(query: Omit<StreamQuery, 'limit' | 'before'>): number {
-    const where: string[] = ['s.ended_at BETWEEN ? AND ?'];
-    const params: (number | string)[] = [query.from, query.to];
-    const acc = accountFilter(query);
-    if (acc.params.length) { where.push('s.account_id = ?'); params.push(...acc.params); }
-    if (query.kind && query.kind !== 'all') { where.push('s.kind = ?'); params.push(query.kind === 'play' ? 1 : query.kind === 'skip' ? 2 : 0); }
-    const joins = query.artist || query.track || query.q;
-    if (query.artist) { where.push('ar.name LIKE ? ESCAPE \'\\\''); params.push(escapeLike(query.artist)); }
-    if (query.track) { where.push('t.name LIKE ? ESCAPE \'\\\''); params.push(escapeLike(query.track)); }
-    if (query.q) {
-      where.push('(t.name LIKE ? ESCAPE \'\\\' OR ar.name LIKE ? ESCAPE \'\\\' OR al.name LIKE ? ESCAPE \'\\\')');
-      const like = `%${escapeLike(query.q)}%`;
-      params.push(like, like, like);
-    }
-    const from = joins
+    const { where, params, names } = logFilter(query, accountFilter);
+    const from = names
       ? 'streams s JOIN tracks t ON t.id = s.track_id LEFT JOIN artists ar ON ar.id = t.artist_id LEFT JOIN albums al ON al.id = t.album_id'
       : 'streams s';
     return sql.get<{ n: number }>(`SELECT count(*) AS n FROM ${from} WHERE ${where.join(' AND ')}`, params)!.n;

@@ -28,6 +28,29 @@ export interface StreamQuery extends Range {
 }
 
 
+/**
+ * The WHERE conditions (aliases s = streams, t = tracks, ar = artists, al = albums) and their
+ * parameters of the listening log's filters: range, account, kind, artist and track name prefixes
+ * (LIKE patterns), free text in track, artist or album name. `names` says whether a condition needs
+ * the name joins. Shared by the log and its count, so both always match the same streams.
+ */
+export function logFilter(query: Omit<StreamQuery, 'limit' | 'before'>, accountFilter: StatsContext['accountFilter']):
+  { where: string[]; params: (number | string)[]; names: boolean } {
+  const where: string[] = ['s.ended_at BETWEEN ? AND ?'];
+  const params: (number | string)[] = [query.from, query.to];
+  const acc = accountFilter(query);
+  if (acc.params.length) { where.push('s.account_id = ?'); params.push(...acc.params); }
+  if (query.kind && query.kind !== 'all') { where.push('s.kind = ?'); params.push(query.kind === 'play' ? 1 : query.kind === 'skip' ? 2 : 0); }
+  if (query.artist) { where.push('ar.name LIKE ? ESCAPE \'\\\''); params.push(escapeLike(query.artist)); }
+  if (query.track) { where.push('t.name LIKE ? ESCAPE \'\\\''); params.push(escapeLike(query.track)); }
+  if (query.q) {
+    where.push('(t.name LIKE ? ESCAPE \'\\\' OR ar.name LIKE ? ESCAPE \'\\\' OR al.name LIKE ? ESCAPE \'\\\')');
+    const like = `%${escapeLike(query.q)}%`;
+    params.push(like, like, like);
+  }
+  return { where, params, names: Boolean(query.artist || query.track || query.q) };
+}
+
 export function createListeningStats({ store, sql, accountFilter, coversAll }: StatsContext) {
   function summary(range: Range): Summary {
     const acc = accountFilter(range);
@@ -105,18 +128,7 @@ export function createListeningStats({ store, sql, accountFilter, coversAll }: S
 
   /** The listening log, newest first, keyset-paged by `before` ("ended_at:id"). */
   function streams(query: StreamQuery): { streams: StreamRow[]; next: string | null } {
-    const where: string[] = ['s.ended_at BETWEEN ? AND ?'];
-    const params: (number | string)[] = [query.from, query.to];
-    const acc = accountFilter(query);
-    if (acc.params.length) { where.push('s.account_id = ?'); params.push(...acc.params); }
-    if (query.kind && query.kind !== 'all') { where.push('s.kind = ?'); params.push(query.kind === 'play' ? 1 : query.kind === 'skip' ? 2 : 0); }
-    if (query.artist) { where.push('ar.name LIKE ? ESCAPE \'\\\''); params.push(escapeLike(query.artist)); }
-    if (query.track) { where.push('t.name LIKE ? ESCAPE \'\\\''); params.push(escapeLike(query.track)); }
-    if (query.q) {
-      where.push('(t.name LIKE ? ESCAPE \'\\\' OR ar.name LIKE ? ESCAPE \'\\\' OR al.name LIKE ? ESCAPE \'\\\')');
-      const like = `%${escapeLike(query.q)}%`;
-      params.push(like, like, like);
-    }
+    const { where, params } = logFilter(query, accountFilter);
     if (query.before) {
       const [endedAt, id] = query.before.split(':').map(Number);
       where.push('(s.ended_at < ? OR (s.ended_at = ? AND s.id < ?))');
