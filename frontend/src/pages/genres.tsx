@@ -6,6 +6,7 @@ import { HistoryEnds, RangePicker, rangeQuery, resolveRange } from '../range';
 import { useParam, type Route } from '../router';
 import { Empty } from '../components/empty';
 import { Toggle } from '../components/toggle';
+import { RankMove } from '../components/rank-move';
 import { LazyChart, STACK_COLOURS, fillBuckets } from '../components/chart';
 import { CoverageLine, NotLookedUp, type Coverage } from '../components/metadata';
 
@@ -41,9 +42,7 @@ function TopGenres({ q, previous, by }: { q: string; previous: boolean; by: 'pla
               <span class="rank">{g.rank}</span>
               <span class="what"><span class="title">{g.genre}</span></span>
               <span class="count">{by === 'ms' ? duration(g.ms_played) : tn('plays', g.plays, { n: num(g.plays) })}
-                {move !== null && <small class={`move ${move === 'new' ? 'new' : move > 0 ? 'up' : move < 0 ? 'down' : ''}`}
-                  aria-label={move === 'new' ? t('top.new') : t('top.moved', { n: move })}>
-                  {move === 'new' ? t('top.new') : move > 0 ? `▲${move}` : move < 0 ? `▼${-move}` : '–'}</small>}
+                <RankMove move={move} />
               </span>
             </li>
           );

@@ -8,6 +8,7 @@ import { Art } from '../components/art';
 import { EntityLink } from '../components/links';
 import { Empty } from '../components/empty';
 import { Toggle } from '../components/toggle';
+import { RankMove } from '../components/rank-move';
 
 interface Item { rank: number; id: number; name: string; artist_name: string | null; artist_id?: number | null; album_id?: number | null; plays: number; ms_played: number; art_url: string | null }
 
@@ -49,9 +50,7 @@ export function TopPage({ route }: { route: Route }) {
                   {kind !== 'artists' && i.artist_name && <small><EntityLink kind="artist" id={i.artist_id} range={range}>{i.artist_name}</EntityLink></small>}
                 </span>
                 <span class="count">{by === 'ms' ? duration(i.ms_played) : tn('plays', i.plays, { n: num(i.plays) })}
-                  {move !== null && <small class={`move ${move === 'new' ? 'new' : move > 0 ? 'up' : move < 0 ? 'down' : ''}`}
-                    aria-label={move === 'new' ? t('top.new') : t('top.moved', { n: move })}>
-                    {move === 'new' ? t('top.new') : move > 0 ? `▲${move}` : move < 0 ? `▼${-move}` : '–'}</small>}
+                  <RankMove move={move} />
                 </span>
               </li>
             );
