@@ -119,20 +119,25 @@ export const ANALYSIS_RATE_HZ = 22_050;
  */
 export interface NativeOutput { sampleRateHz: number; channels: number; onSamples: (chunk: Int16Array) => void }
 
-/** Turns a byte stream of f32le into aligned Float32Array chunks (a sample may straddle two reads). */
-function floatReader(onSamples: (chunk: Float32Array) => void) {
+/**
+ * Turns a byte stream of little-endian samples into aligned typed-array chunks of `Kind` (Float32Array
+ * for f32le, Int16Array for s16le): a sample may straddle two reads. The chunk is a view when the
+ * Buffer is aligned, else an aligned copy, valid during the call only. Counts the samples read.
+ */
+function sampleReader<T extends Float32Array | Int16Array>(Kind: { new(length: number): T; new(buffer: ArrayBufferLike, offset: number, length: number): T; BYTES_PER_ELEMENT: number },
+  onSamples: (chunk: T) => void) {
+  const size = Kind.BYTES_PER_ELEMENT;
   let carry: Buffer | null = null;
   let count = 0;
   return {
     read(chunk: Buffer): void {
       const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
-      const usable = buf.length - (buf.length % 4);
+      const usable = buf.length - (buf.length % size);
       carry = usable < buf.length ? Buffer.from(buf.subarray(usable)) : null;
       if (usable === 0) return;
-      // A view when the Buffer is 4-byte aligned, else an aligned copy (valid during the call only).
-      let out: Float32Array;
-      if (buf.byteOffset % 4 === 0) out = new Float32Array(buf.buffer, buf.byteOffset, usable / 4);
-      else { out = new Float32Array(usable / 4); new Uint8Array(out.buffer).set(buf.subarray(0, usable)); }
+      let out: T;
+      if (buf.byteOffset % size === 0) out = new Kind(buf.buffer, buf.byteOffset, usable / size);
+      else { out = new Kind(usable / size); new Uint8Array(out.buffer).set(buf.subarray(0, usable)); }
       count += out.length;
       onSamples(out);
     },
@@ -140,28 +145,13 @@ function floatReader(onSamples: (chunk: Float32Array) => void) {
   };
 }
 
-/**
- * Turns a byte stream of s16le written with {@link NATIVE_HEADROOM} into aligned Int16Array chunks,
- * unconverted (the loudness meter scales its block sums instead of every sample: measured 15 % of a
- * job's CPU for the conversion pass). 16-bit halves what ffmpeg writes and node reads (measured
- * −30 ms CPU per audio minute); the headroom keeps overs of lossy decodes up to +6 dBFS unclipped,
- * and the quantisation floor (−92 dBFS) is far under the −70 LUFS gate.
+/*
+ * The native stream is s16le written with {@link NATIVE_HEADROOM} and handed on unconverted (the
+ * loudness meter scales its block sums instead of every sample: measured 15 % of a job's CPU for the
+ * conversion pass). 16-bit halves what ffmpeg writes and node reads (measured −30 ms CPU per audio
+ * minute); the headroom keeps overs of lossy decodes up to +6 dBFS unclipped, and the quantisation
+ * floor (−92 dBFS) is far under the −70 LUFS gate.
  */
-function int16Reader(onSamples: (chunk: Int16Array) => void) {
-  let carry: Buffer | null = null;
-  return {
-    read(chunk: Buffer): void {
-      const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
-      const usable = buf.length - (buf.length % 2);
-      carry = usable < buf.length ? Buffer.from(buf.subarray(usable)) : null;
-      if (usable === 0) return;
-      let ints: Int16Array;
-      if (buf.byteOffset % 2 === 0) ints = new Int16Array(buf.buffer, buf.byteOffset, usable / 2);
-      else { ints = new Int16Array(usable / 2); new Uint8Array(ints.buffer).set(buf.subarray(0, usable)); }
-      onSamples(ints);
-    },
-  };
-}
 
 /** Gain applied before the native stream is written as 16-bit (6 dB of headroom), undone on reading. */
 const NATIVE_HEADROOM = 0.5;
@@ -191,11 +181,11 @@ export function decode(file: string, paths: FfmpegPaths, onSamples: (chunk: Floa
     const child = spawn(paths.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe', ...(native ? ['pipe' as const] : [])] });
     lowPriority(child.pid);
     let stderr = '';
-    const mono = floatReader(onSamples);
+    const mono = sampleReader(Float32Array, onSamples);
     child.stderr!.on('data', (c) => { stderr = (stderr + String(c)).slice(-4000); });
     child.stdout!.on('data', (chunk: Buffer) => mono.read(chunk));
     if (native) {
-      const second = int16Reader(native.onSamples);
+      const second = sampleReader(Int16Array, native.onSamples);
       (child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => second.read(chunk));
     }
     child.on('error', (err) => reject(new AudioDecodeError(file, 'unsupported', `cannot run ffmpeg: ${err.message}`)));
