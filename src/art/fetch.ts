@@ -4,8 +4,9 @@ export const MAX_IMAGE_BYTES = 4 * 1024 * 1024;
 const MAX_REDIRECTS = 3;
 
 /** Why an image could not be fetched, for the log and health (never shown with the URL's query). */
+/** Why an image could not be had: `message` is for people (health), `detail` the low-level cause for the log. */
 export class ArtFetchError extends Error {
-  constructor(message: string, readonly permanent: boolean) { super(message); this.name = 'ArtFetchError'; }
+  constructor(message: string, readonly permanent: boolean, readonly detail: string | null = null) { super(message); this.name = 'ArtFetchError'; }
 }
 
 /**
@@ -52,7 +53,8 @@ export async function fetchImage(url: string, { hosts, timeoutMs, fetchFn = fetc
     try {
       res = await fetchFn(target, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'image/*' } });
     } catch (err) {
-      throw new ArtFetchError(`${target.host} did not answer (${(err as Error).name === 'TimeoutError' ? 'timeout' : (err as Error).message})`, false);
+      const timedOut = (err as Error).name === 'TimeoutError';
+      throw new ArtFetchError(`${target.host} did not answer (${timedOut ? 'timed out' : 'no connection'})`, false, (err as Error).message);
     }
     if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
       await res.body?.cancel();

@@ -167,7 +167,7 @@ export async function createArt({ store, dataDir, resolvers, cacheBytes, log, he
     } catch (err) {
       if (!(err instanceof ArtFetchError)) throw err;
       if (err.permanent) { log.warn({ err: { message: err.message } }, 'art: image refused or gone'); return 'gone'; }
-      log.warn({ err: { message: err.message } }, 'art: image download failed; trying again later');
+      log.warn({ err: { message: err.message, detail: err.detail } }, 'art: image download failed; trying again later');
       if (failedUntil.size > 5000) failedUntil.clear();
       failedUntil.set(url, now() + RETRY_FETCH_MS);
       noteFailure(err);
