@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 import { expect } from 'chai';
+import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { EXTENDED_DIR } from '../support/fixtures.js';
@@ -42,6 +43,8 @@ describe('panel: Genres, Map, eras, obscurity, entity genres and the enrichment 
   let world: World;
   let lb: FakeListenBrainz;
   let mb: FakeMusicBrainz;
+  /** The Cover Art Archive's place on loopback: it has none of these images (404), so nothing leaves the machine. */
+  let coverArt: Server;
   let server: PanelServer;
   let browser: Browser;
   let context: BrowserContext;
@@ -53,8 +56,12 @@ describe('panel: Genres, Map, eras, obscurity, entity genres and the enrichment 
     world = buildWorld(worldTracks(rows));
     lb = await startFakeListenBrainz(world);
     mb = await startFakeMusicBrainz(world);
+    coverArt = createServer((_req, res) => { res.writeHead(404).end(); });
+    await new Promise<void>((resolve) => coverArt.listen(0, '127.0.0.1', resolve));
+    const coverArtUrl = `http://127.0.0.1:${(coverArt.address() as { port: number }).port}`;
     server = await startPanel({ imports: [{ files: [path.join(EXTENDED_DIR, FILE)], account: 'default' }],
-      options: { metadata_enrichment: true, listenbrainz_token: 'lb-test-token', listenbrainz_api_url: lb.url, musicbrainz_api_url: mb.url } });
+      options: { metadata_enrichment: true, listenbrainz_token: 'lb-test-token', listenbrainz_api_url: lb.url, musicbrainz_api_url: mb.url,
+        coverart_url: coverArtUrl } });
     const app = server.app;
     await waitFor(() => { const s = app.metadata.status(); return s.tracks.pending + s.tracks.failed === 0 && s.queue_length === 0; },
       { timeoutMs: 120_000, what: 'every track looked up' });
@@ -64,12 +71,13 @@ describe('panel: Genres, Map, eras, obscurity, entity genres and the enrichment 
     browser = await launchBrowser();
     ({ context, page } = await newPage(browser));
     w = watch(page, server.origin);
-    // With enrichment on, art comes from the Cover Art Archive, out of reach in tests: the art routes
-    // answer 404 and the pages show letter tiles (only these routes may 404).
+    // With enrichment on, art comes from the Cover Art Archive, here a loopback server without the
+    // images: the art routes answer 404 and the pages show letter tiles (only these routes may 404).
     w.allow(/api\/v1\/art\/(album|track)\/\d+$/);
     w.allow(/^Failed to load resource: the server responded with a status of 404/);
   });
-  after(async () => { await context?.close(); await browser?.close(); await server?.close(); await lb?.close(); await mb?.close(); });
+  after(async () => { await context?.close(); await browser?.close(); await server?.close(); await lb?.close(); await mb?.close();
+    await new Promise((resolve) => coverArt?.close(resolve)); });
 
   it('Genres: the top genres of November with plays and their movement against the 30 days before, counted from the rows', async () => {
     const now = expectedStats(within(rows, NOV), world, lb, nameOf).genres;

@@ -29,7 +29,9 @@ describe('panel: Playlists (generate, dry run, the latest list and its reasons, 
 
   before(async () => {
     fake = await startFakeSpotify();
-    fake.playlists.catalog.push(...catalogFromRows(historyRows(FILE)));
+    // Album images on the fake (GET /image/…), not on Spotify's CDN: nothing leaves loopback.
+    fake.playlists.catalog.push(...catalogFromRows(historyRows(FILE)).map(({ track, genres }) => ({ genres,
+      track: { ...track, album: { ...track.album, images: [640, 300, 64].map((px) => ({ url: `${fake.url}/image/${track.id}-${px}`, width: px, height: px })) } } })));
     // "default" consented to the playlist scopes; "second" connected before they were asked for.
     server = await startPanel({ fake, connect: ['default', 'second'], scopes: { default: [...SCOPES, ...PLAYLIST_SCOPES].join(' '), second: SCOPES.join(' ') },
       options: { accounts: [{ name: 'default' }, { name: 'second' }], vibe_playlists: true },
@@ -37,8 +39,7 @@ describe('panel: Playlists (generate, dry run, the latest list and its reasons, 
     browser = await launchBrowser();
     ({ context, page } = await newPage(browser));
     w = watch(page, server.origin);
-    // The fake's catalogue images are on Spotify's CDN, out of reach in tests: the art route answers 404
-    // and the list shows letter tiles (the URL check stays strict: only this route may 404).
+    // Only the playlist track art route may 404 (an image the fake cannot serve shows a letter tile).
     w.allow(/api\/v1\/playlists\/runs\/\d+\/tracks\/\d+\/art$/);
     w.allow(/^Failed to load resource: the server responded with a status of 404/);
   });
