@@ -1,28 +1,64 @@
-import FFT from 'fft.js';
+import createPffftSimd from '@echogarden/pffft-wasm/simd';
+import createPffft, { type PffftModule } from '@echogarden/pffft-wasm';
 
 /**
- * The real-input FFT of the analysis frames: fft.js (MIT, radix-4, `realTransform`), measured
- * 1.4–2× faster here than a plain radix-2 transform, with a preallocated output so nothing is
- * allocated per frame: this is the hot loop of every descriptor.
+ * The real-input FFT of the analysis frames: PFFFT (J. Pommier, BSD; FFTPACK's algorithms with
+ * 4-wide SIMD), compiled to WebAssembly by the @echogarden/pffft-wasm package, in single precision
+ * (the decoded samples are 32-bit floats). Measured here against fft.js (a radix-4 JS FFT in double
+ * precision): 2.3 µs instead of 10.8 µs for 1024 points, 4.8 µs instead of 26 µs for 2048, 10.6 µs
+ * instead of 44 µs for 4096. This is the hot loop of every descriptor. The SIMD build needs
+ * WebAssembly SIMD (V8 on x86-64 and arm64 since Node 16); without it the scalar build is used.
  */
 
-/** A reusable FFT of one size. After {@link RealFft.forward}, `out[2k]`/`out[2k+1]` hold the real/imaginary part of bins 0..n/2. */
+const pffft: PffftModule = await (async () => {
+  try { return await createPffftSimd(); } catch { return createPffft(); }
+})();
+
+/**
+ * A reusable FFT of one size, shared by every caller of {@link createRealFft} with that size: fill
+ * {@link RealFft.input} (n samples), call {@link RealFft.forward}, read {@link RealFft.out} before
+ * the next transform of the same size (the analysis runs one frame at a time, so sharing is safe).
+ * `out[2k]`/`out[2k+1]` are the real/imaginary parts of bin k for 1 ≤ k < n/2; `out[0]` is bin 0
+ * (real) and `out[1]` bin n/2 (real): PFFFT's ordered layout.
+ */
 export interface RealFft {
   readonly size: number;
-  readonly out: Float64Array;
-  /** Transforms `frame` (length n; read, not changed) into `out`. */
-  forward(frame: Float64Array): void;
+  /** The frame to transform (n samples, written by the caller). */
+  readonly input: Float32Array;
+  /** The spectrum of the last {@link RealFft.forward}. */
+  readonly out: Float32Array;
+  forward(): void;
 }
 
+const ffts = new Map<number, RealFft>();
+
 /**
- * @param n frame length, a power of two ≥ 8.
- * @throws RangeError when n is not a power of two ≥ 8.
+ * The FFT of size n (created once per size; PFFFT's setup and buffers live in its WebAssembly heap).
+ * @param n frame length, a power of two ≥ 32 (PFFFT's smallest real transform).
+ * @throws RangeError when n is not a power of two ≥ 32.
  */
 export function createRealFft(n: number): RealFft {
-  if (!Number.isInteger(n) || n < 8 || (n & (n - 1)) !== 0) throw new RangeError(`FFT size must be a power of two >= 8, got ${n}`);
-  const fft = new FFT(n);
-  const out = new Float64Array(2 * n);
-  return { size: n, out, forward: (frame) => fft.realTransform(out, frame) };
+  if (!Number.isInteger(n) || n < 32 || (n & (n - 1)) !== 0) throw new RangeError(`FFT size must be a power of two >= 32, got ${n}`);
+  const known = ffts.get(n);
+  if (known) return known;
+  const setup = pffft._pffft_new_setup(n, 0);
+  const inPtr = pffft._pffft_aligned_malloc(n * 4); const outPtr = pffft._pffft_aligned_malloc(n * 4); const workPtr = pffft._pffft_aligned_malloc(n * 4);
+  if (!setup || !inPtr || !outPtr || !workPtr) throw new RangeError(`PFFFT cannot set up a real FFT of ${n} points`);
+  // Views on the heap; rebuilt if the heap ever grows (growing detaches the old buffer).
+  let heap = pffft.HEAPF32.buffer;
+  let input = new Float32Array(heap, inPtr, n); let out = new Float32Array(heap, outPtr, n);
+  const fresh = () => {
+    if (pffft.HEAPF32.buffer === heap) return;
+    heap = pffft.HEAPF32.buffer; input = new Float32Array(heap, inPtr, n); out = new Float32Array(heap, outPtr, n);
+  };
+  const fft: RealFft = {
+    size: n,
+    get input() { fresh(); return input; },
+    get out() { fresh(); return out; },
+    forward: () => pffft._pffft_transform_ordered(setup, inPtr, outPtr, workPtr, 0),
+  };
+  ffts.set(n, fft);
+  return fft;
 }
 
 /** Symmetric Hann window, 0.5 − 0.5·cos(2πi/(n−1)): meyda's "hanning", which the frame features keep. */
@@ -60,11 +96,15 @@ export function blackmanHarris(n: number): Float64Array {
 export function createFramer(size: number, hop: number, onFrame: (frame: Float32Array) => void) {
   const buf = new Float32Array(size);
   let filled = 0;
+  // A short copy is a plain loop: a subarray is an object allocated per frame, and at the onset's
+  // hop of 256 samples that allocation cost more CPU than the copy itself.
   return function push(chunk: Float32Array): void {
     let offset = 0;
-    while (offset < chunk.length) {
-      const take = Math.min(size - filled, chunk.length - offset);
-      buf.set(chunk.subarray(offset, offset + take), filled);
+    const length = chunk.length;
+    while (offset < length) {
+      const take = Math.min(size - filled, length - offset);
+      if (take > 512) buf.set(chunk.subarray(offset, offset + take), filled);
+      else for (let i = 0; i < take; i++) buf[filled + i] = chunk[offset + i]!;
       filled += take; offset += take;
       if (filled === size) {
         onFrame(buf);

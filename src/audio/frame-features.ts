@@ -50,7 +50,6 @@ export function createFrameFeatures(sampleRate: number) {
   const n = FRAME_SIZE; const bins = n / 2;
   const fft = createRealFft(n);
   const win = hannSymmetric(n);
-  const windowed = new Float64Array(n);
   const amp = new Float64Array(bins); const power = new Float64Array(bins);
   const bank = melBank(sampleRate, n);
   const mel = new Float64Array(MEL_BANDS);
@@ -62,15 +61,22 @@ export function createFrameFeatures(sampleRate: number) {
 
   const framer = createFramer(n, FRAME_HOP, (frame) => {
     let crossings = 0;
+    const input = fft.input;
+    let before = frame[0]! * win[0]! >= 0;
     for (let i = 0; i < n; i++) {
-      windowed[i] = frame[i]! * win[i]!;
-      if (i > 0 && (windowed[i - 1]! >= 0) !== (windowed[i]! >= 0)) crossings++;
+      const v = frame[i]! * win[i]!;
+      input[i] = v;
+      const now = v >= 0;
+      if (now !== before) crossings++;
+      before = now;
     }
-    fft.forward(windowed);
+    fft.forward();
     const { out } = fft;
     let sum = 0; let moment = 0; let logSum = 0; let product = 1;
     for (let k = 0; k < bins; k++) {
-      const p = out[2 * k]! * out[2 * k]! + out[2 * k + 1]! * out[2 * k + 1]!;
+      // Bin 0 is real and stored alone in out[0] (out[1] holds bin n/2, which meyda leaves out).
+      const re = out[2 * k]!; const im = k === 0 ? 0 : out[2 * k + 1]!;
+      const p = re * re + im * im;
       const a = Math.sqrt(p);
       power[k] = p; amp[k] = a; sum += a; moment += k * a;
       // One log per 8 bins: the product of 8 magnitudes stays far inside the float64 range.

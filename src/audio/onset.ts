@@ -46,36 +46,19 @@ function bandMap(sampleRate: number, n: number): BandMap {
 export function createOnsetEnvelope(sampleRate: number) {
   const fft = createRealFft(ONSET_FRAME);
   const win = hannPeriodic(ONSET_FRAME);
-  const map = bandMap(sampleRate, ONSET_FRAME);
-  const windowed = new Float64Array(ONSET_FRAME);
-  const bands = new Float64Array(map.count);
-  let prev = new Float64Array(map.count); let cur = new Float64Array(map.count);
-  let first = true;
+  const { lo, weightLo, count } = bandMap(sampleRate, ONSET_FRAME);
+  // Only the bins that belong to a band are visited.
+  let kFirst = 0; while (kFirst < lo.length && lo[kFirst]! < 0) kFirst++;
+  let kEnd = lo.length; while (kEnd > kFirst && lo[kEnd - 1]! < 0) kEnd--;
+  // Bins 0 and n/2 are packed apart in the FFT's output; no band starts at 0 Hz or reaches Nyquist.
+  kFirst = Math.max(1, kFirst); kEnd = Math.min(ONSET_FRAME / 2, kEnd);
+  const state = { bands: new Float64Array(count + 1), prev: new Float64Array(count), first: true };
   let env = new Float32Array(4096); let length = 0;
 
   const framer = createFramer(ONSET_FRAME, ONSET_HOP, (frame) => {
-    for (let i = 0; i < ONSET_FRAME; i++) windowed[i] = frame[i]! * win[i]!;
-    fft.forward(windowed);
-    bands.fill(0);
-    const { out } = fft; const { lo, weightLo } = map;
-    for (let k = 0; k < lo.length; k++) {
-      const b = lo[k]!;
-      if (b < 0) continue;
-      const mag = Math.sqrt(out[2 * k]! * out[2 * k]! + out[2 * k + 1]! * out[2 * k + 1]!);
-      const w = weightLo[k]!;
-      bands[b] = bands[b]! + w * mag; bands[b + 1] = bands[b + 1]! + (1 - w) * mag;
-    }
-    let flux = 0;
-    for (let b = 0; b < bands.length; b++) {
-      const v = Math.log10(1 + LAMBDA * bands[b]!);
-      cur[b] = v;
-      const d = v - prev[b]!;
-      if (d > 0) flux += d;
-    }
-    [prev, cur] = [cur, prev];
+    const flux = frameFlux(frame, win, fft, lo, weightLo, kFirst, kEnd, state);
     if (length === env.length) { const grown = new Float32Array(env.length * 2); grown.set(env); env = grown; }
-    env[length++] = first ? 0 : flux;
-    first = false;
+    env[length++] = flux;
   });
 
   return {
@@ -85,6 +68,36 @@ export function createOnsetEnvelope(sampleRate: number) {
     /** Envelope frames per second. */
     fps: sampleRate / ONSET_HOP,
   };
+}
+
+/**
+ * One frame's spectral flux (0 for the first frame). A plain function over its arrays, so the hot
+ * loops touch no captured variables; the band log is natural and rescaled to log10 once per frame.
+ */
+function frameFlux(frame: Float32Array, win: Float64Array, fft: ReturnType<typeof createRealFft>, lo: Int32Array, weightLo: Float64Array,
+  kFirst: number, kEnd: number, state: { bands: Float64Array; prev: Float64Array; first: boolean }): number {
+  const { bands, prev } = state;
+  const input = fft.input;
+  for (let i = 0; i < ONSET_FRAME; i++) input[i] = frame[i]! * win[i]!;
+  fft.forward();
+  const out = fft.out;
+  bands.fill(0);
+  for (let k = kFirst; k < kEnd; k++) {
+    const re = out[2 * k]!; const im = out[2 * k + 1]!;
+    const mag = Math.sqrt(re * re + im * im);
+    const b = lo[k]!; const w = weightLo[k]! * mag;
+    bands[b] = bands[b]! + w; bands[b + 1] = bands[b + 1]! + (mag - w);
+  }
+  let flux = 0;
+  const n = prev.length;
+  for (let b = 0; b < n; b++) {
+    const v = Math.log(1 + LAMBDA * bands[b]!);
+    const d = v - prev[b]!;
+    if (d > 0) flux += d;
+    prev[b] = v;
+  }
+  if (state.first) { state.first = false; return 0; }
+  return flux / Math.LN10;
 }
 
 /**

@@ -47,7 +47,6 @@ export interface PitchProfile { profile: number[]; tuning_cents: number; frames:
 export function createPitchProfile(sampleRate: number) {
   const fft = createRealFft(PITCH_FRAME);
   const win = blackmanHarris(PITCH_FRAME);
-  const windowed = new Float64Array(PITCH_FRAME);
   const binHz = sampleRate / PITCH_FRAME;
   const kMin = Math.max(2, Math.floor(MIN_HZ / binHz));
   const kMax = Math.min(PITCH_FRAME / 2 - 2, Math.ceil(Math.min(MAX_HZ, sampleRate / 2 - 200) / binHz));
@@ -70,9 +69,10 @@ export function createPitchProfile(sampleRate: number) {
 
   const framer = createFramer(PITCH_FRAME, PITCH_HOP, (frame) => {
     let ms = 0;
-    for (let i = 0; i < PITCH_FRAME; i++) { const v = frame[i]!; ms += v * v; windowed[i] = v * win[i]!; }
+    const input = fft.input;
+    for (let i = 0; i < PITCH_FRAME; i++) { const v = frame[i]!; ms += v * v; input[i] = v * win[i]!; }
     if (ms / PITCH_FRAME < SILENT_MEAN_SQUARE) return;
-    fft.forward(windowed);
+    fft.forward();
     const { out } = fft;
     for (let k = kMin - 1; k <= kMax + 1; k++) mag[k] = Math.sqrt(out[2 * k]! * out[2 * k]! + out[2 * k + 1]! * out[2 * k + 1]!);
     // Spectral peaks, refined by parabolic interpolation of their dB values.
