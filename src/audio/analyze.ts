@@ -1,4 +1,4 @@
-import { decode, ANALYSIS_RATE_HZ, type FfmpegPaths, type ProbeResult } from './ffmpeg.js';
+import { decode, decodeWithInfo, ANALYSIS_RATE_HZ, type FfmpegPaths, type ProbeResult } from './ffmpeg.js';
 import { createAnalyzer, type Descriptors, type NativeFormat, type StageTimes } from './descriptors.js';
 
 /**
@@ -28,4 +28,22 @@ export async function analyzeProbed(file: string, probed: ProbeResult, paths: Ff
   });
   const descriptors = analyzer.finish();
   return { descriptors, times: { ...analyzer.times, wall_s: (performance.now() - started) / 1000 } };
+}
+
+/**
+ * Decodes a file once and computes its descriptors, learning what the file is from the same ffmpeg
+ * run (no ffprobe: {@link decodeWithInfo}); `info` is what {@link probe} would say, for the library's
+ * tags and matching. With `timeStages`, also the CPU time of each stage.
+ * @throws AudioDecodeError as {@link decodeWithInfo} does.
+ */
+export async function analyzeWithInfo(file: string, paths: FfmpegPaths, { timeStages = false }: { timeStages?: boolean } = {}):
+  Promise<{ descriptors: Descriptors; info: ProbeResult; times: StageTimes & { wall_s: number } }> {
+  const started = performance.now();
+  const analyzer = createAnalyzer(ANALYSIS_RATE_HZ, 'later', { timeStages });
+  const { info } = await decodeWithInfo(file, paths, (chunk) => analyzer.push(chunk), {
+    start: (f) => analyzer.startNative({ sample_rate_hz: f.sampleRateHz, channels: f.channels }),
+    samples: (chunk) => analyzer.pushNative(chunk),
+  });
+  const descriptors = analyzer.finish();
+  return { descriptors, info, times: { ...analyzer.times, wall_s: (performance.now() - started) / 1000 } };
 }

@@ -80,8 +80,10 @@ export interface StageTimes { envelope_s: number; tempo_s: number; chroma_key_s:
  * the whole track: memory grows only with the onset envelope (4 bytes per 11.6 ms) and the
  * loudness blocks (8 bytes per 100 ms).
  */
-export function createAnalyzer(sampleRate: number, native?: NativeFormat, { timeStages = false }: { timeStages?: boolean } = {}) {
-  const loud = native ? createLoudnessMeter(native.sample_rate_hz, native.channels, NATIVE_SAMPLE_SCALE) : createLoudnessMeter(sampleRate, 1);
+export function createAnalyzer(sampleRate: number, native?: NativeFormat | 'later', { timeStages = false }: { timeStages?: boolean } = {}) {
+  const meterFor = (f: NativeFormat) => createLoudnessMeter(f.sample_rate_hz, f.channels, NATIVE_SAMPLE_SCALE);
+  // 'later': the native stream's format arrives with it (startNative); loudness is null if it never does.
+  let loud: ReturnType<typeof createLoudnessMeter> | null = native === 'later' ? null : native ? meterFor(native) : createLoudnessMeter(sampleRate, 1);
   const onsets = createOnsetEnvelope(sampleRate);
   const pitch = createPitchProfile(sampleRate);
   const shape = createFrameFeatures(sampleRate);
@@ -94,7 +96,7 @@ export function createAnalyzer(sampleRate: number, native?: NativeFormat, { time
     : (_stage: keyof StageTimes, fn: () => void) => fn();
 
   function push(chunk: Float32Array): void {
-    if (!native) timed('loudness_s', () => loud.push(chunk));
+    if (!native) timed('loudness_s', () => loud!.push(chunk));
     timed('envelope_s', () => onsets.push(chunk));
     timed('chroma_key_s', () => pitch.push(chunk));
     timed('frame_features_s', () => {
@@ -106,14 +108,19 @@ export function createAnalyzer(sampleRate: number, native?: NativeFormat, { time
 
   /** The native stream as ffmpeg wrote it: interleaved 16-bit samples, × NATIVE_SAMPLE_SCALE = full scale. */
   function pushNative(chunk: Int16Array): void {
-    if (native) timed('loudness_s', () => loud.push(chunk));
+    if (native && loud) timed('loudness_s', () => loud!.push(chunk));
+  }
+
+  /** With `native` = 'later': the native stream's format, known once its header is read (before any {@link pushNative}). */
+  function startNative(format: NativeFormat): void {
+    if (native === 'later' && !loud) loud = meterFor(format);
   }
 
   function finish(): Descriptors {
     const duration = samples / sampleRate;
     let t = cpu();
-    const lufs = loud.lufs();
-    const range = loud.range();
+    const lufs = loud ? loud.lufs() : null;
+    const range = loud ? loud.range() : null;
     times.loudness_s += cpu() - t;
     t = cpu();
     const env = onsets.envelope();
@@ -151,5 +158,5 @@ export function createAnalyzer(sampleRate: number, native?: NativeFormat, { time
       acousticness: round(acousticness, 3), valence: round(valence, 3),
     };
   }
-  return { push, pushNative, finish, times };
+  return { push, pushNative, startNative, finish, times };
 }

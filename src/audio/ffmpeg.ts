@@ -206,3 +206,188 @@ export function decode(file: string, paths: FfmpegPaths, onSamples: (chunk: Floa
     });
   });
 }
+
+/*
+ * One ffmpeg run instead of ffprobe + ffmpeg: each start of Debian's ffmpeg or ffprobe costs about
+ * 0.1 s of CPU (they link some 200 shared libraries), as much as decoding 40 s of music. The facts
+ * ffprobe gave are in ffmpeg's own input dump (`-v info`: "Input #0, <format>, from …", "Duration:",
+ * "Stream #0:N: Audio: <codec>, <rate> Hz, …", and "Metadata:" blocks of `key : value` lines; the
+ * layout of libavformat's av_dump_format), and the native stream is written as WAV, whose header
+ * gives its exact rate and channel count before the first sample.
+ */
+
+/** The part of ffmpeg's stderr kept for the input dump (it comes first; tags are small). */
+const DUMP_HEAD_CHARS = 64_000;
+
+/**
+ * Parses ffmpeg's input dump (av_dump_format, printed at `-v info`) into the facts {@link probe}
+ * gives: the container's format names, the duration, the first audio stream's codec and rate, and
+ * the tags of the container and of that stream (the container's win, as in {@link probe}).
+ * `channels` is 0 here: the WAV header of the native stream gives it. Null when there is no
+ * "Input #0" (the file could not be opened as media) or no audio stream.
+ */
+export function parseInputDump(stderr: string): ProbeResult | null {
+  const lines = stderr.split(/\r?\n/);
+  const start = lines.findIndex((l) => /^Input #0, /.test(l));
+  if (start < 0) return null;
+  const format = /^Input #0, (.+), from '/.exec(lines[start]!)?.[1] ?? 'unknown';
+  let duration = NaN; let codec: string | null = null; let rate = 0;
+  const formatTags: Record<string, string> = {}; const streamTags: Record<string, string> = {};
+  // Where the lines of a "Metadata:" block go: the container's, the first audio stream's, or nowhere.
+  let into: Record<string, string> | null = null; let blockIndent = 0; let section: 'format' | 'audio' | 'other' = 'format';
+  let lastKey: string | null = null;
+  for (let i = start + 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (/^\S/.test(line)) break;                                   // "Stream mapping:", "Output #0", an error
+    const indent = line.length - line.trimStart().length;
+    if (into && indent >= blockIndent) {
+      const m = /^\s*(.*?)\s*: (.*)$/.exec(line) ?? /^\s*(.*?)\s*:$/.exec(line);
+      if (m) {
+        const key = m[1]!; const value = m[2] ?? '';
+        if (key === '' && lastKey) into[lastKey] = `${into[lastKey]}\n${value}`;   // a continuation line of a multi-line value
+        else if (key !== '') { into[key] = value; lastKey = key; }
+      }
+      continue;
+    }
+    into = null; lastKey = null;
+    const trimmed = line.trim();
+    if (trimmed === 'Metadata:') {
+      into = section === 'format' ? formatTags : section === 'audio' ? streamTags : null;
+      blockIndent = indent + 2;
+      if (!into) { into = {}; }                                    // another stream's tags: read and dropped
+      continue;
+    }
+    const d = /^Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)/.exec(trimmed);
+    if (d) { duration = Math.round((Number(d[1]) * 3600 + Number(d[2]) * 60 + Number(d[3])) * 100) / 100; continue; }
+    if (/^Duration: N\/A/.test(trimmed)) continue;
+    const st = /^Stream #0:\d+\S*: (\w+): (.*)$/.exec(trimmed);
+    if (st) {
+      if (st[1] === 'Audio' && codec === null) {
+        section = 'audio';
+        codec = /^([^\s,(]+)/.exec(st[2]!)?.[1] ?? 'unknown';
+        rate = Number(/, (\d+) Hz/.exec(st[2]!)?.[1] ?? 0);
+      } else section = 'other';
+      continue;
+    }
+    if (/^(Chapters?|Chapter #)/.test(trimmed)) section = 'other';
+  }
+  if (codec === null) return null;
+  const tags = { ...streamTags, ...formatTags };
+  return {
+    duration_s: duration, format, codec, sample_rate_hz: rate, channels: 0,
+    tags: { artist: tag(tags, 'artist', 'album_artist', 'albumartist'), title: tag(tags, 'title'), album: tag(tags, 'album'), isrc: tag(tags, 'isrc', 'tsrc') },
+  };
+}
+
+/** The format of a 16-bit PCM WAV stream, from its RIFF header. */
+interface WavFormat { sampleRateHz: number; channels: number }
+
+/**
+ * Reads a WAV byte stream as ffmpeg's wav muxer writes it to a pipe (RIFF/WAVE, a `fmt ` chunk —
+ * PCM or WAVE_FORMAT_EXTENSIBLE, 16 bits — other chunks such as LIST skipped, then `data` with an
+ * unknown size): calls `onFormat` once the header is read, then hands the sample bytes on.
+ * @throws Error when the header is not 16-bit PCM WAV.
+ */
+function wavReader(onFormat: (format: WavFormat) => void, onData: (chunk: Buffer) => void) {
+  let head: Buffer | null = Buffer.alloc(0);
+  let format: WavFormat | null = null;
+  return (chunk: Buffer): void => {
+    if (head === null) { onData(chunk); return; }
+    head = Buffer.concat([head, chunk]);
+    if (head.length < 12) return;
+    if (head.toString('latin1', 0, 4) !== 'RIFF' || head.toString('latin1', 8, 12) !== 'WAVE') throw new Error('the native stream is not WAV');
+    let at = 12;
+    while (at + 8 <= head.length) {
+      const id = head.toString('latin1', at, at + 4); const size = head.readUInt32LE(at + 4);
+      if (id === 'data') {
+        if (!format) throw new Error('WAV data before its fmt chunk');
+        const rest = head.subarray(at + 8);
+        head = null;
+        onFormat(format);
+        if (rest.length > 0) onData(rest);
+        return;
+      }
+      if (at + 8 + size > head.length) return;                     // the chunk is not all here yet
+      if (id === 'fmt ') {
+        const tagId = head.readUInt16LE(at + 8); const bits = head.readUInt16LE(at + 22);
+        if ((tagId !== 1 && tagId !== 0xfffe) || bits !== 16) throw new Error(`WAV format ${tagId} with ${bits} bits, not 16-bit PCM`);
+        format = { channels: head.readUInt16LE(at + 10), sampleRateHz: head.readUInt32LE(at + 12) };
+      }
+      at += 8 + size + (size % 2);
+    }
+  };
+}
+
+/** What {@link decodeWithInfo} learnt about the file, and what it decoded. */
+export interface DecodeResult {
+  /** Mono samples decoded, and their duration (s). */
+  samples: number;
+  duration_s: number;
+  /** The facts {@link probe} would give, from the same run (channels and rate of the native stream from its WAV header). */
+  info: ProbeResult;
+}
+
+/**
+ * Decodes a file in ONE ffmpeg run that also says what the file is (no ffprobe): mono f32le PCM at
+ * {@link ANALYSIS_RATE_HZ} to `onSamples` (pipe 1), and the audio in its own rate and channel count
+ * as 16-bit WAV (with {@link NATIVE_HEADROOM}) to pipe 3: `onNative.start` gets its format once,
+ * `onNative.samples` the interleaved samples (× {@link NATIVE_SAMPLE_SCALE} = full scale). Chunks
+ * may be views, valid during the call only. Duration, tags, format and codec come from ffmpeg's
+ * input dump ({@link parseInputDump}).
+ * @throws AudioDecodeError missing, zero-byte, not-audio (not media, or no audio stream), corrupt /
+ *   unsupported (ffmpeg failed), truncated (decoded < 90 % and more than 1 s short of the duration
+ *   the container states).
+ */
+export async function decodeWithInfo(file: string, paths: FfmpegPaths, onSamples: (chunk: Float32Array) => void,
+  onNative: { start: (format: { sampleRateHz: number; channels: number }) => void; samples: (chunk: Int16Array) => void }): Promise<DecodeResult> {
+  let size: number;
+  try { size = (await stat(file)).size; } catch { throw new AudioDecodeError(file, 'missing', 'no such file'); }
+  if (size === 0) throw new AudioDecodeError(file, 'zero-byte', 'the file is empty');
+  return new Promise((resolve, reject) => {
+    const args = ['-hide_banner', '-nostats', '-v', 'info', '-nostdin', '-i', file,
+      '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(ANALYSIS_RATE_HZ), '-f', 'f32le', '-flush_packets', '0', 'pipe:1',
+      '-map', '0:a:0', '-vn', '-af', `volume=${NATIVE_HEADROOM}`, '-c:a', 'pcm_s16le', '-f', 'wav', '-flush_packets', '0', 'pipe:3'];
+    const child = spawn(paths.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    lowPriority(child.pid);
+    let head = ''; let stderr = '';
+    let nativeFormat: WavFormat | null = null; let failure: Error | null = null;
+    const mono = sampleReader(Float32Array, onSamples);
+    const native = sampleReader(Int16Array, onNative.samples);
+    const wav = wavReader((f) => { nativeFormat = f; onNative.start(f); }, (c) => native.read(c));
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (c: string) => {
+      if (head.length < DUMP_HEAD_CHARS) head += c.slice(0, DUMP_HEAD_CHARS - head.length);
+      stderr = (stderr + c).slice(-4000);
+    });
+    child.stdout!.on('data', (chunk: Buffer) => mono.read(chunk));
+    (child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => {
+      if (failure) return;
+      try { wav(chunk); } catch (err) { failure = err as Error; child.kill(); }
+    });
+    child.on('error', (err) => reject(new AudioDecodeError(file, 'unsupported', `cannot run ffmpeg: ${err.message}`)));
+    child.on('close', (code) => {
+      const samples = mono.samples;
+      const duration = samples / ANALYSIS_RATE_HZ;
+      const info = parseInputDump(head);
+      if (failure) { reject(new AudioDecodeError(file, 'unsupported', failure.message, tail(stderr))); return; }
+      if (code !== 0) {
+        // As ffprobe would say: not openable as media, or no audio stream in it → not-audio.
+        if (!info || /matches no streams|does not contain any stream/.test(stderr)) {
+          reject(new AudioDecodeError(file, 'not-audio', info ? 'no audio stream' : 'ffmpeg cannot read it', tail(stderr)));
+          return;
+        }
+        const reason: DecodeFailure = /Invalid data|could not find codec|Decoder .* not found|not supported/i.test(stderr) ? 'unsupported' : 'corrupt';
+        reject(new AudioDecodeError(file, samples > 0 ? 'corrupt' : reason, `ffmpeg exited with ${code}`, tail(stderr)));
+        return;
+      }
+      if (!info || samples === 0) { reject(new AudioDecodeError(file, 'not-audio', 'no audio decoded', tail(stderr))); return; }
+      const expected = info.duration_s;
+      if (Number.isFinite(expected) && duration < expected * 0.9 && expected - duration > 1) {
+        reject(new AudioDecodeError(file, 'truncated', `decoded ${duration.toFixed(1)} s of ${expected.toFixed(1)} s`, tail(stderr)));
+        return;
+      }
+      const fmt = nativeFormat as WavFormat | null;
+      resolve({ samples, duration_s: duration, info: { ...info, channels: fmt?.channels ?? 0, sample_rate_hz: fmt?.sampleRateHz ?? info.sample_rate_hz } });
+    });
+  });
+}

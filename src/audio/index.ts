@@ -1,6 +1,6 @@
-import { probe, type FfmpegPaths } from './ffmpeg.js';
+import { type FfmpegPaths } from './ffmpeg.js';
 import { type Descriptors } from './descriptors.js';
-import { analyzeProbed } from './analyze.js';
+import { analyzeWithInfo } from './analyze.js';
 
 /**
  * Audio features from the user's own music files: the ffmpeg/ffprobe layer (one decode, two
@@ -8,8 +8,8 @@ import { analyzeProbed } from './analyze.js';
  * descriptors (onset.ts + tempo.ts + beats.ts, pitch-profile.ts + key.ts, loudness.ts,
  * frame-features.ts) and the library scan.
  */
-export { resolveFfmpeg, probe, decode, AudioDecodeError, ANALYSIS_RATE_HZ } from './ffmpeg.js';
-export type { FfmpegPaths, ProbeResult, DecodeFailure, NativeOutput } from './ffmpeg.js';
+export { resolveFfmpeg, probe, decode, decodeWithInfo, parseInputDump, AudioDecodeError, ANALYSIS_RATE_HZ } from './ffmpeg.js';
+export type { FfmpegPaths, ProbeResult, DecodeFailure, NativeOutput, DecodeResult } from './ffmpeg.js';
 export { createAnalyzer, FRAME_SIZE, FRAME_HOP } from './descriptors.js';
 export type { Descriptors, NativeFormat, StageTimes } from './descriptors.js';
 export { estimateKey, PITCH_CLASSES } from './key.js';
@@ -17,15 +17,14 @@ export type { KeyEstimate } from './key.js';
 export { estimateTempo } from './tempo.js';
 export type { TempoEstimate } from './tempo.js';
 export { createOnsetEnvelope, ONSET_HOP } from './onset.js';
-export { analyzeProbed, nativeFormat } from './analyze.js';
+export { analyzeProbed, analyzeWithInfo, nativeFormat } from './analyze.js';
 
 /**
- * Probes and decodes one file (streamed, one ffmpeg run) and computes its descriptors.
- * @throws AudioDecodeError with the reason (zero-byte, not-audio, truncated, corrupt, unsupported).
+ * Decodes one file (streamed, one ffmpeg run that also reads its format and tags) and computes its descriptors.
+ * @throws AudioDecodeError with the reason (missing, zero-byte, not-audio, truncated, corrupt, unsupported).
  */
 export async function analyzeFile(file: string, paths: FfmpegPaths): Promise<Descriptors & { path: string }> {
-  const probed = await probe(file, paths);
-  const { descriptors } = await analyzeProbed(file, probed, paths);
+  const { descriptors } = await analyzeWithInfo(file, paths);
   return { path: file, ...descriptors };
 }
 export { createAudioLibrary, AUDIO_EXTENSIONS } from './library.js';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { resolveFfmpeg, probe, decode, AudioDecodeError, ANALYSIS_RATE_HZ, type FfmpegPaths } from '../../src/audio/index.js';
+import { resolveFfmpeg, probe, decode, decodeWithInfo, AudioDecodeError, ANALYSIS_RATE_HZ, type FfmpegPaths } from '../../src/audio/index.js';
 import { tempDir } from '../support/helpers.js';
 
 describe('audio: the ffmpeg/ffprobe layer on real ffmpeg', function () {
@@ -65,6 +65,46 @@ describe('audio: the ffmpeg/ffprobe layer on real ffmpeg', function () {
     const probed = await probe(cut, paths);
     expect(probed.duration_s).to.be.closeTo(20, 0.5, 'the header still says 20 s');
     await expectFailure(decode(cut, paths, () => undefined, { expectedDurationS: probed.duration_s }), 'truncated');
+  });
+
+  const noNative = { start: () => undefined, samples: () => undefined };
+
+  it('learns from one ffmpeg run what ffprobe says: format, codec, rate, channels, duration, tags (multi-line, Unicode, cover art)', async () => {
+    const files = [
+      make('tags.flac', ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100:duration=3', '-metadata', 'artist=Röyksopp',
+        '-metadata', 'title=Eple 🍏', '-metadata', 'album=Melody A.M.', '-metadata', 'ISRC=NOBHQ0100010', '-metadata', 'comment=line one\nline two']),
+      make('vorbis.ogg', ['-f', 'lavfi', '-i', 'sine=frequency=330:sample_rate=48000:duration=4', '-ac', '2', '-c:a', 'libvorbis',
+        '-metadata', 'artist=Sigur Rós', '-metadata', 'title=Hoppípolla']),
+      make('cover.mp3', ['-f', 'lavfi', '-i', 'sine=d=3', '-f', 'lavfi', '-i', 'color=c=red:s=32x32:d=1', '-map', '0', '-map', '1', '-c:v', 'mjpeg',
+        '-disposition:v', 'attached_pic', '-metadata', 'title=With Art', '-metadata', 'album_artist=Band', '-metadata:s:v', 'comment=Cover (front)']),
+      make('surround.flac', ['-f', 'lavfi', '-i', 'anoisesrc=d=2:a=0.1', '-af', 'aformat=channel_layouts=5.1', '-ar', '96000']),
+      make('mono.wav', ['-f', 'lavfi', '-i', 'sine=d=2:sample_rate=8000']),
+    ];
+    for (const file of files) {
+      const expected = await probe(file, paths);                       // ffprobe -print_format json: the independent reading
+      let started: { sampleRateHz: number; channels: number } | null = null;
+      const got = await decodeWithInfo(file, paths, () => undefined, { start: (f) => { started = f; }, samples: () => undefined });
+      const name = path.basename(file);
+      expect(got.info.tags, name).to.deep.equal(expected.tags);
+      expect({ ...got.info, duration_s: 0, tags: null }, name).to.deep.equal({ ...expected, duration_s: 0, tags: null });
+      expect(got.info.duration_s, name).to.be.closeTo(expected.duration_s, 0.006);
+      expect(started, name).to.deep.equal({ sampleRateHz: expected.sample_rate_hz, channels: expected.channels });
+    }
+  });
+
+  it('says missing, zero-byte, not-audio and truncated from that one run as probe does', async () => {
+    await expectFailure(decodeWithInfo(path.join(tmp.dir, 'nowhere.ogg'), paths, () => undefined, noNative), 'missing');
+    const empty = path.join(tmp.dir, 'empty2.mp3'); writeFileSync(empty, '');
+    await expectFailure(decodeWithInfo(empty, paths, () => undefined, noNative), 'zero-byte');
+    const text = path.join(tmp.dir, 'notes2.mp3'); writeFileSync(text, 'these are not the songs you are looking for\n'.repeat(50));
+    await expectFailure(decodeWithInfo(text, paths, () => undefined, noNative), 'not-audio');
+    const video = make('silent-video2.mkv', ['-f', 'lavfi', '-i', 'color=c=black:s=32x32:d=1', '-c:v', 'ffv1']);
+    await expectFailure(decodeWithInfo(video, paths, () => undefined, noNative), 'not-audio');
+    const whole = make('long2.flac', ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=22050:duration=20']);
+    const cut = path.join(tmp.dir, 'cut2.flac');
+    const bytes = readFileSync(whole);
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.3)));
+    await expectFailure(decodeWithInfo(cut, paths, () => undefined, noNative), 'truncated');
   });
 
   it('names the missing tool instead of failing obscurely', () => {
