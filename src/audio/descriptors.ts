@@ -76,7 +76,9 @@ export interface StageTimes { envelope_s: number; tempo_s: number; chroma_key_s:
 /**
  * A streaming analyser. `push` decoded mono PCM at `sampleRate` (any chunk size), and, when
  * `native` is given, `pushNative` the same audio interleaved at its own rate and channel count
- * (loudness is measured on that; without it, on the mono stream); then `finish()`. Nothing holds
+ * (loudness is measured on that; without it, on the mono stream); with `native` = 'later', the
+ * native format is given by `startNative` once the stream's header says it (loudness is null if no
+ * native stream comes); then `finish()`. Nothing holds
  * the whole track: memory grows only with the onset envelope (4 bytes per 11.6 ms) and the
  * loudness blocks (8 bytes per 100 ms).
  */
