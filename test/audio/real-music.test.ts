@@ -153,6 +153,16 @@ describe('audio: descriptors of real recordings against independent references',
       expect(rows.filter((r) => r.key_ok).length, JSON.stringify(rows, null, 1)).to.be.at.least(10);
     });
 
+    it('gives the right keys a higher key_confidence than the wrong ones (area under the ROC curve ≥ 0.9)', () => {
+      // AUC = the share of (right, wrong) pairs in which the right key has the higher confidence (ties count half):
+      // 1 separates perfectly, 0.5 is chance. With no wrong key there is nothing to separate.
+      const right = rows.filter((r) => r.key_ok).map((r) => r.confidence); const wrong = rows.filter((r) => !r.key_ok).map((r) => r.confidence);
+      let wins = 0;
+      for (const a of right) for (const b of wrong) wins += a > b ? 1 : a === b ? 0.5 : 0;
+      const auc = wrong.length === 0 ? 1 : wins / (right.length * wrong.length);
+      expect(auc, JSON.stringify(rows, null, 1)).to.be.at.least(0.9);
+    });
+
     it('gives the written tempo (Q:) within 4 % or at an octave on every tune with one, within 4 % on at least 5 of 9', () => {
       const timed = rows.filter((r) => r.beat_bpm !== null);
       expect(timed).to.have.length(9);
