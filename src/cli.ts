@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --optimize-for-size --max-semi-space-size=1
+#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 node --optimize-for-size --max-semi-space-size=1
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
