@@ -5,8 +5,9 @@ import { setPriority } from 'node:os';
 import { VibescopeError } from '../errors.js';
 
 /**
- * The ONE module that runs ffmpeg and ffprobe (fluent-ffmpeg was archived in 2025; its author advises
- * spawning directly). Fixed argument lists, no shell, low CPU priority.
+ * The ONE module that runs ffmpeg (fluent-ffmpeg was archived in 2025; its author advises spawning
+ * directly). Fixed argument lists, no shell, low CPU priority. The analysis needs ffmpeg only
+ * ({@link decodeWithInfo}); ffprobe serves {@link probe}, kept for tools and as the tests' reference.
  */
 
 /** Why a file could not be analysed; recorded with the file and not retried until it changes. */
@@ -23,13 +24,13 @@ export class AudioDecodeError extends VibescopeError {
   }
 }
 
-/** Where the binaries are. */
+/** Where the binaries are (`ffprobe` may not exist: only {@link probe} needs it). */
 export interface FfmpegPaths { ffmpeg: string; ffprobe: string }
 
 /**
  * FFMPEG_PATH (and FFPROBE_PATH, else the ffprobe next to it), else ffmpeg-static if installed
- * (optional dependency), else ffmpeg/ffprobe on PATH.
- * @throws VibescopeError AUDIO_TOOL_MISSING when none runs.
+ * (optional dependency), else ffmpeg on PATH: the first whose ffmpeg runs.
+ * @throws VibescopeError AUDIO_TOOL_MISSING when no ffmpeg runs.
  */
 export function resolveFfmpeg(env: NodeJS.ProcessEnv = process.env): FfmpegPaths {
   const candidates: FfmpegPaths[] = [];
@@ -40,14 +41,12 @@ export function resolveFfmpeg(env: NodeJS.ProcessEnv = process.env): FfmpegPaths
   } catch { /* ffmpeg-static is optional: not installed here */ }
   candidates.push({ ffmpeg: 'ffmpeg', ffprobe: env.FFPROBE_PATH ?? 'ffprobe' });
   for (const c of candidates) {
-    const a = spawnSync(c.ffmpeg, ['-hide_banner', '-version'], { stdio: 'ignore' });
-    const b = spawnSync(c.ffprobe, ['-hide_banner', '-version'], { stdio: 'ignore' });
-    if (a.status === 0 && b.status === 0) return c;
+    if (spawnSync(c.ffmpeg, ['-hide_banner', '-version'], { stdio: 'ignore', env }).status === 0) return c;
   }
-  throw new VibescopeError('AUDIO_TOOL_MISSING', 'ffmpeg and ffprobe not found: install ffmpeg (Debian/Alpine package "ffmpeg") or set FFMPEG_PATH');
+  throw new VibescopeError('AUDIO_TOOL_MISSING', 'ffmpeg not found: install ffmpeg (Debian/Alpine package "ffmpeg") or set FFMPEG_PATH');
 }
 
-/** What ffprobe says about a file. Durations in s, rates in Hz. */
+/** What a file is: what ffprobe says ({@link probe}), or ffmpeg's input dump ({@link parseInputDump}). Durations in s, rates in Hz. */
 export interface ProbeResult {
   duration_s: number;
   format: string;
@@ -216,21 +215,27 @@ export function decode(file: string, paths: FfmpegPaths, onSamples: (chunk: Floa
  * gives its exact rate and channel count before the first sample.
  */
 
-/** The part of ffmpeg's stderr kept for the input dump (it comes first; tags are small). */
-const DUMP_HEAD_CHARS = 64_000;
+/**
+ * The most of ffmpeg's stderr kept for the input dump, which comes first and ends at "Stream mapping:"
+ * (an audiobook's chapters or a rip log in the tags can take far more than a screenful).
+ */
+const DUMP_MAX_CHARS = 8_000_000;
 
 /**
  * Parses ffmpeg's input dump (av_dump_format, printed at `-v info`) into the facts {@link probe}
  * gives: the container's format names, the duration, the first audio stream's codec and rate, and
  * the tags of the container and of that stream (the container's win, as in {@link probe}).
  * `channels` is 0 here: the WAV header of the native stream gives it. Null when there is no
- * "Input #0" (the file could not be opened as media) or no audio stream.
+ * "Input #0" (the file could not be opened as media) or no audio stream. The dump shows each tag as
+ * av_dump_format prints it: a value line of at most 255 bytes, carriage returns as spaces and other
+ * control characters as "?" (ffprobe's JSON gives them unchanged); what the library matches on
+ * (artist, title, album, ISRC) is far shorter.
  */
 export function parseInputDump(stderr: string): ProbeResult | null {
   const lines = stderr.split(/\r?\n/);
   const start = lines.findIndex((l) => /^Input #0, /.test(l));
   if (start < 0) return null;
-  const format = /^Input #0, (.+), from '/.exec(lines[start]!)?.[1] ?? 'unknown';
+  const format = /^Input #0, (.+?), from '/.exec(lines[start]!)?.[1] ?? 'unknown';
   let duration = NaN; let codec: string | null = null; let rate = 0;
   const formatTags: Record<string, string> = {}; const streamTags: Record<string, string> = {};
   // Where the lines of a "Metadata:" block go: the container's, the first audio stream's, or nowhere.
@@ -238,7 +243,8 @@ export function parseInputDump(stderr: string): ProbeResult | null {
   let lastKey: string | null = null;
   for (let i = start + 1; i < lines.length; i++) {
     const line = lines[i]!;
-    if (/^\S/.test(line)) break;                                   // "Stream mapping:", "Output #0", an error
+    if (line.startsWith('[')) continue;                             // a log line of a decoder or demuxer, not the dump
+    if (/^\S/.test(line)) break;                                   // "Stream mapping:", "Output #0": the dump is over
     const indent = line.length - line.trimStart().length;
     if (into && indent >= blockIndent) {
       const m = /^\s*(.*?)\s*: (.*)$/.exec(line) ?? /^\s*(.*?)\s*:$/.exec(line);
@@ -269,7 +275,7 @@ export function parseInputDump(stderr: string): ProbeResult | null {
       } else section = 'other';
       continue;
     }
-    if (/^(Chapters?|Chapter #)/.test(trimmed)) section = 'other';
+    if (/^(Chapters?:|Chapter #|Program )/.test(trimmed)) section = 'other';
   }
   if (codec === null) return null;
   const tags = { ...streamTags, ...formatTags };
@@ -289,11 +295,14 @@ interface WavFormat { sampleRateHz: number; channels: number }
  * @throws Error when the header is not 16-bit PCM WAV.
  */
 function wavReader(onFormat: (format: WavFormat) => void, onData: (chunk: Buffer) => void) {
+  // The header is some 80 bytes (ffmpeg is told to write no LIST chunk of tags); more means a stream that is not ours.
+  const MAX_HEADER_BYTES = 1 << 20;
   let head: Buffer | null = Buffer.alloc(0);
   let format: WavFormat | null = null;
   return (chunk: Buffer): void => {
     if (head === null) { onData(chunk); return; }
     head = Buffer.concat([head, chunk]);
+    if (head.length > MAX_HEADER_BYTES) throw new Error('no WAV data chunk in the first MB of the native stream');
     if (head.length < 12) return;
     if (head.toString('latin1', 0, 4) !== 'RIFF' || head.toString('latin1', 8, 12) !== 'WAVE') throw new Error('the native stream is not WAV');
     let at = 12;
@@ -307,6 +316,7 @@ function wavReader(onFormat: (format: WavFormat) => void, onData: (chunk: Buffer
         if (rest.length > 0) onData(rest);
         return;
       }
+      if (size === 0xffffffff) throw new Error(`WAV chunk "${id}" of unknown size before the data`);
       if (at + 8 + size > head.length) return;                     // the chunk is not all here yet
       if (id === 'fmt ') {
         const tagId = head.readUInt16LE(at + 8); const bits = head.readUInt16LE(at + 22);
@@ -346,19 +356,19 @@ export async function decodeWithInfo(file: string, paths: FfmpegPaths, onSamples
   return new Promise((resolve, reject) => {
     const args = ['-hide_banner', '-nostats', '-v', 'info', '-nostdin', '-i', file,
       '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(ANALYSIS_RATE_HZ), '-f', 'f32le', '-flush_packets', '0', 'pipe:1',
-      '-map', '0:a:0', '-vn', '-af', `volume=${NATIVE_HEADROOM}`, '-c:a', 'pcm_s16le', '-f', 'wav', '-flush_packets', '0', 'pipe:3'];
+      // No tags and no encoder name in the WAV header (-map_metadata -1, bitexact): a LIST chunk longer
+      // than ffmpeg's 32 KB pipe buffer would be written with an unknown size.
+      '-map', '0:a:0', '-vn', '-af', `volume=${NATIVE_HEADROOM}`, '-c:a', 'pcm_s16le', '-map_metadata', '-1', '-fflags', '+bitexact',
+      '-f', 'wav', '-flush_packets', '0', 'pipe:3'];
     const child = spawn(paths.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     lowPriority(child.pid);
-    let head = ''; let stderr = '';
+    const log = stderrLog();
     let nativeFormat: WavFormat | null = null; let failure: Error | null = null;
     const mono = sampleReader(Float32Array, onSamples);
     const native = sampleReader(Int16Array, onNative.samples);
     const wav = wavReader((f) => { nativeFormat = f; onNative.start(f); }, (c) => native.read(c));
     child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (c: string) => {
-      if (head.length < DUMP_HEAD_CHARS) head += c.slice(0, DUMP_HEAD_CHARS - head.length);
-      stderr = (stderr + c).slice(-4000);
-    });
+    child.stderr!.on('data', (c: string) => log.add(c));
     child.stdout!.on('data', (chunk: Buffer) => mono.read(chunk));
     (child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => {
       if (failure) return;
@@ -368,26 +378,58 @@ export async function decodeWithInfo(file: string, paths: FfmpegPaths, onSamples
     child.on('close', (code) => {
       const samples = mono.samples;
       const duration = samples / ANALYSIS_RATE_HZ;
-      const info = parseInputDump(head);
-      if (failure) { reject(new AudioDecodeError(file, 'unsupported', failure.message, tail(stderr))); return; }
+      const opened = /^Input #0, /m.test(log.dump);
+      const info = parseInputDump(log.dump);
+      const errors = log.errors();
+      if (failure) { reject(new AudioDecodeError(file, 'unsupported', (failure as Error).message, tail(errors))); return; }
       if (code !== 0) {
         // As ffprobe would say: not openable as media, or no audio stream in it → not-audio.
-        if (!info || /matches no streams|does not contain any stream/.test(stderr)) {
-          reject(new AudioDecodeError(file, 'not-audio', info ? 'no audio stream' : 'ffmpeg cannot read it', tail(stderr)));
+        if (!opened) { reject(new AudioDecodeError(file, 'not-audio', 'ffmpeg cannot read it', tail(errors))); return; }
+        if (!info || /matches no streams|does not contain any stream/.test(errors)) {
+          reject(new AudioDecodeError(file, 'not-audio', 'no audio stream', tail(errors)));
           return;
         }
-        const reason: DecodeFailure = /Invalid data|could not find codec|Decoder .* not found|not supported/i.test(stderr) ? 'unsupported' : 'corrupt';
-        reject(new AudioDecodeError(file, samples > 0 ? 'corrupt' : reason, `ffmpeg exited with ${code}`, tail(stderr)));
+        const reason: DecodeFailure = /Invalid data|could not find codec|Decoder .* not found|not supported/i.test(errors) ? 'unsupported' : 'corrupt';
+        reject(new AudioDecodeError(file, samples > 0 ? 'corrupt' : reason, `ffmpeg exited with ${code}`, tail(errors)));
         return;
       }
-      if (!info || samples === 0) { reject(new AudioDecodeError(file, 'not-audio', 'no audio decoded', tail(stderr))); return; }
-      const expected = info.duration_s;
-      if (Number.isFinite(expected) && duration < expected * 0.9 && expected - duration > 1) {
-        reject(new AudioDecodeError(file, 'truncated', `decoded ${duration.toFixed(1)} s of ${expected.toFixed(1)} s`, tail(stderr)));
-        return;
-      }
+      if (samples === 0) { reject(new AudioDecodeError(file, 'not-audio', 'no audio decoded', tail(errors))); return; }
       const fmt = nativeFormat as WavFormat | null;
-      resolve({ samples, duration_s: duration, info: { ...info, channels: fmt?.channels ?? 0, sample_rate_hz: fmt?.sampleRateHz ?? info.sample_rate_hz } });
+      if (!fmt) { reject(new AudioDecodeError(file, 'unsupported', 'ffmpeg wrote no header for the full-rate stream', tail(errors))); return; }
+      // A dump we could not read (a newer ffmpeg's layout) loses the tags and the duration check, not the analysis.
+      const known: ProbeResult = info ?? { duration_s: NaN, format: 'unknown', codec: 'unknown', sample_rate_hz: 0, channels: 0,
+        tags: { artist: null, title: null, album: null, isrc: null } };
+      const expected = known.duration_s;
+      if (Number.isFinite(expected) && duration < expected * 0.9 && expected - duration > 1) {
+        reject(new AudioDecodeError(file, 'truncated', `decoded ${duration.toFixed(1)} s of ${expected.toFixed(1)} s`, tail(errors)));
+        return;
+      }
+      resolve({ samples, duration_s: duration, info: { ...known, channels: fmt.channels, sample_rate_hz: fmt.sampleRateHz } });
     });
   });
+}
+
+/**
+ * ffmpeg's stderr at `-v info`, split in two: the input dump (kept whole up to {@link DUMP_MAX_CHARS},
+ * until "Stream mapping:" ends it), and the last 4 000 characters of everything else that is not the
+ * dumps or the closing statistics: the warnings and errors, which name what went wrong.
+ */
+function stderrLog() {
+  let dump = ''; let dumpDone = false;
+  let pending = ''; let errorText = '';
+  const isChatter = (line: string) => line === '' || /^\s/.test(line) || /^(Input #|Output #|Stream mapping:|Press \[q\]|size=|video:\d)/.test(line);
+  return {
+    add(text: string): void {
+      if (!dumpDone) {
+        dump += text;
+        const end = dump.indexOf('\nStream mapping:');
+        if (end >= 0) { dump = dump.slice(0, end + 1); dumpDone = true; } else if (dump.length > DUMP_MAX_CHARS) { dump = dump.slice(0, DUMP_MAX_CHARS); dumpDone = true; }
+      }
+      const lines = (pending + text).split(/\r?\n/);
+      pending = lines.pop() ?? '';
+      for (const line of lines) if (!isChatter(line)) errorText = `${errorText}${line}\n`.slice(-4000);
+    },
+    get dump(): string { return dump; },
+    errors(): string { return isChatter(pending) ? errorText : `${errorText}${pending}`.slice(-4000); },
+  };
 }

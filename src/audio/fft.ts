@@ -1,5 +1,6 @@
 import createPffftSimd from '@echogarden/pffft-wasm/simd';
 import createPffft, { type PffftModule } from '@echogarden/pffft-wasm';
+import FFT from 'fft.js';
 
 /**
  * The real-input FFT of the analysis frames: PFFFT (J. Pommier, BSD; FFTPACK's algorithms with
@@ -7,12 +8,32 @@ import createPffft, { type PffftModule } from '@echogarden/pffft-wasm';
  * (the decoded samples are 32-bit floats). Measured here against fft.js (a radix-4 JS FFT in double
  * precision): 2.3 µs instead of 10.8 µs for 1024 points, 4.8 µs instead of 26 µs for 2048, 10.6 µs
  * instead of 44 µs for 4096. This is the hot loop of every descriptor. The SIMD build needs
- * WebAssembly SIMD (V8 on x86-64 and arm64 since Node 16); without it the scalar build is used.
+ * WebAssembly SIMD (V8 on x86-64 and arm64 since Node 16); without it the scalar build is used, and
+ * if neither loads (a damaged install) fft.js does the same transforms, slower: the server starts
+ * and analyses either way.
  */
 
-const pffft: PffftModule = await (async () => {
-  try { return await createPffftSimd(); } catch { return createPffft(); }
+/** Emscripten prints a failed instantiation itself; the fallback below says what happened instead. */
+const quiet = { print: () => undefined, printErr: () => undefined };
+const pffft: PffftModule | null = await (async () => {
+  try { return await createPffftSimd(quiet); } catch { /* no WebAssembly SIMD: the scalar build */ }
+  try { return await createPffft(quiet); } catch { return null; }
 })();
+
+/** The same transform with fft.js (double precision, copied into the same layout): the fallback of {@link createRealFft}, exported for its test. */
+export function jsRealFft(n: number): RealFft {
+  const fft = new FFT(n); const frame = new Float64Array(n); const full = new Float64Array(2 * n);
+  const input = new Float32Array(n); const out = new Float32Array(n);
+  return {
+    size: n, input, out,
+    forward: () => {
+      frame.set(input);
+      fft.realTransform(full, frame);
+      out[0] = full[0]!; out[1] = full[n]!;
+      for (let i = 2; i < n; i++) out[i] = full[i]!;
+    },
+  };
+}
 
 /**
  * A reusable FFT of one size, shared by every caller of {@link createRealFft} with that size: fill
@@ -41,6 +62,7 @@ export function createRealFft(n: number): RealFft {
   if (!Number.isInteger(n) || n < 32 || (n & (n - 1)) !== 0) throw new RangeError(`FFT size must be a power of two >= 32, got ${n}`);
   const known = ffts.get(n);
   if (known) return known;
+  if (!pffft) { const fallback = jsRealFft(n); ffts.set(n, fallback); return fallback; }
   const setup = pffft._pffft_new_setup(n, 0);
   const inPtr = pffft._pffft_aligned_malloc(n * 4); const outPtr = pffft._pffft_aligned_malloc(n * 4); const workPtr = pffft._pffft_aligned_malloc(n * 4);
   if (!setup || !inPtr || !outPtr || !workPtr) throw new RangeError(`PFFFT cannot set up a real FFT of ${n} points`);

@@ -3,7 +3,7 @@ import { type Descriptors } from './descriptors.js';
 import { analyzeWithInfo } from './analyze.js';
 
 /**
- * Audio features from the user's own music files: the ffmpeg/ffprobe layer (one decode, two
+ * Audio features from the user's own music files: the ffmpeg layer (one run per file, two
  * streams: mono 22 050 Hz for the spectral descriptors, the native format for loudness), the
  * descriptors (onset.ts + tempo.ts + beats.ts, pitch-profile.ts + key.ts, loudness.ts,
  * frame-features.ts) and the library scan.

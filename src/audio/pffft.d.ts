@@ -1,7 +1,7 @@
 /** Types for @echogarden/pffft-wasm (PFFFT compiled by Emscripten; the package ships none). */
 declare module '@echogarden/pffft-wasm/simd' {
   import type { PffftModule } from '@echogarden/pffft-wasm';
-  const create: () => Promise<PffftModule>;
+  const create: (moduleArg?: { print?: (text: string) => void; printErr?: (text: string) => void }) => Promise<PffftModule>;
   export default create;
 }
 declare module '@echogarden/pffft-wasm' {
@@ -14,6 +14,6 @@ declare module '@echogarden/pffft-wasm' {
     /** `pffft_transform_ordered(setup, input, output, work, PFFFT_FORWARD = 0 | PFFFT_BACKWARD = 1)`. */
     _pffft_transform_ordered(setup: number, input: number, output: number, work: number, direction: number): void;
   }
-  const create: () => Promise<PffftModule>;
+  const create: (moduleArg?: { print?: (text: string) => void; printErr?: (text: string) => void }) => Promise<PffftModule>;
   export default create;
 }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import MeydaModule from 'meyda';
 import { createFrameFeatures, FRAME_SIZE } from '../../src/audio/frame-features.js';
-import { createRealFft, createFramer } from '../../src/audio/fft.js';
+import { createRealFft, createFramer, jsRealFft } from '../../src/audio/fft.js';
 
 interface MeydaApi { bufferSize: number; sampleRate: number; windowingFunction: string; extract(f: string[], s: Float32Array): Record<string, unknown> }
 const Meyda = ((MeydaModule as unknown as { default?: MeydaApi }).default ?? MeydaModule) as unknown as MeydaApi;
@@ -24,6 +24,8 @@ describe('audio: frame features (own FFT) against meyda on the same frames', () 
     for (const n of [32, 64, 1024, 4096]) {
       const x = Float64Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) + (i % 7) * 0.1);
       const fft = createRealFft(n); fft.input.set(x); fft.forward();
+      // The fft.js fallback (used when the WebAssembly module cannot load) in the same layout.
+      const js = jsRealFft(n); js.input.set(x); js.forward();
       // Float32 rounding of n inputs of magnitude ~1: errors grow like √n·2⁻²⁴ per bin; 1e-5·n is far above that and far below any wrong bin.
       const tol = 1e-5 * n;
       for (let k = 0; k <= n / 2; k++) {
@@ -32,6 +34,9 @@ describe('audio: frame features (own FFT) against meyda on the same frames', () 
         const [gotRe, gotIm] = k === 0 ? [fft.out[0]!, 0] : k === n / 2 ? [fft.out[1]!, 0] : [fft.out[2 * k]!, fft.out[2 * k + 1]!];
         expect(gotRe, `n ${n} bin ${k} re`).to.be.closeTo(re, tol);
         expect(gotIm, `n ${n} bin ${k} im`).to.be.closeTo(im, tol);
+        const [jsRe, jsIm] = k === 0 ? [js.out[0]!, 0] : k === n / 2 ? [js.out[1]!, 0] : [js.out[2 * k]!, js.out[2 * k + 1]!];
+        expect(jsRe, `fft.js n ${n} bin ${k} re`).to.be.closeTo(re, tol);
+        expect(jsIm, `fft.js n ${n} bin ${k} im`).to.be.closeTo(im, tol);
       }
     }
     expect(createRealFft(1024)).to.equal(createRealFft(1024));
