@@ -20,6 +20,12 @@ export const EARLY_SKIP_MS = 10_000;
 /** PRODUCT.md "session": consecutive plays with gaps (start of next - end of previous) <= 20 minutes. */
 export const SESSION_GAP_MS = 20 * 60_000;
 
+/**
+ * Touched play spans closer than this are recomputed together (fewer, slightly larger recomputes);
+ * any value gives the same sessions.
+ */
+const TOUCHED_JOIN_MS = 2 * SESSION_GAP_MS;
+
 /** A stream's fields as ingest decides them (decoded: strings and booleans, not codes). */
 export interface StreamFields {
   account_id: number;
@@ -45,6 +51,10 @@ export interface StreamFields {
 /** A stored stream near an incoming one, with what same-stream matching compares. */
 export interface Candidate extends StreamFields { id: number; track_uri: string | null; name_key: string }
 
+/** The streams columns {@link StreamFields} and a candidate's id are decoded from. */
+const CANDIDATE_COLUMNS = ['id', 'account_id', 'track_id', 'ended_at', 'ms_played', 'kind', 'content', 'source', 'sources',
+  'reason_start', 'reason_end', 'skipped', 'shuffle', 'offline', 'incognito', 'platform', 'device', 'context_uri'] as const;
+
 const bool = (v: boolean | null): number | null => (v === null ? null : v ? 1 : 0);
 const unbool = (v: unknown): boolean | null => (v === null || v === undefined ? null : v === 1);
 
@@ -69,7 +79,8 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
   const daily = new Map<string, [number, number, number, number, number, number, number]>();
   const hourly = new Map<string, [number, number, number, number, number, number]>();
   const trackDelta = new Map<string, [number, number, number, number, number, number, number]>();
-  const touched = new Map<number, { lo: number; hi: number }>();
+  /** Per account, the [start, end] spans (ms) of plays written or changed since the last flush: their sessions are recomputed. */
+  const touched = new Map<number, [number, number][]>();
 
   function contribute(f: StreamFields, sign: 1 | -1, b: LocalBuckets = tz.buckets(f.ended_at)): void {
     if (f.content !== 'track') return;
@@ -91,10 +102,14 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
     if (sign > 0) { t[5] = Math.min(t[5], f.ended_at); t[6] = Math.max(t[6], f.ended_at); }
     trackDelta.set(tk, t);
     if (f.kind === 'play') {
-      const range = touched.get(f.account_id);
+      const spans = touched.get(f.account_id);
       const start = f.ended_at - f.ms_played;
-      if (range) { range.lo = Math.min(range.lo, start); range.hi = Math.max(range.hi, f.ended_at); }
-      else touched.set(f.account_id, { lo: start, hi: f.ended_at });
+      const last = spans?.at(-1);
+      // Plays mostly come in time order: a play near the last span widens it, so the list stays short.
+      if (last && start <= last[1] + TOUCHED_JOIN_MS && f.ended_at >= last[0] - TOUCHED_JOIN_MS) {
+        last[0] = Math.min(last[0], start); last[1] = Math.max(last[1], f.ended_at);
+      } else if (spans) spans.push([start, f.ended_at]);
+      else touched.set(f.account_id, [[start, f.ended_at]]);
     }
   }
 
@@ -169,11 +184,19 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
     };
   }
 
-  /** Streams of one account with ended_at in [lo, hi], for same-stream matching. */
+  /**
+   * Streams of one account with ended_at in [lo, hi] (ms), for same-stream matching. Read as arrays in
+   * {@link CANDIDATE_COLUMNS} order: a row object per candidate costs each column's name again.
+   */
   function candidates(accountId: number, lo: number, hi: number): Candidate[] {
-    return sql.all(`SELECT s.*, t.uri AS track_uri, t.name_key AS name_key FROM streams s JOIN tracks t ON t.id = s.track_id
-      WHERE s.ended_at BETWEEN ? AND ? AND s.account_id = ?`, [lo, hi, accountId])
-      .map((row) => ({ ...decode(row), id: row.id as number, track_uri: row.track_uri as string | null, name_key: row.name_key as string }));
+    return sql.values(`SELECT ${CANDIDATE_COLUMNS.map((c) => `s.${c}`).join(', ')}, t.uri, t.name_key
+      FROM streams s JOIN tracks t ON t.id = s.track_id WHERE s.ended_at BETWEEN ? AND ? AND s.account_id = ?`, [lo, hi, accountId])
+      .map((values) => {
+        const row: Row = {};
+        CANDIDATE_COLUMNS.forEach((c, i) => { row[c] = values[i]!; });
+        const n = CANDIDATE_COLUMNS.length;
+        return { ...decode(row), id: row.id as number, track_uri: values[n] as string | null, name_key: values[n + 1] as string };
+      });
   }
 
   /** Turns a hydrated row ({@link STREAM_ROW_SELECT}) into the public {@link StreamRow}. */
@@ -210,18 +233,27 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
     return out.sort((a, b) => a.ended_at - b.ended_at || a.id - b.id);
   }
 
-  /** Recomputes the sessions of `accountId` that touch [lo, hi] (PRODUCT.md "session"). */
+  /**
+   * Recomputes the sessions of `accountId` that plays in [lo, hi] (ms, their starts to their ends) belong
+   * to (PRODUCT.md "session"). Sessions never overlap and lie more than {@link SESSION_GAP_MS} apart, so
+   * in ended_at order they are in started_at order too: the ones a play in [lo, hi] may join (ending at
+   * lo - gap or later, starting at hi + gap or earlier) are one run of the ended_at index. Those are
+   * replaced by the sessions their plays and the plays in [lo, hi] form; nothing outside them is read.
+   */
   function recomputeSessions(accountId: number, lo: number, hi: number): void {
-    let from = lo - SESSION_GAP_MS;
-    let to = hi + SESSION_GAP_MS;
-    const bounds = sql.get<{ a: number | null; b: number | null }>(
-      'SELECT min(started_at) AS a, max(ended_at) AS b FROM sessions WHERE account_id = ? AND ended_at >= ? AND started_at <= ?',
-      [accountId, from, to]);
-    if (bounds?.a != null) from = Math.min(from, bounds.a);
-    if (bounds?.b != null) to = Math.max(to, bounds.b);
-    sql.exec('DELETE FROM sessions WHERE account_id = ? AND ended_at >= ? AND started_at <= ?', [accountId, from, to]);
+    let from = lo;
+    let to = hi;
+    const stale: number[] = [];
+    sql.each('SELECT id, started_at, ended_at FROM sessions WHERE account_id = ? AND ended_at >= ? ORDER BY ended_at',
+      [accountId, lo - SESSION_GAP_MS], ([id, start, end]) => {
+        if ((start as number) > hi + SESSION_GAP_MS) return false;
+        stale.push(id as number);
+        from = Math.min(from, start as number); to = Math.max(to, end as number);
+        return true;
+      });
+    for (const id of stale) sql.exec('DELETE FROM sessions WHERE id = ?', [id]);
     const plays = sql.values(`SELECT ended_at - ms_played, ended_at, ms_played FROM streams
-      WHERE ended_at BETWEEN ? AND ? AND account_id = ? AND kind = 1 ORDER BY ended_at - ms_played`, [from, to + SESSION_GAP_MS, accountId]);
+      WHERE ended_at BETWEEN ? AND ? AND account_id = ? AND kind = 1 ORDER BY ended_at - ms_played`, [from, to, accountId]);
     let current: [number, number, number, number] | null = null; // started_at, ended_at, plays, ms
     const emit = (s: [number, number, number, number]) =>
       sql.exec('INSERT INTO sessions (account_id, started_at, ended_at, plays, ms_played) VALUES (?, ?, ?, ?, ?)', [accountId, ...s]);
@@ -234,6 +266,18 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
       }
     }
     if (current) emit(current);
+  }
+
+  /** The touched spans of one account, sorted and joined where they lie close: one session recompute each. */
+  function joinedSpans(spans: [number, number][]): [number, number][] {
+    const sorted = [...spans].sort((a, b) => a[0] - b[0]);
+    const out: [number, number][] = [];
+    for (const [start, end] of sorted) {
+      const last = out.at(-1);
+      if (last && start <= last[1] + TOUCHED_JOIN_MS) last[1] = Math.max(last[1], end);
+      else out.push([start, end]);
+    }
+    return out;
   }
 
   /** Writes the gathered rollup deltas and recomputes touched sessions. Call inside the transaction. */
@@ -256,7 +300,7 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
         last_at = max(coalesce(last_at, excluded.last_at), coalesce(excluded.last_at, last_at))`,
         [t[0], t[1], t[2], t[3], t[4], first, last]);
     }
-    for (const [accountId, range] of touched) recomputeSessions(accountId, range.lo, range.hi);
+    for (const [accountId, spans] of touched) for (const [lo, hi] of joinedSpans(spans)) recomputeSessions(accountId, lo, hi);
     discard();
   }
 
