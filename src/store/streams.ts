@@ -26,6 +26,11 @@ export const SESSION_GAP_MS = 20 * 60_000;
  */
 const TOUCHED_JOIN_MS = 2 * SESSION_GAP_MS;
 
+/** Identity keys per look-up query, at most; fewer are padded to one of a few fixed counts, so a few prepared statements serve every batch. */
+const KEYS_PER_LOOKUP = 100;
+const KEYS_LOOKUP_SIZES = [1, 10, KEYS_PER_LOOKUP];
+const knownKeysSelect = (n: number) => `SELECT key FROM stream_keys WHERE key IN (${Array(n).fill('?').join(', ')})`;
+
 /** A stream's fields as ingest decides them (decoded: strings and booleans, not codes). */
 export interface StreamFields {
   account_id: number;
@@ -160,6 +165,22 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
   /** True when a record with this identity key was ingested before. */
   function hasKey(key: number): boolean {
     return sql.get('SELECT 1 AS x FROM stream_keys WHERE key = ?', [key]) !== undefined;
+  }
+
+  /**
+   * The identity keys among `keys` that were ingested before: one query per {@link KEYS_PER_LOOKUP} keys
+   * (a lookup per key costs several times more in sql.js).
+   */
+  function knownKeys(keys: readonly number[]): Set<number> {
+    const known = new Set<number>();
+    for (let i = 0; i < keys.length; i += KEYS_PER_LOOKUP) {
+      const chunk = keys.slice(i, i + KEYS_PER_LOOKUP);
+      // The smallest statement that takes the chunk, the rest repeating its first key (which changes no answer).
+      const size = KEYS_LOOKUP_SIZES.find((n) => n >= chunk.length)!;
+      while (chunk.length < size) chunk.push(chunk[0]!);
+      for (const [key] of sql.values(knownKeysSelect(size), chunk)) known.add(key as number);
+    }
+    return known;
   }
 
   function decode(row: Row): StreamFields {
@@ -324,7 +345,7 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
     flush();
   }
 
-  return { insert, update, claimKey, nextId, hasKey, candidates, rowsByIds, toStreamRow, flush, discard, rebuildRollups,
+  return { insert, update, claimKey, nextId, hasKey, knownKeys, candidates, rowsByIds, toStreamRow, flush, discard, rebuildRollups,
     /** How many stream writes happened so far (see the store's writeVersion). */
     get changes(): number { return changes; } };
 }
