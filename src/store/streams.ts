@@ -26,6 +26,12 @@ export const SESSION_GAP_MS = 20 * 60_000;
  */
 const TOUCHED_JOIN_MS = 2 * SESSION_GAP_MS;
 
+/** Width of the occupancy buckets that let most same-stream look-ups skip their query (ms). */
+const OCCUPIED_BUCKET_MS = 10 * 60_000;
+/** The buckets cover 2000 to 2100 (streams are 2002 or later; 2000-01-01 is a multiple of the width): 5.3 M bits, 660 kB. */
+const OCCUPIED_FROM_MS = Date.UTC(2000, 0, 1);
+const OCCUPIED_BUCKETS = Math.ceil((Date.UTC(2100, 0, 1) - OCCUPIED_FROM_MS) / OCCUPIED_BUCKET_MS);
+
 /** Identity keys per look-up query, at most; fewer are padded to one of a few fixed counts, so a few prepared statements serve every batch. */
 const KEYS_PER_LOOKUP = 100;
 const KEYS_LOOKUP_SIZES = [1, 10, KEYS_PER_LOOKUP];
@@ -143,6 +149,7 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
       context_uri) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [id, ...params(f, b)]);
     nextFree = id + 1;
     changes++;
+    markOccupied(f.ended_at);
     contribute(f, 1, b);
   }
 
@@ -153,6 +160,7 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
       source = ?, sources = ?, local_day = ?, local_hour = ?, reason_start = ?, reason_end = ?, skipped = ?, shuffle = ?,
       offline = ?, incognito = ?, platform = ?, device = ?, context_uri = ? WHERE id = ?`, [...params(after, b), id]);
     changes++;
+    markOccupied(after.ended_at);
     contribute(before, -1);
     contribute(after, 1, b);
   }
@@ -206,10 +214,39 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
   }
 
   /**
-   * Streams of one account with ended_at in [lo, hi] (ms), for same-stream matching. Read as arrays in
+   * Which {@link OCCUPIED_BUCKET_MS} buckets (from {@link OCCUPIED_FROM_MS}) hold a stream of any account,
+   * as bits; a superset (a rolled-back insert leaves its bit). Built on first use from the ended_at
+   * index, then kept up by insert and update. null until then.
+   */
+  let occupied: Uint8Array | null = null;
+  /** Set when a stored stream lies outside the buckets' years: every range may then hold streams. */
+  let occupiedOutside = false;
+  function markOccupied(endedAt: number): void {
+    if (!occupied) return;
+    const b = Math.floor((endedAt - OCCUPIED_FROM_MS) / OCCUPIED_BUCKET_MS);
+    if (b < 0 || b >= OCCUPIED_BUCKETS) occupiedOutside = true;
+    else occupied[b >> 3]! |= 1 << (b & 7);
+  }
+  /** False when no stream (of any account) can have ended_at in [lo, hi]; true when one may. */
+  function mayHoldStreams(lo: number, hi: number): boolean {
+    if (!occupied) {
+      occupied = new Uint8Array(Math.ceil(OCCUPIED_BUCKETS / 8));
+      for (const [ms] of sql.values('SELECT DISTINCT ended_at / ? * ? FROM streams', [OCCUPIED_BUCKET_MS, OCCUPIED_BUCKET_MS])) markOccupied(ms as number);
+    }
+    const first = Math.floor((lo - OCCUPIED_FROM_MS) / OCCUPIED_BUCKET_MS);
+    const last = Math.floor((hi - OCCUPIED_FROM_MS) / OCCUPIED_BUCKET_MS);
+    if (occupiedOutside || first < 0 || last >= OCCUPIED_BUCKETS) return true;
+    for (let b = first; b <= last; b++) if ((occupied[b >> 3]! & (1 << (b & 7))) !== 0) return true;
+    return false;
+  }
+
+  /**
+   * Streams of one account with ended_at in [lo, hi] (ms), for same-stream matching. Most ranges of an
+   * import hold no stream at all: the occupied buckets answer those without a query. Read as arrays in
    * {@link CANDIDATE_COLUMNS} order: a row object per candidate costs each column's name again.
    */
   function candidates(accountId: number, lo: number, hi: number): Candidate[] {
+    if (!mayHoldStreams(lo, hi)) return [];
     return sql.values(`SELECT ${CANDIDATE_COLUMNS.map((c) => `s.${c}`).join(', ')}, t.uri, t.name_key
       FROM streams s JOIN tracks t ON t.id = s.track_id WHERE s.ended_at BETWEEN ? AND ? AND s.account_id = ?`, [lo, hi, accountId])
       .map((values) => {
