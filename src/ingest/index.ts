@@ -84,20 +84,27 @@ export function createIngest({ store, bus, log, skipThresholdMs = SKIP_THRESHOLD
     // The identity keys stored already, looked up for the whole batch at once; each key claimed below is
     // added, so every group sees what the stream_keys table holds at that point.
     const known = store.streams.knownKeys(accounts.flatMap((a) => a.keys));
+    // Keys claimed meanwhile (key, stream id, …): written together once the batch is applied (nothing
+    // reads stream_keys in between; `known` answers for them).
+    const claimed: number[] = [];
     for (const { accountId, sorted, keys } of accounts) {
       let start = 0;
       while (start < sorted.length) {
         let end = start + 1;
         while (end < sorted.length && end - start < GROUP_MAX && sorted[end]!.ended_at - sorted[end - 1]!.ended_at <= GROUP_GAP_MS) end++;
-        applyGroup(accountId, sorted.slice(start, end), keys.slice(start, end), known, result);
+        applyGroup(accountId, sorted.slice(start, end), keys.slice(start, end), known, claimed, result);
         start = end;
       }
     }
+    store.streams.claimKeys(claimed);
     return result;
   }
 
-  /** Applies one group of records (sorted by ended_at) of one account; `keys` are their identity keys, `known` the stored ones. */
-  function applyGroup(accountId: number, group: IncomingStream[], keys: number[], known: Set<number>, result: ApplyResult): void {
+  /**
+   * Applies one group of records (sorted by ended_at) of one account; `keys` are their identity keys,
+   * `known` the keys stored or claimed so far; each key this group claims is added to it and to `claimed`.
+   */
+  function applyGroup(accountId: number, group: IncomingStream[], keys: number[], known: Set<number>, claimed: number[], result: ApplyResult): void {
     // Against scrobbles the starts count too (same-stream.ts): look as far back as the records' starts,
     // and past their ends when a record is a scrobble whose end is an estimate.
     const back = Math.min(SCROBBLE_LOOKAROUND_MS, Math.max(...group.map((r) => r.ms_played)));
@@ -118,8 +125,10 @@ export function createIngest({ store, bus, log, skipThresholdMs = SKIP_THRESHOLD
       const match = paired.get(j) ?? findSameStream(candidates, r, track, pairedIds);
       const target = match ? match.id : store.streams.nextId();
       // The identity key goes in first: a second identical record in this batch is a duplicate.
-      if (!store.streams.claimKey(keys[fresh[j]!]!, target)) { result.duplicates++; return; }
-      known.add(keys[fresh[j]!]!);
+      const key = keys[fresh[j]!]!;
+      if (known.has(key)) { result.duplicates++; return; }
+      known.add(key);
+      claimed.push(key, target);
       if (match) {
         const current = candidates.current(match);
         const merged = mergeFields(current, r, track, skipThresholdMs);

@@ -35,6 +35,7 @@ const OCCUPIED_BUCKETS = Math.ceil((Date.UTC(2100, 0, 1) - OCCUPIED_FROM_MS) / O
 /** Identity keys per look-up query, at most; fewer are padded to one of a few fixed counts, so a few prepared statements serve every batch. */
 const KEYS_PER_LOOKUP = 100;
 const KEYS_LOOKUP_SIZES = [1, 10, KEYS_PER_LOOKUP];
+const claimKeysInsert = (n: number) => `INSERT OR IGNORE INTO stream_keys (key, stream_id) VALUES ${Array(n).fill('(?, ?)').join(', ')}`;
 const knownKeysSelect = (n: number) => `SELECT key FROM stream_keys WHERE key IN (${Array(n).fill('?').join(', ')})`;
 
 /** A stream's fields as ingest decides them (decoded: strings and booleans, not codes). */
@@ -165,9 +166,20 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
     contribute(after, 1, b);
   }
 
-  /** Records that the record with identity `key` lands in stream `streamId`; false when the key was known (a duplicate). */
-  function claimKey(key: number, streamId: number): boolean {
-    return sql.exec('INSERT OR IGNORE INTO stream_keys (key, stream_id) VALUES (?, ?)', [key, streamId]) === 1;
+  /**
+   * Records identity keys with the streams they landed in, `pairs` being key, stream id, key, stream id, …
+   * (keys known before are left as they are). Written in key order, up to {@link KEYS_PER_LOOKUP} a
+   * statement: the keys are hashes, so one at a time each lands on another page of the table.
+   */
+  function claimKeys(pairs: readonly number[]): void {
+    const order = Array.from({ length: pairs.length / 2 }, (_, i) => i).sort((a, b) => pairs[2 * a]! - pairs[2 * b]!);
+    for (let i = 0; i < order.length; i += KEYS_PER_LOOKUP) {
+      const chunk = order.slice(i, i + KEYS_PER_LOOKUP);
+      // The smallest statement that takes the chunk, the rest repeating its first pair (ignored as known).
+      const size = KEYS_LOOKUP_SIZES.find((n) => n >= chunk.length)!;
+      while (chunk.length < size) chunk.push(chunk[0]!);
+      sql.exec(claimKeysInsert(size), chunk.flatMap((k) => [pairs[2 * k]!, pairs[2 * k + 1]!]));
+    }
   }
 
   /** True when a record with this identity key was ingested before. */
@@ -382,7 +394,7 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
     flush();
   }
 
-  return { insert, update, claimKey, nextId, hasKey, knownKeys, candidates, rowsByIds, toStreamRow, flush, discard, rebuildRollups,
+  return { insert, update, claimKeys, nextId, hasKey, knownKeys, candidates, rowsByIds, toStreamRow, flush, discard, rebuildRollups,
     /** How many stream writes happened so far (see the store's writeVersion). */
     get changes(): number { return changes; } };
 }
