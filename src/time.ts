@@ -50,17 +50,32 @@ export function createTimeZoneMath(timeZone: string): TimeZoneMath {
   if (!isTimeZone(timeZone)) throw new RangeError(`unknown time zone ${timeZone}`);
   const zone = IANAZone.create(timeZone);
   const cache = new Map<number, number>();
+  /** Fills the cache for the 24 UTC hours of UTC day `dayIndex`. */
+  function fillDay(dayIndex: number): void {
+    if (cache.size > 200_000) cache.clear();
+    const first = dayIndex * 24;
+    const start = first * MS_PER_HOUR;
+    const a = zone.offset(start);
+    // No zone changes its offset twice within one UTC day (tz database; changes lie weeks apart at least):
+    // the same offset at both ends of the day holds all day, two look-ups for 24 hours.
+    if (zone.offset(start + MS_PER_DAY - 1) === a) {
+      for (let h = 0; h < 24; h++) cache.set(first + h, a * MS_PER_MINUTE);
+      return;
+    }
+    for (let h = 0; h < 24; h++) {
+      // Offsets change on whole quarter hours UTC at most (tz database): one look-up per UTC hour start
+      // is exact except inside the one hour of a change, which is checked at its end too.
+      const hourStart = (first + h) * MS_PER_HOUR;
+      const x = zone.offset(hourStart);
+      const y = zone.offset(hourStart + MS_PER_HOUR - 1);
+      cache.set(first + h, x === y ? x * MS_PER_MINUTE : Number.NaN);
+    }
+  }
   function hourOffset(hourIndex: number): number {
     let offset = cache.get(hourIndex);
     if (offset === undefined) {
-      // Offsets change on whole quarter hours UTC at most (tz database): one look-up per UTC hour start
-      // is exact except inside the one hour of a change, which is checked at its end too.
-      const start = hourIndex * MS_PER_HOUR;
-      const a = zone.offset(start);
-      const b = zone.offset(start + MS_PER_HOUR - 1);
-      offset = a === b ? a * MS_PER_MINUTE : Number.NaN;
-      if (cache.size > 200_000) cache.clear();
-      cache.set(hourIndex, offset);
+      fillDay(Math.floor(hourIndex / 24));
+      offset = cache.get(hourIndex)!;
     }
     return offset;
   }

@@ -76,21 +76,35 @@ export function createIngest({ store, bus, log, skipThresholdMs = SKIP_THRESHOLD
       const list = byAccount.get(r.account);
       if (list) list.push(r); else byAccount.set(r.account, [r]);
     }
-    for (const [account, list] of byAccount) {
+    const accounts = [...byAccount].map(([account, list]) => {
       const accountId = store.catalog.accountId(account);
       const sorted = [...list].sort((a, b) => a.ended_at - b.ended_at);
+      return { accountId, sorted, keys: sorted.map((r) => identityKey(r, accountId)) };
+    });
+    // The identity keys stored already, looked up for the whole batch at once; each key claimed below is
+    // added, so every group sees what the stream_keys table holds at that point.
+    const known = store.streams.knownKeys(accounts.flatMap((a) => a.keys));
+    // Keys claimed meanwhile (key, stream id, …): written together once the batch is applied (nothing
+    // reads stream_keys in between; `known` answers for them).
+    const claimed: number[] = [];
+    for (const { accountId, sorted, keys } of accounts) {
       let start = 0;
       while (start < sorted.length) {
         let end = start + 1;
         while (end < sorted.length && end - start < GROUP_MAX && sorted[end]!.ended_at - sorted[end - 1]!.ended_at <= GROUP_GAP_MS) end++;
-        applyGroup(accountId, sorted.slice(start, end), result);
+        applyGroup(accountId, sorted.slice(start, end), keys.slice(start, end), known, claimed, result);
         start = end;
       }
     }
+    store.streams.claimKeys(claimed);
     return result;
   }
 
-  function applyGroup(accountId: number, group: IncomingStream[], result: ApplyResult): void {
+  /**
+   * Applies one group of records (sorted by ended_at) of one account; `keys` are their identity keys,
+   * `known` the keys stored or claimed so far; each key this group claims is added to it and to `claimed`.
+   */
+  function applyGroup(accountId: number, group: IncomingStream[], keys: number[], known: Set<number>, claimed: number[], result: ApplyResult): void {
     // Against scrobbles the starts count too (same-stream.ts): look as far back as the records' starts,
     // and past their ends when a record is a scrobble whose end is an estimate.
     const back = Math.min(SCROBBLE_LOOKAROUND_MS, Math.max(...group.map((r) => r.ms_played)));
@@ -99,9 +113,8 @@ export function createIngest({ store, bus, log, skipThresholdMs = SKIP_THRESHOLD
     const hi = group.at(-1)!.ended_at + SAME_STREAM_MINUTE_MS + ahead;
     const candidates = new CandidateIndex(store.streams.candidates(accountId, lo, hi));
     // Records seen before (identity key known) take part in nothing.
-    const keys = group.map((r) => identityKey(r, accountId));
     const fresh: number[] = [];
-    group.forEach((_, i) => { if (store.streams.hasKey(keys[i]!)) result.duplicates++; else fresh.push(i); });
+    group.forEach((_, i) => { if (known.has(keys[i]!)) result.duplicates++; else fresh.push(i); });
     const records = fresh.map((i) => group[i]!);
     const tracks = records.map((r) => store.catalog.track(r.track, r.source === 'poll' || r.source === 'player'));
     const paired = pairNearestFirst(candidates, records, tracks);
@@ -112,7 +125,10 @@ export function createIngest({ store, bus, log, skipThresholdMs = SKIP_THRESHOLD
       const match = paired.get(j) ?? findSameStream(candidates, r, track, pairedIds);
       const target = match ? match.id : store.streams.nextId();
       // The identity key goes in first: a second identical record in this batch is a duplicate.
-      if (!store.streams.claimKey(keys[fresh[j]!]!, target)) { result.duplicates++; return; }
+      const key = keys[fresh[j]!]!;
+      if (known.has(key)) { result.duplicates++; return; }
+      known.add(key);
+      claimed.push(key, target);
       if (match) {
         const current = candidates.current(match);
         const merged = mergeFields(current, r, track, skipThresholdMs);
@@ -122,7 +138,8 @@ export function createIngest({ store, bus, log, skipThresholdMs = SKIP_THRESHOLD
       } else {
         const fields = fieldsFromRecord(r, accountId, track, skipThresholdMs);
         store.streams.insert(fields, target);
-        candidates.add({ ...fields, id: target, track_uri: track.uri, name_key: track.name_key });
+        // `fields` is the store's no longer: it becomes the candidate itself (no copy per row).
+        candidates.add(Object.assign(fields, { id: target, track_uri: track.uri, name_key: track.name_key }));
         result.inserted.push(target);
       }
     });

@@ -31,7 +31,9 @@ export function isScrobbleSource(source: StreamSource): boolean { return (SOURCE
 export function identityKey(r: IncomingStream, accountId: number): number {
   const trackKey = r.track.uri ?? (r.recording_mbid ? `mbid:${r.recording_mbid}` : trackNameKey(r.track.artists[0]?.name ?? '', r.track.name));
   const text = `${r.source}|${accountId}|${trackKey}|${r.ended_at}|${r.ms_played}`;
-  return Number((hash('md5', text, 'buffer') as Buffer).readBigUInt64BE(0) >> 11n);
+  // The top 53 bits of the digest: its first 32 bits shifted up 21, then the next 21 (no BigInt per row).
+  const digest = hash('md5', text, 'buffer') as Buffer;
+  return digest.readUInt32BE(0) * 2 ** 21 + (digest.readUInt32BE(4) >>> 11);
 }
 
 /** Allowed distance between two records of one stream (end times; starts or ends against a scrobble). */

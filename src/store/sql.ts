@@ -41,6 +41,16 @@ export function createSql(db: Database) {
       stmt.reset();
     }
   }
+  /** Steps through a query's rows, as arrays, until `fn` returns false (the rows after it are never read). */
+  function each(sql: string, params: BindParams, fn: (row: SqlValue[]) => boolean): void {
+    const stmt = prepared(sql);
+    try {
+      stmt.bind(params);
+      while (stmt.step()) if (!fn(stmt.get())) break;
+    } finally {
+      stmt.reset();
+    }
+  }
   /** The first row, or undefined. */
   function get<T = Row>(sql: string, params: BindParams = []): T | undefined {
     const stmt = prepared(sql);
@@ -65,7 +75,7 @@ export function createSql(db: Database) {
     for (const stmt of statements.values()) stmt.free();
     statements.clear();
   }
-  return { all, values, get, exec, freeAll };
+  return { all, values, each, get, exec, freeAll };
 }
 
 export type Sql = ReturnType<typeof createSql>;

@@ -20,6 +20,24 @@ export const EARLY_SKIP_MS = 10_000;
 /** PRODUCT.md "session": consecutive plays with gaps (start of next - end of previous) <= 20 minutes. */
 export const SESSION_GAP_MS = 20 * 60_000;
 
+/**
+ * Touched play spans closer than this are recomputed together (fewer, slightly larger recomputes);
+ * any value gives the same sessions.
+ */
+const TOUCHED_JOIN_MS = 2 * SESSION_GAP_MS;
+
+/** Width of the occupancy buckets that let most same-stream look-ups skip their query (ms). */
+const OCCUPIED_BUCKET_MS = 10 * 60_000;
+/** The buckets cover 2000 to 2100 (streams are 2002 or later; 2000-01-01 is a multiple of the width): 5.3 M bits, 660 kB. */
+const OCCUPIED_FROM_MS = Date.UTC(2000, 0, 1);
+const OCCUPIED_BUCKETS = Math.ceil((Date.UTC(2100, 0, 1) - OCCUPIED_FROM_MS) / OCCUPIED_BUCKET_MS);
+
+/** Identity keys per look-up query, at most; fewer are padded to one of a few fixed counts, so a few prepared statements serve every batch. */
+const KEYS_PER_LOOKUP = 100;
+const KEYS_LOOKUP_SIZES = [1, 10, KEYS_PER_LOOKUP];
+const claimKeysInsert = (n: number) => `INSERT OR IGNORE INTO stream_keys (key, stream_id) VALUES ${Array(n).fill('(?, ?)').join(', ')}`;
+const knownKeysSelect = (n: number) => `SELECT key FROM stream_keys WHERE key IN (${Array(n).fill('?').join(', ')})`;
+
 /** A stream's fields as ingest decides them (decoded: strings and booleans, not codes). */
 export interface StreamFields {
   account_id: number;
@@ -45,6 +63,10 @@ export interface StreamFields {
 /** A stored stream near an incoming one, with what same-stream matching compares. */
 export interface Candidate extends StreamFields { id: number; track_uri: string | null; name_key: string }
 
+/** The streams columns {@link StreamFields} and a candidate's id are decoded from. */
+const CANDIDATE_COLUMNS = ['id', 'account_id', 'track_id', 'ended_at', 'ms_played', 'kind', 'content', 'source', 'sources',
+  'reason_start', 'reason_end', 'skipped', 'shuffle', 'offline', 'incognito', 'platform', 'device', 'context_uri'] as const;
+
 const bool = (v: boolean | null): number | null => (v === null ? null : v ? 1 : 0);
 const unbool = (v: unknown): boolean | null => (v === null || v === undefined ? null : v === 1);
 
@@ -69,7 +91,8 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
   const daily = new Map<string, [number, number, number, number, number, number, number]>();
   const hourly = new Map<string, [number, number, number, number, number, number]>();
   const trackDelta = new Map<string, [number, number, number, number, number, number, number]>();
-  const touched = new Map<number, { lo: number; hi: number }>();
+  /** Per account, the [start, end] spans (ms) of plays written or changed since the last flush: their sessions are recomputed. */
+  const touched = new Map<number, [number, number][]>();
 
   function contribute(f: StreamFields, sign: 1 | -1, b: LocalBuckets = tz.buckets(f.ended_at)): void {
     if (f.content !== 'track') return;
@@ -91,10 +114,14 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
     if (sign > 0) { t[5] = Math.min(t[5], f.ended_at); t[6] = Math.max(t[6], f.ended_at); }
     trackDelta.set(tk, t);
     if (f.kind === 'play') {
-      const range = touched.get(f.account_id);
+      const spans = touched.get(f.account_id);
       const start = f.ended_at - f.ms_played;
-      if (range) { range.lo = Math.min(range.lo, start); range.hi = Math.max(range.hi, f.ended_at); }
-      else touched.set(f.account_id, { lo: start, hi: f.ended_at });
+      const last = spans?.at(-1);
+      // Plays mostly come in time order: a play near the last span widens it, so the list stays short.
+      if (last && start <= last[1] + TOUCHED_JOIN_MS && f.ended_at >= last[0] - TOUCHED_JOIN_MS) {
+        last[0] = Math.min(last[0], start); last[1] = Math.max(last[1], f.ended_at);
+      } else if (spans) spans.push([start, f.ended_at]);
+      else touched.set(f.account_id, [[start, f.ended_at]]);
     }
   }
 
@@ -123,6 +150,7 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
       context_uri) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [id, ...params(f, b)]);
     nextFree = id + 1;
     changes++;
+    markOccupied(f.ended_at);
     contribute(f, 1, b);
   }
 
@@ -133,18 +161,46 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
       source = ?, sources = ?, local_day = ?, local_hour = ?, reason_start = ?, reason_end = ?, skipped = ?, shuffle = ?,
       offline = ?, incognito = ?, platform = ?, device = ?, context_uri = ? WHERE id = ?`, [...params(after, b), id]);
     changes++;
+    markOccupied(after.ended_at);
     contribute(before, -1);
     contribute(after, 1, b);
   }
 
-  /** Records that the record with identity `key` lands in stream `streamId`; false when the key was known (a duplicate). */
-  function claimKey(key: number, streamId: number): boolean {
-    return sql.exec('INSERT OR IGNORE INTO stream_keys (key, stream_id) VALUES (?, ?)', [key, streamId]) === 1;
+  /**
+   * Records identity keys with the streams they landed in, `pairs` being key, stream id, key, stream id, …
+   * (keys known before are left as they are). Written in key order, up to {@link KEYS_PER_LOOKUP} a
+   * statement: the keys are hashes, so one at a time each lands on another page of the table.
+   */
+  function claimKeys(pairs: readonly number[]): void {
+    const order = Array.from({ length: pairs.length / 2 }, (_, i) => i).sort((a, b) => pairs[2 * a]! - pairs[2 * b]!);
+    for (let i = 0; i < order.length; i += KEYS_PER_LOOKUP) {
+      const chunk = order.slice(i, i + KEYS_PER_LOOKUP);
+      // The smallest statement that takes the chunk, the rest repeating its first pair (ignored as known).
+      const size = KEYS_LOOKUP_SIZES.find((n) => n >= chunk.length)!;
+      while (chunk.length < size) chunk.push(chunk[0]!);
+      sql.exec(claimKeysInsert(size), chunk.flatMap((k) => [pairs[2 * k]!, pairs[2 * k + 1]!]));
+    }
   }
 
   /** True when a record with this identity key was ingested before. */
   function hasKey(key: number): boolean {
     return sql.get('SELECT 1 AS x FROM stream_keys WHERE key = ?', [key]) !== undefined;
+  }
+
+  /**
+   * The identity keys among `keys` that were ingested before: one query per {@link KEYS_PER_LOOKUP} keys
+   * (a lookup per key costs several times more in sql.js).
+   */
+  function knownKeys(keys: readonly number[]): Set<number> {
+    const known = new Set<number>();
+    for (let i = 0; i < keys.length; i += KEYS_PER_LOOKUP) {
+      const chunk = keys.slice(i, i + KEYS_PER_LOOKUP);
+      // The smallest statement that takes the chunk, the rest repeating its first key (which changes no answer).
+      const size = KEYS_LOOKUP_SIZES.find((n) => n >= chunk.length)!;
+      while (chunk.length < size) chunk.push(chunk[0]!);
+      for (const [key] of sql.values(knownKeysSelect(size), chunk)) known.add(key as number);
+    }
+    return known;
   }
 
   function decode(row: Row): StreamFields {
@@ -169,11 +225,48 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
     };
   }
 
-  /** Streams of one account with ended_at in [lo, hi], for same-stream matching. */
+  /**
+   * Which {@link OCCUPIED_BUCKET_MS} buckets (from {@link OCCUPIED_FROM_MS}) hold a stream of any account,
+   * as bits; a superset (a rolled-back insert leaves its bit). Built on first use from the ended_at
+   * index, then kept up by insert and update. null until then.
+   */
+  let occupied: Uint8Array | null = null;
+  /** Set when a stored stream lies outside the buckets' years: every range may then hold streams. */
+  let occupiedOutside = false;
+  function markOccupied(endedAt: number): void {
+    if (!occupied) return;
+    const b = Math.floor((endedAt - OCCUPIED_FROM_MS) / OCCUPIED_BUCKET_MS);
+    if (b < 0 || b >= OCCUPIED_BUCKETS) occupiedOutside = true;
+    else occupied[b >> 3]! |= 1 << (b & 7);
+  }
+  /** False when no stream (of any account) can have ended_at in [lo, hi]; true when one may. */
+  function mayHoldStreams(lo: number, hi: number): boolean {
+    if (!occupied) {
+      occupied = new Uint8Array(Math.ceil(OCCUPIED_BUCKETS / 8));
+      for (const [ms] of sql.values('SELECT DISTINCT ended_at / ? * ? FROM streams', [OCCUPIED_BUCKET_MS, OCCUPIED_BUCKET_MS])) markOccupied(ms as number);
+    }
+    const first = Math.floor((lo - OCCUPIED_FROM_MS) / OCCUPIED_BUCKET_MS);
+    const last = Math.floor((hi - OCCUPIED_FROM_MS) / OCCUPIED_BUCKET_MS);
+    if (occupiedOutside || first < 0 || last >= OCCUPIED_BUCKETS) return true;
+    for (let b = first; b <= last; b++) if ((occupied[b >> 3]! & (1 << (b & 7))) !== 0) return true;
+    return false;
+  }
+
+  /**
+   * Streams of one account with ended_at in [lo, hi] (ms), for same-stream matching. Most ranges of an
+   * import hold no stream at all: the occupied buckets answer those without a query. Read as arrays in
+   * {@link CANDIDATE_COLUMNS} order: a row object per candidate costs each column's name again.
+   */
   function candidates(accountId: number, lo: number, hi: number): Candidate[] {
-    return sql.all(`SELECT s.*, t.uri AS track_uri, t.name_key AS name_key FROM streams s JOIN tracks t ON t.id = s.track_id
-      WHERE s.ended_at BETWEEN ? AND ? AND s.account_id = ?`, [lo, hi, accountId])
-      .map((row) => ({ ...decode(row), id: row.id as number, track_uri: row.track_uri as string | null, name_key: row.name_key as string }));
+    if (!mayHoldStreams(lo, hi)) return [];
+    return sql.values(`SELECT ${CANDIDATE_COLUMNS.map((c) => `s.${c}`).join(', ')}, t.uri, t.name_key
+      FROM streams s JOIN tracks t ON t.id = s.track_id WHERE s.ended_at BETWEEN ? AND ? AND s.account_id = ?`, [lo, hi, accountId])
+      .map((values) => {
+        const row: Row = {};
+        CANDIDATE_COLUMNS.forEach((c, i) => { row[c] = values[i]!; });
+        const n = CANDIDATE_COLUMNS.length;
+        return { ...decode(row), id: row.id as number, track_uri: values[n] as string | null, name_key: values[n + 1] as string };
+      });
   }
 
   /** Turns a hydrated row ({@link STREAM_ROW_SELECT}) into the public {@link StreamRow}. */
@@ -210,18 +303,27 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
     return out.sort((a, b) => a.ended_at - b.ended_at || a.id - b.id);
   }
 
-  /** Recomputes the sessions of `accountId` that touch [lo, hi] (PRODUCT.md "session"). */
+  /**
+   * Recomputes the sessions of `accountId` that plays in [lo, hi] (ms, their starts to their ends) belong
+   * to (PRODUCT.md "session"). Sessions never overlap and lie more than {@link SESSION_GAP_MS} apart, so
+   * in ended_at order they are in started_at order too: the ones a play in [lo, hi] may join (ending at
+   * lo - gap or later, starting at hi + gap or earlier) are one run of the ended_at index. Those are
+   * replaced by the sessions their plays and the plays in [lo, hi] form; nothing outside them is read.
+   */
   function recomputeSessions(accountId: number, lo: number, hi: number): void {
-    let from = lo - SESSION_GAP_MS;
-    let to = hi + SESSION_GAP_MS;
-    const bounds = sql.get<{ a: number | null; b: number | null }>(
-      'SELECT min(started_at) AS a, max(ended_at) AS b FROM sessions WHERE account_id = ? AND ended_at >= ? AND started_at <= ?',
-      [accountId, from, to]);
-    if (bounds?.a != null) from = Math.min(from, bounds.a);
-    if (bounds?.b != null) to = Math.max(to, bounds.b);
-    sql.exec('DELETE FROM sessions WHERE account_id = ? AND ended_at >= ? AND started_at <= ?', [accountId, from, to]);
+    let from = lo;
+    let to = hi;
+    const stale: number[] = [];
+    sql.each('SELECT id, started_at, ended_at FROM sessions WHERE account_id = ? AND ended_at >= ? ORDER BY ended_at',
+      [accountId, lo - SESSION_GAP_MS], ([id, start, end]) => {
+        if ((start as number) > hi + SESSION_GAP_MS) return false;
+        stale.push(id as number);
+        from = Math.min(from, start as number); to = Math.max(to, end as number);
+        return true;
+      });
+    for (const id of stale) sql.exec('DELETE FROM sessions WHERE id = ?', [id]);
     const plays = sql.values(`SELECT ended_at - ms_played, ended_at, ms_played FROM streams
-      WHERE ended_at BETWEEN ? AND ? AND account_id = ? AND kind = 1 ORDER BY ended_at - ms_played`, [from, to + SESSION_GAP_MS, accountId]);
+      WHERE ended_at BETWEEN ? AND ? AND account_id = ? AND kind = 1 ORDER BY ended_at - ms_played`, [from, to, accountId]);
     let current: [number, number, number, number] | null = null; // started_at, ended_at, plays, ms
     const emit = (s: [number, number, number, number]) =>
       sql.exec('INSERT INTO sessions (account_id, started_at, ended_at, plays, ms_played) VALUES (?, ?, ?, ?, ?)', [accountId, ...s]);
@@ -234,6 +336,18 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
       }
     }
     if (current) emit(current);
+  }
+
+  /** The touched spans of one account, sorted and joined where they lie close: one session recompute each. */
+  function joinedSpans(spans: [number, number][]): [number, number][] {
+    const sorted = [...spans].sort((a, b) => a[0] - b[0]);
+    const out: [number, number][] = [];
+    for (const [start, end] of sorted) {
+      const last = out.at(-1);
+      if (last && start <= last[1] + TOUCHED_JOIN_MS) last[1] = Math.max(last[1], end);
+      else out.push([start, end]);
+    }
+    return out;
   }
 
   /** Writes the gathered rollup deltas and recomputes touched sessions. Call inside the transaction. */
@@ -256,7 +370,7 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
         last_at = max(coalesce(last_at, excluded.last_at), coalesce(excluded.last_at, last_at))`,
         [t[0], t[1], t[2], t[3], t[4], first, last]);
     }
-    for (const [accountId, range] of touched) recomputeSessions(accountId, range.lo, range.hi);
+    for (const [accountId, spans] of touched) for (const [lo, hi] of joinedSpans(spans)) recomputeSessions(accountId, lo, hi);
     discard();
   }
 
@@ -280,7 +394,7 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
     flush();
   }
 
-  return { insert, update, claimKey, nextId, hasKey, candidates, rowsByIds, toStreamRow, flush, discard, rebuildRollups,
+  return { insert, update, claimKeys, nextId, hasKey, knownKeys, candidates, rowsByIds, toStreamRow, flush, discard, rebuildRollups,
     /** How many stream writes happened so far (see the store's writeVersion). */
     get changes(): number { return changes; } };
 }

@@ -142,6 +142,22 @@ describe('ingest: pairing nearest first across the batch, sessions at the seam, 
     await core.close();
   });
 
+  it('keeps one session per run of plays when a play arrives 20 to 40 minutes before a stored session', async () => {
+    const core = await buildCore();
+    // Stored: one session of two plays (200 s each) starting at S.
+    const S = T + 3_600_000;
+    await core.ingest.record([stream(31, S + 200_000), stream(32, S + 400_000)]);
+    // Later, a play ending 30 min before S: a gap of more than 20 min, so a session of its own (PRODUCT.md "session").
+    const end = S - 30 * 60_000;
+    await core.ingest.record([stream(33, end)]);
+    const actual = core.store.sql.all('SELECT started_at, ended_at, plays FROM sessions ORDER BY started_at');
+    expect(actual).to.deep.equal([
+      { started_at: end - 200_000, ended_at: end, plays: 1 },
+      { started_at: S, ended_at: S + 400_000, plays: 2 },
+    ]);
+    await core.close();
+  });
+
   it('applies skip_threshold_s to every source, and classifies the history again when it changes', async () => {
     const tmp = await import('../support/helpers.js').then((h) => h.tempDir());
     try {
