@@ -74,18 +74,15 @@ export interface NativeFormat { sample_rate_hz: number; channels: number }
 export interface StageTimes { envelope_s: number; tempo_s: number; chroma_key_s: number; loudness_s: number; frame_features_s: number }
 
 /**
- * A streaming analyser. `push` decoded mono PCM at `sampleRate` (any chunk size), and, when
- * `native` is given, `pushNative` the same audio interleaved at its own rate and channel count
- * (loudness is measured on that; without it, on the mono stream); with `native` = 'later', the
- * native format is given by `startNative` once the stream's header says it (loudness is null if no
- * native stream comes); then `finish()`. Nothing holds
+ * A streaming analyser. `push` decoded mono PCM at `sampleRate` (any chunk size); with `fullRate`,
+ * loudness is measured on the same audio at its own rate and channel count instead: `startNative`
+ * with its format once the stream's header says it, then `pushNative` its interleaved samples
+ * (loudness is null if that stream never comes); then `finish()`. Nothing holds
  * the whole track: memory grows only with the onset envelope (4 bytes per 11.6 ms) and the
  * loudness blocks (8 bytes per 100 ms).
  */
-export function createAnalyzer(sampleRate: number, native?: NativeFormat | 'later', { timeStages = false }: { timeStages?: boolean } = {}) {
-  const meterFor = (f: NativeFormat) => createLoudnessMeter(f.sample_rate_hz, f.channels, NATIVE_SAMPLE_SCALE);
-  // 'later': the native stream's format arrives with it (startNative); loudness is null if it never does.
-  let loud: ReturnType<typeof createLoudnessMeter> | null = native === 'later' ? null : native ? meterFor(native) : createLoudnessMeter(sampleRate, 1);
+export function createAnalyzer(sampleRate: number, { fullRate = false, timeStages = false }: { fullRate?: boolean; timeStages?: boolean } = {}) {
+  let loud: ReturnType<typeof createLoudnessMeter> | null = fullRate ? null : createLoudnessMeter(sampleRate, 1);
   const onsets = createOnsetEnvelope(sampleRate);
   const pitch = createPitchProfile(sampleRate);
   const shape = createFrameFeatures(sampleRate);
@@ -98,7 +95,7 @@ export function createAnalyzer(sampleRate: number, native?: NativeFormat | 'late
     : (_stage: keyof StageTimes, fn: () => void) => fn();
 
   function push(chunk: Float32Array): void {
-    if (!native) timed('loudness_s', () => loud!.push(chunk));
+    if (!fullRate) timed('loudness_s', () => loud!.push(chunk));
     timed('envelope_s', () => onsets.push(chunk));
     timed('chroma_key_s', () => pitch.push(chunk));
     timed('frame_features_s', () => {
@@ -110,12 +107,12 @@ export function createAnalyzer(sampleRate: number, native?: NativeFormat | 'late
 
   /** The native stream as ffmpeg wrote it: interleaved 16-bit samples, × NATIVE_SAMPLE_SCALE = full scale. */
   function pushNative(chunk: Int16Array): void {
-    if (native && loud) timed('loudness_s', () => loud!.push(chunk));
+    if (fullRate && loud) timed('loudness_s', () => loud!.push(chunk));
   }
 
-  /** With `native` = 'later': the native stream's format, known once its header is read (before any {@link pushNative}). */
+  /** With `fullRate`: the full-rate stream's format, known once its header is read (before any {@link pushNative}). */
   function startNative(format: NativeFormat): void {
-    if (native === 'later' && !loud) loud = meterFor(format);
+    if (fullRate && !loud) loud = createLoudnessMeter(format.sample_rate_hz, format.channels, NATIVE_SAMPLE_SCALE);
   }
 
   function finish(): Descriptors {

@@ -112,13 +112,6 @@ export async function probe(file: string, paths: FfmpegPaths): Promise<ProbeResu
 export const ANALYSIS_RATE_HZ = 22_050;
 
 /**
- * A second decoded stream of the same run, at its own rate and channel count: `onSamples` gets
- * interleaved 16-bit samples as ffmpeg wrote them (with 6 dB headroom: × {@link NATIVE_SAMPLE_SCALE}
- * is full scale 1.0); the chunk may be a view, valid only during the call.
- */
-export interface NativeOutput { sampleRateHz: number; channels: number; onSamples: (chunk: Int16Array) => void }
-
-/**
  * Turns a byte stream of little-endian samples into aligned typed-array chunks of `Kind` (Float32Array
  * for f32le, Int16Array for s16le): a sample may straddle two reads. The chunk is a view when the
  * Buffer is aligned, else an aligned copy, valid during the call only. Counts the samples read.
@@ -157,54 +150,6 @@ const NATIVE_HEADROOM = 0.5;
 
 /** One unit of a native-stream sample at full scale (1.0): 1 / (32 768 × {@link NATIVE_HEADROOM}). */
 export const NATIVE_SAMPLE_SCALE = 1 / (32768 * NATIVE_HEADROOM);
-
-/**
- * Decodes a file to mono f32le PCM at `sampleRateHz`, streamed through a pipe: `onSamples` gets
- * each chunk (never the whole track in memory; the chunk may be a view, valid only during the call). With `native`, the same ffmpeg run also writes the
- * audio at `native.sampleRateHz` with `native.channels` channels (the file's own format, for
- * loudness) to a second pipe (fd 3): one decode, two outputs. ffmpeg can exit 0 after decoding part
- * of a cut file, so the decoded duration is checked against `expectedDurationS` (from {@link probe}).
- * @returns the number of mono samples decoded and their duration (s).
- * @throws AudioDecodeError corrupt / unsupported (ffmpeg failed), truncated (decoded < 90 % and
- *   more than 1 s short of the probed duration).
- */
-export function decode(file: string, paths: FfmpegPaths, onSamples: (chunk: Float32Array) => void,
-  { sampleRateHz = ANALYSIS_RATE_HZ, expectedDurationS, native }: { sampleRateHz?: number; expectedDurationS?: number; native?: NativeOutput } = {}): Promise<{ samples: number; duration_s: number }> {
-  return new Promise((resolve, reject) => {
-    // -flush_packets 0: ffmpeg fills its 32 KB output buffer before writing, instead of one small
-    // write per decoded packet (measured: 17 000 pipe reads of 2–11 KB per song → 3 700 of 32 KB,
-    // half the CPU node spends receiving).
-    const args = ['-v', 'error', '-nostdin', '-i', file, '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(sampleRateHz), '-f', 'f32le', '-flush_packets', '0', 'pipe:1'];
-    if (native) args.push('-map', '0:a:0', '-vn', '-af', `volume=${NATIVE_HEADROOM}`, '-ac', String(native.channels), '-ar', String(native.sampleRateHz),
-      '-f', 's16le', '-flush_packets', '0', 'pipe:3');
-    const child = spawn(paths.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe', ...(native ? ['pipe' as const] : [])] });
-    lowPriority(child.pid);
-    let stderr = '';
-    const mono = sampleReader(Float32Array, onSamples);
-    child.stderr!.on('data', (c) => { stderr = (stderr + String(c)).slice(-4000); });
-    child.stdout!.on('data', (chunk: Buffer) => mono.read(chunk));
-    if (native) {
-      const second = sampleReader(Int16Array, native.onSamples);
-      (child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => second.read(chunk));
-    }
-    child.on('error', (err) => reject(new AudioDecodeError(file, 'unsupported', `cannot run ffmpeg: ${err.message}`)));
-    child.on('close', (code) => {
-      const samples = mono.samples;
-      const duration = samples / sampleRateHz;
-      if (code !== 0) {
-        const reason: DecodeFailure = /Invalid data|could not find codec|Decoder .* not found|not supported/i.test(stderr) ? 'unsupported' : 'corrupt';
-        reject(new AudioDecodeError(file, samples > 0 ? 'corrupt' : reason, `ffmpeg exited with ${code}`, tail(stderr)));
-        return;
-      }
-      if (samples === 0) { reject(new AudioDecodeError(file, 'not-audio', 'no audio decoded', tail(stderr))); return; }
-      if (expectedDurationS !== undefined && Number.isFinite(expectedDurationS) && duration < expectedDurationS * 0.9 && expectedDurationS - duration > 1) {
-        reject(new AudioDecodeError(file, 'truncated', `decoded ${duration.toFixed(1)} s of ${expectedDurationS.toFixed(1)} s`, tail(stderr)));
-        return;
-      }
-      resolve({ samples, duration_s: duration });
-    });
-  });
-}
 
 /*
  * One ffmpeg run instead of ffprobe + ffmpeg: each start of Debian's ffmpeg or ffprobe costs about
@@ -258,9 +203,9 @@ export function parseInputDump(stderr: string): ProbeResult | null {
     into = null; lastKey = null;
     const trimmed = line.trim();
     if (trimmed === 'Metadata:') {
-      into = section === 'format' ? formatTags : section === 'audio' ? streamTags : null;
+      // Another stream's or a chapter's tags are read into an object that is dropped.
+      into = section === 'format' ? formatTags : section === 'audio' ? streamTags : {};
       blockIndent = indent + 2;
-      if (!into) { into = {}; }                                    // another stream's tags: read and dropped
       continue;
     }
     const d = /^Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)/.exec(trimmed);
@@ -354,6 +299,9 @@ export async function decodeWithInfo(file: string, paths: FfmpegPaths, onSamples
   try { size = (await stat(file)).size; } catch { throw new AudioDecodeError(file, 'missing', 'no such file'); }
   if (size === 0) throw new AudioDecodeError(file, 'zero-byte', 'the file is empty');
   return new Promise((resolve, reject) => {
+    // -flush_packets 0: ffmpeg fills its 32 KB output buffer before writing, instead of one small
+    // write per decoded packet (measured: 17 000 pipe reads of 2–11 KB per song → 3 700 of 32 KB,
+    // half the CPU node spends receiving).
     const args = ['-hide_banner', '-nostats', '-v', 'info', '-nostdin', '-i', file,
       '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(ANALYSIS_RATE_HZ), '-f', 'f32le', '-flush_packets', '0', 'pipe:1',
       // No tags and no encoder name in the WAV header (-map_metadata -1, bitexact): a LIST chunk longer

@@ -8,8 +8,8 @@ import { analyzeWithInfo } from './analyze.js';
  * descriptors (onset.ts + tempo.ts + beats.ts, pitch-profile.ts + key.ts, loudness.ts,
  * frame-features.ts) and the library scan.
  */
-export { resolveFfmpeg, probe, decode, decodeWithInfo, parseInputDump, AudioDecodeError, ANALYSIS_RATE_HZ } from './ffmpeg.js';
-export type { FfmpegPaths, ProbeResult, DecodeFailure, NativeOutput, DecodeResult } from './ffmpeg.js';
+export { resolveFfmpeg, probe, decodeWithInfo, parseInputDump, AudioDecodeError, ANALYSIS_RATE_HZ } from './ffmpeg.js';
+export type { FfmpegPaths, ProbeResult, DecodeFailure, DecodeResult } from './ffmpeg.js';
 export { createAnalyzer, FRAME_SIZE, FRAME_HOP } from './descriptors.js';
 export type { Descriptors, NativeFormat, StageTimes } from './descriptors.js';
 export { estimateKey, PITCH_CLASSES } from './key.js';
@@ -17,7 +17,7 @@ export type { KeyEstimate } from './key.js';
 export { estimateTempo } from './tempo.js';
 export type { TempoEstimate } from './tempo.js';
 export { createOnsetEnvelope, ONSET_HOP } from './onset.js';
-export { analyzeProbed, analyzeWithInfo, nativeFormat } from './analyze.js';
+export { analyzeWithInfo } from './analyze.js';
 
 /**
  * Decodes one file (streamed, one ffmpeg run that also reads its format and tags) and computes its descriptors.

@@ -52,7 +52,7 @@ export function createOnsetEnvelope(sampleRate: number) {
   let kEnd = lo.length; while (kEnd > kFirst && lo[kEnd - 1]! < 0) kEnd--;
   // Bins 0 and n/2 are packed apart in the FFT's output; no band starts at 0 Hz or reaches Nyquist.
   kFirst = Math.max(1, kFirst); kEnd = Math.min(ONSET_FRAME / 2, kEnd);
-  const state = { bands: new Float64Array(count + 1), prev: new Float64Array(count), first: true };
+  const state = { bands: new Float64Array(count), prev: new Float64Array(count), first: true };
   let env = new Float32Array(4096); let length = 0;
 
   const framer = createFramer(ONSET_FRAME, ONSET_HOP, (frame) => {
