@@ -38,6 +38,20 @@ const KEYS_LOOKUP_SIZES = [1, 10, KEYS_PER_LOOKUP];
 const claimKeysInsert = (n: number) => `INSERT OR IGNORE INTO stream_keys (key, stream_id) VALUES ${Array(n).fill('(?, ?)').join(', ')}`;
 const knownKeysSelect = (n: number) => `SELECT key FROM stream_keys WHERE key IN (${Array(n).fill('?').join(', ')})`;
 
+/**
+ * Cuts `items` into chunks of at most {@link KEYS_PER_LOOKUP}, each padded to the smallest of
+ * {@link KEYS_LOOKUP_SIZES} by repeating its first item (a repeat changes no answer of the key
+ * statements), and calls `fn` with the chunk and that size.
+ */
+function inFixedChunks<T>(items: readonly T[], fn: (chunk: T[], size: number) => void): void {
+  for (let i = 0; i < items.length; i += KEYS_PER_LOOKUP) {
+    const chunk = items.slice(i, i + KEYS_PER_LOOKUP);
+    const size = KEYS_LOOKUP_SIZES.find((n) => n >= chunk.length)!;
+    while (chunk.length < size) chunk.push(chunk[0]!);
+    fn(chunk, size);
+  }
+}
+
 /** A stream's fields as ingest decides them (decoded: strings and booleans, not codes). */
 export interface StreamFields {
   account_id: number;
@@ -173,13 +187,8 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
    */
   function claimKeys(pairs: readonly number[]): void {
     const order = Array.from({ length: pairs.length / 2 }, (_, i) => i).sort((a, b) => pairs[2 * a]! - pairs[2 * b]!);
-    for (let i = 0; i < order.length; i += KEYS_PER_LOOKUP) {
-      const chunk = order.slice(i, i + KEYS_PER_LOOKUP);
-      // The smallest statement that takes the chunk, the rest repeating its first pair (ignored as known).
-      const size = KEYS_LOOKUP_SIZES.find((n) => n >= chunk.length)!;
-      while (chunk.length < size) chunk.push(chunk[0]!);
-      sql.exec(claimKeysInsert(size), chunk.flatMap((k) => [pairs[2 * k]!, pairs[2 * k + 1]!]));
-    }
+    // A repeated pair is ignored as known.
+    inFixedChunks(order, (chunk, size) => sql.exec(claimKeysInsert(size), chunk.flatMap((k) => [pairs[2 * k]!, pairs[2 * k + 1]!])));
   }
 
   /** True when a record with this identity key was ingested before. */
@@ -193,13 +202,7 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
    */
   function knownKeys(keys: readonly number[]): Set<number> {
     const known = new Set<number>();
-    for (let i = 0; i < keys.length; i += KEYS_PER_LOOKUP) {
-      const chunk = keys.slice(i, i + KEYS_PER_LOOKUP);
-      // The smallest statement that takes the chunk, the rest repeating its first key (which changes no answer).
-      const size = KEYS_LOOKUP_SIZES.find((n) => n >= chunk.length)!;
-      while (chunk.length < size) chunk.push(chunk[0]!);
-      for (const [key] of sql.values(knownKeysSelect(size), chunk)) known.add(key as number);
-    }
+    inFixedChunks(keys, (chunk, size) => { for (const [key] of sql.values(knownKeysSelect(size), chunk)) known.add(key as number); });
     return known;
   }
 
