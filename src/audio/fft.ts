@@ -13,7 +13,7 @@ import FFT from 'fft.js';
  * and analyses either way.
  */
 
-/** Emscripten prints a failed instantiation itself; the fallback below says what happened instead. */
+/** Emscripten prints a failed instantiation as an abort; here a failure is expected and falls back (SIMD → scalar → fft.js). */
 const quiet = { print: () => undefined, printErr: () => undefined };
 const pffft: PffftModule | null = await (async () => {
   try { return await createPffftSimd(quiet); } catch { /* no WebAssembly SIMD: the scalar build */ }
