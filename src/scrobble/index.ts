@@ -34,6 +34,12 @@ export interface ScrobbleStatus {
   pending: number; backfill_pending: number; sent: number; refused: number;
   last_sent_at: number | null; last_error: string | null; retry_at: number | null;
   live_source: LiveSourceStatus | null;
+  /**
+   * Grows by one with every snapshot this process takes (REST answers and socket pushes alike), so a
+   * client that gets both keeps the one with the higher revision: a REST answer can arrive after a
+   * newer push.
+   */
+  revision: number;
 }
 
 export interface ScrobbleDeps {
@@ -65,11 +71,13 @@ export function createScrobble({ options, store, ingest, bus, log, health, accou
     intervalMs: options.listenbrainz_poll_interval_s * 1000, now,
   }) : null;
   const unsubscribe: (() => void)[] = [];
+  let revision = 0;
 
   function status(): ScrobbleStatus {
     const s = sender?.status();
     return { state: s?.state ?? 'off', target: enabled ? new URL(options.scrobble_url!).host : null, ...outbox.counts(),
-      last_sent_at: s?.last_sent_at ?? null, last_error: s?.last_error ?? null, retry_at: s?.retry_at ?? null, live_source: source?.status() ?? null };
+      last_sent_at: s?.last_sent_at ?? null, last_error: s?.last_error ?? null, retry_at: s?.retry_at ?? null, live_source: source?.status() ?? null,
+      revision: ++revision };
   }
 
   return {

@@ -80,6 +80,22 @@ describe('scrobble: plays out to a ListenBrainz-compatible server through the ou
     expect(scrobble!.status()).to.include({ pending: 3, sent: 0 });
   });
 
+  it('numbers its status snapshots, so a backfill answer that arrives after the pushes it raced is known as the older one', async () => {
+    await core.ingest.record([play(2, 10), play(3, 20)]);
+    await start({ scrobble_token: 'revoked' }).start();
+    const pushed: { state: string; revision: number }[] = [];
+    const off = core.bus.on('scrobble.status', 'test', (s) => { pushed.push(s); });
+    try {
+      const answer = await scrobble!.backfill(0, Date.now(), null);
+      await waitFor(() => pushed.some((s) => s.state === 'needs_token'), { what: 'needs_token pushed' });
+      const refused = pushed.find((s) => s.state === 'needs_token')!;
+      expect(answer.state, 'answered before the sender woke').to.not.equal('needs_token');
+      expect(refused.revision, 'the push after the answer has the higher revision').to.be.greaterThan(answer.revision);
+      const revisions = pushed.map((s) => s.revision);
+      expect(revisions, 'pushes in the order they were taken').to.deep.equal([...revisions].sort((a, b) => a - b));
+    } finally { off(); }
+  });
+
   it('backfills stored history as import batches of at most 1000 ListenBrainz-valid listens, each play once', async () => {
     const file = path.join(EXTENDED_DIR, 'mica92_Streaming_History_Audio_2024_4.json');
     await core.importer.importPaths([file], { account: 'default' });

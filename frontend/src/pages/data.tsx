@@ -17,7 +17,12 @@ interface ScrobbleStatus {
   last_sent_at?: number | null; last_error?: string | null; retry_at?: number | null;
   live_source?: { user: string; last_poll_at: number | null; last_success_at: number | null; last_error: string | null;
     playing_now: { artist_name: string; track_name: string } | null } | null;
+  /** Grows with every snapshot the server takes: of a REST answer and a push, the higher one is newer. */
+  revision?: number;
 }
+/** The newer of two status snapshots (a REST answer can arrive after a newer socket push). */
+const newer = (a: ScrobbleStatus | null | undefined, b: ScrobbleStatus | null | undefined): ScrobbleStatus | null =>
+  !a ? b ?? null : !b ? a : (b.revision ?? 0) >= (a.revision ?? 0) ? b : a;
 type Message = { text: string; error: boolean } | null;
 
 const Note = ({ m, testid }: { m: Message; testid: string }) => (m ? <p class={m.error ? 'error' : 'ok'} role={m.error ? 'alert' : 'status'} data-testid={testid}>{m.text}</p> : null);
@@ -132,8 +137,8 @@ function ScrobbleCard({ r, range, plays, setup }: { r: ResolvedRange; range: str
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<Message>(null);
-  useEffect(() => { const s = live(); const on = (st: ScrobbleStatus) => setPushed(st); s.on('scrobble', on); return () => { s.off('scrobble', on); }; }, []);
-  const st = pushed ?? status.data;
+  useEffect(() => { const s = live(); const on = (st: ScrobbleStatus) => setPushed((prev) => newer(prev, st)); s.on('scrobble', on); return () => { s.off('scrobble', on); }; }, []);
+  const st = newer(status.data, pushed);
   if (status.error) return <div class="card"><p class="error" role="alert">{status.error}</p></div>;
   if (!st || !setup) return null;
   const send = async () => {
@@ -141,7 +146,7 @@ function ScrobbleCard({ r, range, plays, setup }: { r: ResolvedRange; range: str
     try {
       const to = Math.min(r.to, Date.now());
       const next = await post<ScrobbleStatus>('scrobble/backfill', { from: Math.max(0, r.from), to, account: ctx.account });
-      setPushed(next);
+      setPushed((prev) => newer(prev, next));
       setMessage({ text: t('scrobble.queued', { n: num(next.backfill_pending ?? 0) }), error: false });
     } catch (e) { setMessage({ text: errorText(e), error: true }); } finally { setBusy(false); }
   };
