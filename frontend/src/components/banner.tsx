@@ -15,9 +15,12 @@ export function HealthBanner() {
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     const ctl = new AbortController();
-    api<HealthState>('health', { signal: ctl.signal }).then((h) => setState({ status: h.status, problems: h.problems })).catch((e) => { if (!ctl.signal.aborted) setError(errorText(e)); });
+    // Every change is pushed, so once a push came the answer to the first request can only be older (it may arrive later).
+    let pushed = false;
+    api<HealthState>('health', { signal: ctl.signal }).then((h) => { if (!pushed) setState({ status: h.status, problems: h.problems }); })
+      .catch((e) => { if (!ctl.signal.aborted) setError(errorText(e)); });
     const socket = live();
-    const on = (h: HealthState) => setState({ status: h.status, problems: h.problems });
+    const on = (h: HealthState) => { pushed = true; setState({ status: h.status, problems: h.problems }); };
     socket.on('health', on);
     return () => { ctl.abort(); socket.off('health', on); };
   }, []);

@@ -39,10 +39,12 @@ export function NowPage(_: { route: Route }) {
   const topTrack = useApi<{ items: TopItem[] }>(`stats/top/tracks?${week}`);
   useEffect(() => {
     const ctl = new AbortController();
-    api<{ now_playing: NowPlaying[] }>(`now-playing?${q}`, { signal: ctl.signal }).then((r) => setNow(r.now_playing[0] ?? null))
+    // Every change is pushed, so once a push came the answer to the first request can only be older (it may arrive later).
+    let pushed = false;
+    api<{ now_playing: NowPlaying[] }>(`now-playing?${q}`, { signal: ctl.signal }).then((r) => { if (!pushed) setNow(r.now_playing[0] ?? null); })
       .catch((e) => { if (!isAbort(e)) setError(errorText(e)); });
     const socket = live();
-    const onNow = (n: NowPlaying) => { if (n.account === ctx.account) setNow(n); };
+    const onNow = (n: NowPlaying) => { if (n.account === ctx.account) { pushed = true; setNow(n); } };
     let timer: ReturnType<typeof setTimeout> | null = null;
     const onStream = () => { if (!timer) timer = setTimeout(() => { timer = null; setVersion((v) => v + 1); }, 300); };
     socket.on('nowplaying', onNow);
