@@ -1,4 +1,4 @@
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime, IANAZone } from './luxon.js';
 
 /**
  * Time-zone arithmetic for local buckets (day, hour of day, weekday). The zone rules come from Luxon

@@ -4,7 +4,6 @@ import { chmod, copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
-import { create as createTar, extract as extractTar } from 'tar';
 import { VibescopeError } from '../errors.js';
 import type { Health } from '../health.js';
 import type { Logger } from '../log.js';
@@ -24,6 +23,8 @@ const RESTORE_TMP_DIR = 'restore.tmp';
 /** The archive's own description. */
 const MANIFEST = 'manifest.json';
 const FORMAT = 'vibescope-backup';
+/** tar is loaded with the first backup or restore, not at start-up. */
+const loadTar = () => import('tar');
 /** A restore refuses archives that unpack to more than this (a damaged or hostile archive). */
 const MAX_RESTORE_BYTES = 16 * 1024 ** 3;
 
@@ -109,6 +110,7 @@ export function createBackups({ dataDir, store, log, health, version = '0', now 
       }
       await writeFile(path.join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
       onReady?.();
+      const { create: createTar } = await loadTar();
       await pipeline(createTar({ gzip: true, cwd: dir, portable: true }, [MANIFEST, 'data']), out);
       return { files: manifest.files.length, bytes: manifest.files.reduce((a, f) => a + f.bytes, 0) };
     } finally {
@@ -161,6 +163,7 @@ export function createBackups({ dataDir, store, log, health, version = '0', now 
     let refused: string | null = null;
     await mkdir(into, { recursive: true, mode: 0o700 });
     try {
+      const { extract: extractTar } = await loadTar();
       await extractTar({ file, cwd: into, strict: true, preservePaths: false, noChmod: true,
         filter: (p, entry) => {
           const type = 'type' in entry ? entry.type : 'File';

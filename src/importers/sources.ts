@@ -2,7 +2,6 @@ import { createReadStream } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, Transform, type Readable } from 'node:stream';
-import { Unzip, UnzipInflate } from 'fflate';
 import { ImportFileError } from '../errors.js';
 import { looksLikeHistory, sniffFormat, SNIFF_BYTES } from './formats/index.js';
 
@@ -60,6 +59,8 @@ export async function* zipEntries(file: string, onBytes: (n: number) => void = (
   const state: { current: PassThrough | null } = { current: null };
   let found = 0;
   const signal = () => { wake?.(); wake = null; };
+  // Loaded with the first zip, not at start-up.
+  const { Unzip, UnzipInflate } = await import('fflate');
   const unzip = new Unzip();
   unzip.register(UnzipInflate);
   unzip.onfile = (entry) => {

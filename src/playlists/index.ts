@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime } from '../luxon.js';
 import type { Logger } from '../log.js';
 import type { Bus } from '../bus.js';
 import type { Config } from '../config/index.js';

@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime } from '../luxon.js';
 import { createTimeZoneMath, dateOfDay, MS_PER_MINUTE } from '../time.js';
 import type { PlaylistKind } from './types.js';
 

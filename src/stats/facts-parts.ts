@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime } from '../luxon.js';
 import { dateOfDay } from '../time.js';
 import type { StatsContext } from './context.js';
 import type { Period } from './facts-period.js';

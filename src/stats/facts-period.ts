@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime } from '../luxon.js';
 import { BadParamError } from '../errors.js';
 
 /** The periods a story covers: an ISO week (Monday first), a calendar month or a calendar year. */

@@ -1,7 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { parse as parseCsv } from 'csv-parse';
 import { chain } from 'stream-chain';
 import { parser } from 'stream-json';
 import { pick } from 'stream-json/filters/pick.js';
@@ -93,6 +92,8 @@ export interface CsvLine { record: string[]; columns: CsvColumns; headerless: bo
  * otherwise the file has none and its rows are in Last.fm's order (scrobblers.ts HEADERLESS_COLUMNS).
  */
 async function* csvRecords(file: StagedFile): AsyncGenerator<RawRow> {
+  // Loaded with the first CSV, not at start-up.
+  const { parse: parseCsv } = await import('csv-parse');
   const source = open(file);
   const records = source.pipe(parseCsv({ bom: true, comment: '#', comment_no_infix: true, relax_column_count: true, relax_quotes: true,
     skip_empty_lines: true, info: true }));

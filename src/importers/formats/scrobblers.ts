@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime } from '../../luxon.js';
 import type { ScrobblerLogLine } from './containers.js';
 import { listenToRecord, mbidOf, nameProblem, positive, spotifyTrackUri, type RowResult } from './listen.js';
 

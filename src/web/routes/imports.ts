@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Router } from 'express';
-import multer from 'multer';
+import type { RequestHandler } from 'express';
 import { BadParamError, NotFoundError } from '../../errors.js';
 import { storageError } from '../../store/index.js';
 import { accountOf, route } from '../route.js';
@@ -18,16 +18,18 @@ const MAX_UPLOAD_BYTES = 2 * 1024 ** 3;
 export function importRoutes({ importer, accounts, dataDir, log }: WebDeps): Router {
   const api = Router();
   const uploads = path.join(dataDir, 'uploads');
+  // multer is loaded on the first upload, not at start-up (about 1 MB of heap a server at rest does not need).
   // A destination function: multer then creates nothing at start-up (the folder is made per request).
-  const upload = multer({ storage: multer.diskStorage({ destination: (_req, _file, cb) => cb(null, uploads) }),
-    limits: { fileSize: MAX_UPLOAD_BYTES, files: 50 } });
+  let upload: Promise<RequestHandler> | null = null;
+  const uploader = () => (upload ??= import('multer').then(({ default: multer }) => multer({
+    storage: multer.diskStorage({ destination: (_req, _file, cb) => cb(null, uploads) }), limits: { fileSize: MAX_UPLOAD_BYTES, files: 50 } }).array('files')));
   const removeAll = (files: Express.Multer.File[]) => Promise.all(files.map((f) => rm(f.path, { force: true })));
 
   api.post('/imports', async (req, res, next) => {
     try {
       await mkdir(uploads, { recursive: true, mode: 0o700 });
     } catch (err) { next(storageError(err, 'upload')); return; }
-    upload.array('files')(req, res, (err?: unknown) => {
+    (await uploader())(req, res, (err?: unknown) => {
       const files = (req.files as Express.Multer.File[] | undefined) ?? [];
       if (err) {
         void removeAll(files).catch((e: Error) => log.warn({ err: e }, 'import: could not remove a rejected upload'));
