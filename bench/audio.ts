@@ -15,7 +15,7 @@ import { fretsOnFireHalves } from '../test/support/fretsonfire.js';
 export interface BenchLine { bench: string; n: number; p50: string; p95: string; target: string; result: string }
 
 const DIST = path.dirname(fileURLToPath(import.meta.url));
-const RUNS = Number(process.env.BENCH_AUDIO_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_AUDIO_RUNS ?? 5);
 const ok = (pass: boolean) => (pass ? 'PASS' : 'FAIL');
 
 /** Everything on CPU 0 when taskset exists: "one core", ffmpeg and node sharing it. */
