@@ -15,14 +15,19 @@ export function HealthBanner() {
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     const ctl = new AbortController();
-    // Every change is pushed, so once a push came the answer to the first request can only be older (it may arrive later).
-    let pushed = false;
-    api<HealthState>('health', { signal: ctl.signal }).then((h) => { if (!pushed) setState({ status: h.status, problems: h.problems }); })
-      .catch((e) => { if (!ctl.signal.aborted) setError(errorText(e)); });
+    // Every change is pushed, so an answer to a request made before the latest push can only be older (it may
+    // arrive after it) and is dropped. Asked again on every (re)connect: pushes sent while disconnected are lost.
+    let pushes = 0;
+    const load = () => {
+      const at = pushes;
+      api<HealthState>('health', { signal: ctl.signal }).then((h) => { if (pushes === at) setState({ status: h.status, problems: h.problems }); })
+        .catch((e) => { if (!ctl.signal.aborted) setError(errorText(e)); });
+    };
+    load();
     const socket = live();
-    const on = (h: HealthState) => { pushed = true; setState({ status: h.status, problems: h.problems }); };
-    socket.on('health', on);
-    return () => { ctl.abort(); socket.off('health', on); };
+    const on = (h: HealthState) => { pushes++; setState({ status: h.status, problems: h.problems }); };
+    socket.on('health', on); socket.on('connect', load);
+    return () => { ctl.abort(); socket.off('health', on); socket.off('connect', load); };
   }, []);
   const problems = state?.problems ?? [];
   if (problems.length === 0 && !error) return null;

@@ -137,7 +137,12 @@ function ScrobbleCard({ r, range, plays, setup }: { r: ResolvedRange; range: str
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<Message>(null);
-  useEffect(() => { const s = live(); const on = (st: ScrobbleStatus) => setPushed((prev) => newer(prev, st)); s.on('scrobble', on); return () => { s.off('scrobble', on); }; }, []);
+  useEffect(() => {
+    // Asked again on every (re)connect: pushes sent while disconnected are lost (the revision keeps the newest).
+    const s = live(); const on = (st: ScrobbleStatus) => setPushed((prev) => newer(prev, st)); const again = () => status.reload();
+    s.on('scrobble', on); s.on('connect', again);
+    return () => { s.off('scrobble', on); s.off('connect', again); };
+  }, []);
   const st = newer(status.data, pushed);
   if (status.error) return <div class="card"><p class="error" role="alert">{status.error}</p></div>;
   if (!st || !setup) return null;

@@ -39,18 +39,24 @@ export function NowPage(_: { route: Route }) {
   const topTrack = useApi<{ items: TopItem[] }>(`stats/top/tracks?${week}`);
   useEffect(() => {
     const ctl = new AbortController();
-    // Every change is pushed, so once a push came the answer to the first request can only be older (it may arrive later).
-    let pushed = false;
-    api<{ now_playing: NowPlaying[] }>(`now-playing?${q}`, { signal: ctl.signal }).then((r) => { if (!pushed) setNow(r.now_playing[0] ?? null); })
-      .catch((e) => { if (!isAbort(e)) setError(errorText(e)); });
+    // Every change is pushed, so an answer to a request made before the latest push can only be older (it may
+    // arrive after it) and is dropped. Asked again on every (re)connect: pushes sent while disconnected are lost.
+    let pushes = 0;
+    const load = () => {
+      const at = pushes;
+      api<{ now_playing: NowPlaying[] }>(`now-playing?${q}`, { signal: ctl.signal }).then((r) => { if (pushes === at) setNow(r.now_playing[0] ?? null); })
+        .catch((e) => { if (!isAbort(e)) setError(errorText(e)); });
+    };
+    load();
     const socket = live();
-    const onNow = (n: NowPlaying) => { if (n.account === ctx.account) { pushed = true; setNow(n); } };
+    socket.on('connect', load);
+    const onNow = (n: NowPlaying) => { if (n.account === ctx.account) { pushes++; setNow(n); } };
     let timer: ReturnType<typeof setTimeout> | null = null;
     const onStream = () => { if (!timer) timer = setTimeout(() => { timer = null; setVersion((v) => v + 1); }, 300); };
     socket.on('nowplaying', onNow);
     socket.on('stream', onStream);
     const clockTimer = setInterval(() => setTick(Date.now()), 500);
-    return () => { ctl.abort(); socket.off('nowplaying', onNow); socket.off('stream', onStream); clearInterval(clockTimer); if (timer) clearTimeout(timer); };
+    return () => { ctl.abort(); socket.off('connect', load); socket.off('nowplaying', onNow); socket.off('stream', onStream); clearInterval(clockTimer); if (timer) clearTimeout(timer); };
   }, [ctx.account]);
 
   const progress = now?.active && now.progress_ms != null
