@@ -164,7 +164,12 @@ export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJou
   // SQLite's rollback journal stays in memory too (journal_mode MEMORY: ROLLBACK and savepoints work as
   // before): as a file in that file system it was created, grown in 12 % steps (each a copy) and deleted
   // in every transaction, 15 % of an import's CPU. Durability is the store's own journal and snapshots.
-  db.exec(`PRAGMA cache_size = -${PAGE_CACHE_KIB}; PRAGMA temp_store = FILE; PRAGMA journal_mode = MEMORY;`);
+  // locking_mode EXCLUSIVE: this connection is the only one on its file, so it keeps its lock instead of
+  // taking and dropping it around every statement; in NORMAL mode each statement outside a transaction
+  // also checked for a hot journal and re-validated the page cache through the file system's JavaScript
+  // (measured: a one-row SELECT by primary key 0.10 → 0.01 ms, a top-50 query 1.3 → 0.25 ms).
+  // https://www.sqlite.org/pragma.html#pragma_locking_mode
+  db.exec(`PRAGMA cache_size = -${PAGE_CACHE_KIB}; PRAGMA temp_store = FILE; PRAGMA journal_mode = MEMORY; PRAGMA locking_mode = EXCLUSIVE;`);
   const migrated = migrate(db);
   const sql = createSql(db);
   const tz = createTimeZoneMath(timeZone);
