@@ -5,7 +5,7 @@ import { storageError, isStorageErrno, type Store } from '../store/index.js';
 import { fileOf, openArtCache, type ArtCache } from './cache.js';
 import { ArtFetchError, fetchImage } from './fetch.js';
 import { ResolverPause, type ArtResolver } from './resolvers.js';
-import { ART_MIGRATIONS, createArtSubjects, type ArtSubject } from './subjects.js';
+import { ART_MIGRATIONS, createArtSubjects, type ArtRecord, type ArtSubject } from './subjects.js';
 
 export { storedArtResolver, spotifyTrackArtResolver, coverArtArchiveResolver, pickImage, ResolverPause, SPOTIFY_IMAGE_HOSTS, COVER_ART_ARCHIVE_HOSTS, type ArtResolver } from './resolvers.js';
 export type { ArtSubject } from './subjects.js';
@@ -70,8 +70,8 @@ export async function createArt({ store, dataDir, resolvers, cacheBytes, log, he
   const keyOf = (s: ArtSubject) => `${s.kind}:${s.id}`;
 
   /** The URL known now for a subject (its record, else an immediate resolver); queues it for the slow ones. */
-  function urlOf(subject: ArtSubject): { url: string; source: string } | null {
-    const rec = subjects.record(subject);
+  function urlOf(subject: ArtSubject, known?: ArtRecord | null): { url: string; source: string } | null {
+    const rec = known === undefined ? subjects.record(subject) : known;
     if (rec?.url) return { url: rec.url, source: rec.source ?? '' };
     for (const r of resolvers) {
       if (rec?.tried.has(r.name)) continue;
@@ -101,9 +101,18 @@ export async function createArt({ store, dataDir, resolvers, cacheBytes, log, he
    */
   function pathOf(kind: 'album' | 'track', id: number | null | undefined): string | null {
     if (id === null || id === undefined) return null;
-    const subject = subjects.subjectOf(kind, id);
-    if (!subject) return null;
-    return urlOf(subject) ? `api/v1/art/${kind}/${id}` : null;
+    return pathsOf(kind, [id]).get(id) ?? null;
+  }
+
+  /** {@link pathOf} for a whole list (a few queries, not four per item), by id. */
+  function pathsOf(kind: 'album' | 'track', ids: readonly (number | null | undefined)[]): Map<number, string | null> {
+    const found = subjects.subjectsOf(kind, ids.filter((id): id is number => id !== null && id !== undefined));
+    const recs = subjects.records([...found.values()].filter((s): s is ArtSubject => s !== null));
+    const out = new Map<number, string | null>();
+    for (const [id, subject] of found) {
+      out.set(id, subject && urlOf(subject, recs.get(keyOf(subject)) ?? null) ? `api/v1/art/${kind}/${id}` : null);
+    }
+    return out;
   }
 
   function noteFailure(err: ArtFetchError): void {
@@ -244,13 +253,14 @@ export async function createArt({ store, dataDir, resolvers, cacheBytes, log, he
   }
 
   return {
-    pathOf, image, imageOfUrl, hosts,
+    pathOf, pathsOf, image, imageOfUrl, hosts,
     /**
      * Adds `art_url` to list items (top lists, the log, entity parts): `kind` says what `idOf` names.
      * Items that have no art yet get null.
      */
     withArt<T extends object>(items: T[], kind: 'album' | 'track', idOf: (item: T) => number | null | undefined): (T & { art_url: string | null })[] {
-      return items.map((item) => ({ ...item, art_url: pathOf(kind, idOf(item)) }));
+      const paths = pathsOf(kind, items.map(idOf));
+      return items.map((item) => { const id = idOf(item); return { ...item, art_url: id === null || id === undefined ? null : paths.get(id) ?? null }; });
     },
     /** Starts the resolver queue. */
     start(): void {

@@ -29,6 +29,19 @@ export const ART_MIGRATIONS = [`
   ) WITHOUT ROWID;
 `];
 
+/** Ids per IN (…) list: the lists come in a few fixed lengths, so few statements are prepared and kept. */
+const IN_CHUNK = 50;
+const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+/** Calls `fn` with the ids in chunks of {@link IN_CHUNK}, the last one padded with its own last id (a repeat changes nothing in IN). */
+function inChunks(ids: readonly number[], fn: (chunk: number[]) => void): void {
+  for (let i = 0; i < ids.length; i += IN_CHUNK) {
+    const chunk = ids.slice(i, i + IN_CHUNK);
+    const size = chunk.length <= 1 ? 1 : chunk.length <= 10 ? 10 : IN_CHUNK;
+    while (chunk.length < size) chunk.push(chunk[chunk.length - 1]!);
+    fn(chunk);
+  }
+}
+
 /** What the store remembers of one subject: the URL a resolver found, and the resolvers that had none. */
 export interface ArtRecord { url: string | null; source: string | null; tried: Set<string> }
 
@@ -37,33 +50,78 @@ export function createArtSubjects(store: Store, now: () => number) {
   const { sql } = store;
   const code = (kind: ArtSubject['kind']) => (kind === 'album' ? 0 : 1);
 
+  type TrackRow = { id: number; album_id: number | null; name: string; uri: string | null; isrc: string | null; artist_name: string | null };
+  type AlbumRow = { id: number; name: string; image_url: string | null; spotify_id: string | null; artist_name: string | null };
+
+  /**
+   * The subjects that carry the art of albums or tracks, by the id asked for (null: no such id). A
+   * handful of queries for a whole list (a top list asks for 50), not four per item.
+   */
+  function subjectsOf(kind: 'album' | 'track', ids: readonly number[]): Map<number, ArtSubject | null> {
+    const out = new Map<number, ArtSubject | null>();
+    const wanted = [...new Set(ids)];
+    const albumOf = new Map<number, number>();
+    if (kind === 'track') {
+      const tracks = new Map<number, TrackRow>();
+      inChunks(wanted, (chunk) => {
+        for (const t of sql.all<TrackRow>(`SELECT t.id AS id, t.album_id AS album_id, t.name AS name, t.uri AS uri, t.isrc AS isrc,
+          ar.name AS artist_name FROM tracks t LEFT JOIN artists ar ON ar.id = t.artist_id WHERE t.id IN (${marks(chunk.length)})`, chunk)) tracks.set(t.id, t);
+      });
+      for (const id of wanted) {
+        const t = tracks.get(id);
+        if (!t) out.set(id, null);
+        else if (t.album_id === null) {
+          out.set(id, { kind: 'track', id, name: t.name, artist_name: t.artist_name, stored_url: null,
+            track_uri: t.uri?.startsWith('spotify:track:') ? t.uri : null, album_spotify_id: null, isrc: t.isrc });
+        } else albumOf.set(id, t.album_id);
+      }
+    } else for (const id of wanted) albumOf.set(id, id);
+    const albumIds = [...new Set(albumOf.values())];
+    const albums = new Map<number, AlbumRow>();
+    const firstTrack = new Map<number, { uri: string | null; isrc: string | null }>();
+    inChunks(albumIds, (chunk) => {
+      for (const a of sql.all<AlbumRow>(`SELECT al.id AS id, al.name AS name, al.image_url AS image_url, al.spotify_id AS spotify_id,
+        ar.name AS artist_name FROM albums al LEFT JOIN artists ar ON ar.id = al.artist_id WHERE al.id IN (${marks(chunk.length)})`, chunk)) albums.set(a.id, a);
+      // Per album its first Spotify track, one with an ISRC first (the tracks_album index; a few rows per album).
+      for (const t of sql.all<{ album_id: number; uri: string | null; isrc: string | null }>(`SELECT album_id, uri, isrc FROM tracks
+        WHERE album_id IN (${marks(chunk.length)}) AND uri LIKE 'spotify:track:%' ORDER BY album_id, isrc IS NULL, id`, chunk)) {
+        if (!firstTrack.has(t.album_id)) firstTrack.set(t.album_id, { uri: t.uri, isrc: t.isrc });
+      }
+    });
+    for (const [id, albumId] of albumOf) {
+      const a = albums.get(albumId);
+      const track = firstTrack.get(albumId);
+      out.set(id, a ? { kind: 'album', id: albumId, name: a.name, artist_name: a.artist_name, stored_url: a.image_url, track_uri: track?.uri ?? null,
+        album_spotify_id: a.spotify_id, isrc: track?.isrc ?? null } : null);
+    }
+    return out;
+  }
+
   /** The subject that carries the art of an album or track, or null when there is no such id. */
   function subjectOf(kind: 'album' | 'track', id: number): ArtSubject | null {
-    let albumId: number | null = kind === 'album' ? id : null;
-    if (kind === 'track') {
-      const t = sql.get<{ album_id: number | null; name: string; uri: string | null; isrc: string | null; artist_name: string | null }>(`SELECT t.album_id AS album_id,
-        t.name AS name, t.uri AS uri, t.isrc AS isrc, ar.name AS artist_name FROM tracks t LEFT JOIN artists ar ON ar.id = t.artist_id WHERE t.id = ?`, [id]);
-      if (!t) return null;
-      if (t.album_id === null) {
-        return { kind: 'track', id, name: t.name, artist_name: t.artist_name, stored_url: null, track_uri: t.uri?.startsWith('spotify:track:') ? t.uri : null,
-          album_spotify_id: null, isrc: t.isrc };
-      }
-      albumId = t.album_id;
-    }
-    const a = sql.get<{ name: string; image_url: string | null; spotify_id: string | null; artist_name: string | null }>(`SELECT al.name AS name,
-      al.image_url AS image_url, al.spotify_id AS spotify_id, ar.name AS artist_name FROM albums al LEFT JOIN artists ar ON ar.id = al.artist_id
-      WHERE al.id = ?`, [albumId!]);
-    if (!a) return null;
-    const track = sql.get<{ uri: string | null; isrc: string | null }>(`SELECT uri, isrc FROM tracks WHERE album_id = ? AND uri LIKE 'spotify:track:%'
-      ORDER BY isrc IS NULL LIMIT 1`, [albumId!]);
-    return { kind: 'album', id: albumId!, name: a.name, artist_name: a.artist_name, stored_url: a.image_url, track_uri: track?.uri ?? null,
-      album_spotify_id: a.spotify_id, isrc: track?.isrc ?? null };
+    return subjectsOf(kind, [id]).get(id) ?? null;
   }
+
+  const recordOf = (r: { url: string | null; source: string | null; tried: string }): ArtRecord =>
+    ({ url: r.url, source: r.source, tried: new Set(r.tried ? r.tried.split(',') : []) });
 
   function record(subject: ArtSubject): ArtRecord | null {
     const r = sql.get<{ url: string | null; source: string | null; tried: string }>('SELECT url, source, tried FROM art_urls WHERE kind = ? AND id = ?',
       [code(subject.kind), subject.id]);
-    return r ? { url: r.url, source: r.source, tried: new Set(r.tried ? r.tried.split(',') : []) } : null;
+    return r ? recordOf(r) : null;
+  }
+
+  /** The records of many subjects, by `kind:id` (absent: none yet). */
+  function records(list: readonly ArtSubject[]): Map<string, ArtRecord> {
+    const out = new Map<string, ArtRecord>();
+    for (const kind of ['album', 'track'] as const) {
+      const ids = [...new Set(list.filter((s) => s.kind === kind).map((s) => s.id))];
+      inChunks(ids, (chunk) => {
+        for (const r of sql.all<{ id: number; url: string | null; source: string | null; tried: string }>(`SELECT id, url, source, tried FROM art_urls
+          WHERE kind = ? AND id IN (${marks(chunk.length)})`, [code(kind), ...chunk])) out.set(`${kind}:${r.id}`, recordOf(r));
+      });
+    }
+    return out;
   }
 
   /** Saves what a resolver found (a URL) or that it had none (its name joins `tried`); clears the URL when it failed for good. */
@@ -80,5 +138,5 @@ export function createArtSubjects(store: Store, now: () => number) {
     }));
   }
 
-  return { subjectOf, record, save };
+  return { subjectOf, subjectsOf, record, records, save };
 }

@@ -19,7 +19,7 @@ export function entityRoutes({ stats, store, art, accounts, now = Date.now }: We
   const range = (req: Request) => ({ ...rangeParams(req, now(), store.tz.timeZone), account: accountOf(req, accounts) });
   const artOf = (kind: 'album' | 'track', id: number | null | undefined) => art?.pathOf(kind, id) ?? null;
   const withArt = <T extends object>(items: T[], kind: 'album' | 'track', idOf: (item: T) => number | null | undefined) =>
-    items.map((item) => ({ ...item, art_url: artOf(kind, idOf(item)) }));
+    art ? art.withArt(items, kind, idOf) : items.map((item) => ({ ...item, art_url: null }));
   const idParam = (req: Request) => {
     const id = Number(req.params.id);
     if (!Number.isInteger(id) || id <= 0) throw new BadParamError('id', req.params.id, 'a positive integer id');

@@ -22,7 +22,8 @@ export function statsRoutes({ stats, store, art, accounts, now = Date.now }: Web
       artist: stringParam(req, 'artist'), track: stringParam(req, 'track'), q: stringParam(req, 'q'), before });
     // Links and art for the panel: the track's primary artist and album, its cover.
     const refs = stats.trackRefs(page.streams.map((s) => s.track_id));
-    return { ...page, streams: page.streams.map((s) => ({ ...s, ...refs.get(s.track_id), art_url: art?.pathOf('track', s.track_id) ?? null })) };
+    const arts = art?.pathsOf('track', page.streams.map((s) => s.track_id));
+    return { ...page, streams: page.streams.map((s) => ({ ...s, ...refs.get(s.track_id), art_url: arts?.get(s.track_id) ?? null })) };
   }));
   api.get('/stats/summary', heavyRoute((req) => {
     const r = range(req);
@@ -36,8 +37,9 @@ export function statsRoutes({ stats, store, art, accounts, now = Date.now }: Web
     // Links and cover art for the panel: a track's artist and album, an album's artist; art of albums and tracks (artists have no image here).
     const tracks = what === 'tracks' ? stats.trackRefs(items.map((i) => i.id)) : null;
     const albums = what === 'albums' ? stats.albumArtists(items.map((i) => i.id)) : null;
+    const arts = what === 'artists' ? null : art?.pathsOf(what === 'albums' ? 'album' : 'track', items.map((i) => i.id));
     return { from: r.from, to: r.to, items: items.map((i) => ({ ...i, ...(tracks?.get(i.id) ?? {}), ...(albums ? { artist_id: albums.get(i.id) ?? null } : {}),
-      art_url: what === 'artists' ? null : art?.pathOf(what === 'albums' ? 'album' : 'track', i.id) ?? null })) };
+      art_url: arts?.get(i.id) ?? null })) };
   }));
   api.get('/stats/heatmap', heavyRoute((req) => {
     const r = range(req);
