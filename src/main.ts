@@ -123,7 +123,7 @@ export async function startVibescope({ config, addon, log, version, port: portOv
   let stopping: Promise<void> | null = null;
   return {
     port, store, bus, health, ingest, importer, stats, spotify, web, tokens, mqtt, library, stories, scrobble, art, metadata, playlists,
-    /** Stops polling, publishes MQTT `offline`, stops the web server and the scheduler, then closes the store (the journal is already durable). Idempotent. */
+    /** Stops polling, publishes MQTT `offline`, stops the web server and the scheduler, lets running imports finish their current file, then closes the store (the journal is already durable). Idempotent. */
     stop(): Promise<void> {
       stopping ??= (async () => {
         await art.stop();
@@ -137,6 +137,7 @@ export async function startVibescope({ config, addon, log, version, port: portOv
         await web.stop();
         await stories.stop();
         backups.stop();
+        await importer.stop();
         await store.close();
         await lock.release();
         log.info('vibescope stopped');

@@ -260,6 +260,10 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
       for (const given of paths) {
         try {
           for await (const input of historyInputs([given], (n) => { progress.bytes_done += n; emit(); })) {
+            if (stopping) {
+              files.push({ ...emptyReport(nameOf(input.name)), error: 'not imported: Vibescope was stopping. Import this file again.' });
+              continue;
+            }
             const { report, span: s } = await importInput(input, account, nameOf(input.name));
             files.push(report);
             if (s) span = span ? { from: Math.min(span.from, s.from), to: Math.max(span.to, s.to) } : s;
@@ -307,6 +311,9 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
 
   /** Background jobs for the REST API: id → state and, once finished, the report. */
   const jobs = new Map<string, { progress: ImportProgress; report: ImportReport | null; error: string | null }>();
+  /** Set by stop(): jobs finish the file they are on and skip the rest. */
+  let stopping = false;
+  const active = new Set<Promise<void>>();
 
   /** Starts an import in the background; returns the job id. `cleanup` runs when it ends (temp uploads), on every path. */
   function startJob(paths: string[], account: string, cleanup?: () => Promise<void>, displayNames?: ReadonlyMap<string, string>): string {
@@ -315,21 +322,33 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
       bytes_done: 0, bytes_total: 0 } as ImportProgress, report: null as ImportReport | null, error: null as string | null };
     jobs.set(id, job);
     if (jobs.size > 50) jobs.delete(jobs.keys().next().value!);
-    importPaths(paths, { account, displayNames, onProgress: (p) => { job.progress = p; } }, id)
+    const done: Promise<void> = importPaths(paths, { account, displayNames, onProgress: (p) => { job.progress = p; } }, id)
       .then((report) => { job.report = report; job.progress = { ...job.progress, state: report.ok ? 'done' : 'failed' }; })
       .catch((err: Error) => {
         job.error = err instanceof VibescopeError ? err.message : 'The import stopped because of an internal error; see the log.';
         job.progress = { ...job.progress, state: 'failed' };
         log.error({ err, job_id: id }, 'import job failed');
       })
-      .finally(() => cleanup?.().catch((err: Error) => log.warn({ err }, 'import: cleanup failed')));
+      .finally(() => cleanup?.().catch((err: Error) => log.warn({ err }, 'import: cleanup failed')))
+      .finally(() => { active.delete(done); });
+    active.add(done);
     return id;
+  }
+
+  /**
+   * Lets running jobs finish the file they are on (a file journaled is durable; one not yet journaled
+   * is reported not imported) and waits for them and their clean-up, so nothing writes to the data
+   * folder once it resolves. Call before the store closes; jobs started later skip every file.
+   */
+  async function stop(): Promise<void> {
+    stopping = true;
+    await Promise.allSettled([...active]);
   }
 
   /** True while a job is running (the panel disables its import button). */
   const running = () => [...jobs.values()].some((j) => j.progress.state === 'running');
 
-  return { importPaths, startJob, running, job: (id: string) => jobs.get(id) };
+  return { importPaths, startJob, running, stop, job: (id: string) => jobs.get(id) };
 }
 
 async function hashFile(file: string): Promise<string> {
