@@ -126,6 +126,8 @@ export async function startVibescope({ config, addon, log, version, port: portOv
     /** Stops polling, publishes MQTT `offline`, stops the web server and the scheduler, lets running imports finish their current file, then closes the store (the journal is already durable). Idempotent. */
     stop(): Promise<void> {
       stopping ??= (async () => {
+        // Running imports stop after their current file from now on; awaited before the store closes.
+        const importsStopped = importer.stop();
         await art.stop();
         await spotify.stop();
         await scrobble.stop();
@@ -137,7 +139,7 @@ export async function startVibescope({ config, addon, log, version, port: portOv
         await web.stop();
         await stories.stop();
         backups.stop();
-        await importer.stop();
+        await importsStopped;
         await store.close();
         await lock.release();
         log.info('vibescope stopped');

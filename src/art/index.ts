@@ -106,10 +106,13 @@ export async function createArt({ store, dataDir, resolvers, cacheBytes, log, he
 
   /** {@link pathOf} for a whole list (a few queries, not four per item), by id. */
   function pathsOf(kind: 'album' | 'track', ids: readonly (number | null | undefined)[]): Map<number, string | null> {
-    const found = subjects.subjectsOf(kind, ids.filter((id): id is number => id !== null && id !== undefined));
+    const wanted = [...new Set(ids.filter((id): id is number => id !== null && id !== undefined))];
+    const found = subjects.subjectsOf(kind, wanted);
     const recs = subjects.records([...found.values()].filter((s): s is ArtSubject => s !== null));
     const out = new Map<number, string | null>();
-    for (const [id, subject] of found) {
+    // In the list's order: subjects a slow resolver must look up are queued in rank order, as one by one.
+    for (const id of wanted) {
+      const subject = found.get(id) ?? null;
       out.set(id, subject && urlOf(subject, recs.get(keyOf(subject)) ?? null) ? `api/v1/art/${kind}/${id}` : null);
     }
     return out;

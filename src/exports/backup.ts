@@ -109,8 +109,8 @@ export function createBackups({ dataDir, store, log, health, version = '0', now 
         manifest.files.push({ path: f, bytes: (await stat(full)).size, sha256: await sha256(full) });
       }
       await writeFile(path.join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
-      onReady?.();
       const { create: createTar } = await loadTar();
+      onReady?.();
       await pipeline(createTar({ gzip: true, cwd: dir, portable: true }, [MANIFEST, 'data']), out);
       return { files: manifest.files.length, bytes: manifest.files.reduce((a, f) => a + f.bytes, 0) };
     } finally {
@@ -162,8 +162,8 @@ export function createBackups({ dataDir, store, log, health, version = '0', now 
     let total = 0;
     let refused: string | null = null;
     await mkdir(into, { recursive: true, mode: 0o700 });
+    const { extract: extractTar } = await loadTar();
     try {
-      const { extract: extractTar } = await loadTar();
       await extractTar({ file, cwd: into, strict: true, preservePaths: false, noChmod: true,
         filter: (p, entry) => {
           const type = 'type' in entry ? entry.type : 'File';

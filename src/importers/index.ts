@@ -261,7 +261,10 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
         try {
           for await (const input of historyInputs([given], (n) => { progress.bytes_done += n; emit(); })) {
             if (stopping) {
+              // Opened and closed unread: a zip goes on to its next entry only once this one's stream ended.
+              input.open().destroy();
               files.push({ ...emptyReport(nameOf(input.name)), error: 'not imported: Vibescope was stopping. Import this file again.' });
+              log.warn({ file: nameOf(input.name) }, 'import: not imported because Vibescope is stopping; import it again');
               continue;
             }
             const { report, span: s } = await importInput(input, account, nameOf(input.name));
@@ -286,7 +289,8 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
     } finally {
       await release();
     }
-    if (!storageFailure && files.some((f) => f.streams_stored + f.merged_duplicates > 0)) {
+    // While stopping the snapshot is left to the store's close (the journal holds the files meanwhile).
+    if (!storageFailure && !stopping && files.some((f) => f.streams_stored + f.merged_duplicates > 0)) {
       await store.exclusive(() => store.compactNow('import')).catch((err: Error) => log.warn({ err }, 'import: snapshot after the import failed; the journal keeps it'));
     }
     const sum = (pick: (f: FileReport) => number) => files.reduce((a, f) => a + pick(f), 0);
@@ -336,13 +340,14 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
   }
 
   /**
-   * Lets running jobs finish the file they are on (a file journaled is durable; one not yet journaled
-   * is reported not imported) and waits for them and their clean-up, so nothing writes to the data
-   * folder once it resolves. Call before the store closes; jobs started later skip every file.
+   * Stops the running jobs after the file each is on (that file is imported in full; the files not
+   * begun are reported and logged as not imported) and waits for them and their clean-up, so nothing
+   * writes to the data folder once it resolves. Jobs started later skip every file. The flag is set at
+   * once: call it early in a shutdown and await it before the store closes.
    */
   async function stop(): Promise<void> {
     stopping = true;
-    await Promise.allSettled([...active]);
+    while (active.size > 0) await Promise.allSettled([...active]);
   }
 
   /** True while a job is running (the panel disables its import button). */

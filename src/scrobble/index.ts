@@ -35,9 +35,9 @@ export interface ScrobbleStatus {
   last_sent_at: number | null; last_error: string | null; retry_at: number | null;
   live_source: LiveSourceStatus | null;
   /**
-   * Grows by one with every snapshot this process takes (REST answers and socket pushes alike), so a
-   * client that gets both keeps the one with the higher revision: a REST answer can arrive after a
-   * newer push.
+   * Grows by one with every snapshot (REST answers and socket pushes alike), from the start time in µs,
+   * so a client that gets both keeps the one with the higher revision (a REST answer can arrive after a
+   * newer push), across restarts too.
    */
   revision: number;
 }
@@ -71,7 +71,8 @@ export function createScrobble({ options, store, ingest, bus, log, health, accou
     intervalMs: options.listenbrainz_poll_interval_s * 1000, now,
   }) : null;
   const unsubscribe: (() => void)[] = [];
-  let revision = 0;
+  // Seeded from the clock (µs): a panel that saw the previous process's snapshots takes this one's as newer.
+  let revision = Date.now() * 1000;
 
   function status(): ScrobbleStatus {
     const s = sender?.status();

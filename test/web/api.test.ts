@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { zipSync } from 'fflate';
 import path from 'node:path';
 import { parseConfig } from '../../src/config/index.js';
 import { startVibescope, type Vibescope } from '../../src/main.js';
@@ -158,40 +159,47 @@ describe('web: REST API /api/v1', function () {
 
 describe('web: stopping while an import job runs', function () {
   this.timeout(120_000);
+  const NAMES = ['efrrowini_Streaming_History_Audio_2024.json', 'mica92_Streaming_History_Audio_2024_4.json', 'efrrowini_Streaming_History_Audio_2026.json'];
 
-  it('stop() lets the job finish its file and skip the rest, writes nothing afterwards, and a restart has every file reported imported', async () => {
-    const tmp = await tempDir();
-    const start = () => startVibescope({ config: parseConfig({ metadata_enrichment: false, data_dir: tmp.dir }), addon: false, log: quietLogger(), version: 'test', port: 0 });
-    let app: Vibescope | null = await start();
-    try {
-      const files = ['efrrowini_Streaming_History_Audio_2024.json', 'mica92_Streaming_History_Audio_2024_4.json', 'efrrowini_Streaming_History_Audio_2026.json']
-        .map((f) => path.join(EXTENDED_DIR, f));
-      const firstDone = new Promise<void>((resolve) => {
-        const off = app!.bus.on('import.progress', 'test', (p) => { if (p.files_done >= 1) { off(); resolve(); } });
-      });
-      const id = app.importer.startJob(files, 'default');
-      await firstDone;
-      // What app.stop() does before closing the store, called first so that the third file is not begun yet.
-      const jobsStopped = app.importer.stop();
-      await app.stop();
-      await jobsStopped;
-      const job = app.importer.job(id)!;
-      expect(job.progress.state, 'the job ended before stop() resolved').to.not.equal('running');
-      expect(app.importer.running()).to.equal(false);
-      const report = job.report!;
-      expect(report.files).to.have.length(3);
-      for (const f of report.files) expect(f.error === null || /Vibescope was stopping\. Import this file again\./.test(f.error), String(f.error)).to.equal(true);
-      expect(report.files[0]!.error, 'the file done before the stop').to.equal(null);
-      expect(report.files.at(-1)!.error, 'the last file, not begun when the stop came, is named').to.match(/Vibescope was stopping/);
-      const imported = report.files.reduce((a, f) => a + f.streams_stored, 0);
-      expect(imported).to.be.greaterThan(0);
-      // Nothing writes to the data folder once stop() resolved: removing it now would fail with ENOTEMPTY otherwise.
-      app = await start();
-      const stored = (app.store.sql.get<{ n: number }>('SELECT count(*) AS n FROM streams'))!.n;
-      expect(stored, 'what the report called imported is there after a restart').to.equal(imported);
-    } finally {
-      await app?.stop();
-      await tmp.remove();
-    }
-  });
+  for (const as of ['three JSON files', 'a zip of three']) {
+    it(`stop() lets the job finish its file and skip the rest, then returns; a restart has every file reported imported (${as})`, async () => {
+      const tmp = await tempDir();
+      const start = () => startVibescope({ config: parseConfig({ metadata_enrichment: false, data_dir: tmp.dir }), addon: false, log: quietLogger(), version: 'test', port: 0 });
+      let app: Vibescope | null = await start();
+      try {
+        let files = NAMES.map((f) => path.join(EXTENDED_DIR, f));
+        if (as.includes('zip')) {
+          // A zip goes on to its next entry only once the previous entry's stream ended: a skipped entry must be closed, or stop() hangs.
+          const zip = path.join(tmp.dir, 'my_spotify_data.zip');
+          writeFileSync(zip, zipSync(Object.fromEntries(NAMES.map((f) => [`Spotify Extended Streaming History/${f.replace(/^[a-z0-9]+_/, '')}`, readFileSync(path.join(EXTENDED_DIR, f))]))));
+          files = [zip];
+        }
+        const firstDone = new Promise<void>((resolve) => {
+          const off = app!.bus.on('import.progress', 'test', (p) => { if (p.files_done >= 1) { off(); resolve(); } });
+        });
+        const id = app.importer.startJob(files, 'default');
+        await firstDone;
+        // What app.stop() does first (it sets the flag at once and is awaited before the store closes).
+        const jobsStopped = app.importer.stop();
+        await app.stop();
+        await jobsStopped;
+        const job = app.importer.job(id)!;
+        expect(job.progress.state, 'the job ended before stop() resolved').to.not.equal('running');
+        expect(app.importer.running()).to.equal(false);
+        const report = job.report!;
+        expect(report.files).to.have.length(3);
+        for (const f of report.files) expect(f.error === null || /Vibescope was stopping\. Import this file again\./.test(f.error), String(f.error)).to.equal(true);
+        expect(report.files[0]!.error, 'the file done before the stop').to.equal(null);
+        expect(report.files.at(-1)!.error, 'the last file, not begun when the stop came, is named').to.match(/Vibescope was stopping/);
+        const imported = report.files.reduce((a, f) => a + f.streams_stored, 0);
+        expect(imported).to.be.greaterThan(0);
+        app = await start();
+        const stored = (app.store.sql.get<{ n: number }>('SELECT count(*) AS n FROM streams'))!.n;
+        expect(stored, 'what the report called imported is there after a restart').to.equal(imported);
+      } finally {
+        await app?.stop();
+        await tmp.remove();
+      }
+    });
+  }
 });

@@ -17,11 +17,13 @@ export function HealthBanner() {
     const ctl = new AbortController();
     // Every change is pushed, so an answer to a request made before the latest push can only be older (it may
     // arrive after it) and is dropped. Asked again on every (re)connect: pushes sent while disconnected are lost.
-    let pushes = 0;
+    let pushes = 0; let loads = 0;
     const load = () => {
-      const at = pushes;
-      api<HealthState>('health', { signal: ctl.signal }).then((h) => { if (pushes === at) setState({ status: h.status, problems: h.problems }); })
-        .catch((e) => { if (!ctl.signal.aborted) setError(errorText(e)); });
+      const at = pushes; const mine = ++loads;
+      api<HealthState>('health', { signal: ctl.signal }).then((h) => {
+        if (mine === loads) setError(null);
+        if (pushes === at && mine === loads) setState({ status: h.status, problems: h.problems });
+      }).catch((e) => { if (!ctl.signal.aborted && mine === loads) setError(errorText(e)); });
     };
     load();
     const socket = live();

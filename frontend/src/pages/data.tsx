@@ -17,7 +17,7 @@ interface ScrobbleStatus {
   last_sent_at?: number | null; last_error?: string | null; retry_at?: number | null;
   live_source?: { user: string; last_poll_at: number | null; last_success_at: number | null; last_error: string | null;
     playing_now: { artist_name: string; track_name: string } | null } | null;
-  /** Grows with every snapshot the server takes: of a REST answer and a push, the higher one is newer. */
+  /** Grows with every snapshot the server takes, from its start time in µs: of a REST answer and a push, the higher one is newer (across restarts too). */
   revision?: number;
 }
 /** The newer of two status snapshots (a REST answer can arrive after a newer socket push). */
@@ -144,7 +144,7 @@ function ScrobbleCard({ r, range, plays, setup }: { r: ResolvedRange; range: str
     return () => { s.off('scrobble', on); s.off('connect', again); };
   }, []);
   const st = newer(status.data, pushed);
-  if (status.error) return <div class="card"><p class="error" role="alert">{status.error}</p></div>;
+  if (status.error && !pushed) return <div class="card"><p class="error" role="alert">{status.error}</p></div>;
   if (!st || !setup) return null;
   const send = async () => {
     setBusy(true); setMessage(null); setConfirming(false);

@@ -41,11 +41,13 @@ export function NowPage(_: { route: Route }) {
     const ctl = new AbortController();
     // Every change is pushed, so an answer to a request made before the latest push can only be older (it may
     // arrive after it) and is dropped. Asked again on every (re)connect: pushes sent while disconnected are lost.
-    let pushes = 0;
+    let pushes = 0; let loads = 0;
     const load = () => {
-      const at = pushes;
-      api<{ now_playing: NowPlaying[] }>(`now-playing?${q}`, { signal: ctl.signal }).then((r) => { if (pushes === at) setNow(r.now_playing[0] ?? null); })
-        .catch((e) => { if (!isAbort(e)) setError(errorText(e)); });
+      const at = pushes; const mine = ++loads;
+      api<{ now_playing: NowPlaying[] }>(`now-playing?${q}`, { signal: ctl.signal }).then((r) => {
+        if (mine === loads) setError(null);
+        if (pushes === at && mine === loads) setNow(r.now_playing[0] ?? null);
+      }).catch((e) => { if (!isAbort(e) && mine === loads) setError(errorText(e)); });
     };
     load();
     const socket = live();

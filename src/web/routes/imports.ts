@@ -22,7 +22,8 @@ export function importRoutes({ importer, accounts, dataDir, log }: WebDeps): Rou
   // A destination function: multer then creates nothing at start-up (the folder is made per request).
   let upload: Promise<RequestHandler> | null = null;
   const uploader = () => (upload ??= import('multer').then(({ default: multer }) => multer({
-    storage: multer.diskStorage({ destination: (_req, _file, cb) => cb(null, uploads) }), limits: { fileSize: MAX_UPLOAD_BYTES, files: 50 } }).array('files')));
+    storage: multer.diskStorage({ destination: (_req, _file, cb) => cb(null, uploads) }), limits: { fileSize: MAX_UPLOAD_BYTES, files: 50 } }).array('files'),
+  (err: unknown) => { upload = null; throw err; }));
   const removeAll = (files: Express.Multer.File[]) => Promise.all(files.map((f) => rm(f.path, { force: true })));
 
   api.post('/imports', async (req, res, next) => {
