@@ -3,6 +3,7 @@ import type { StreamRow } from '../types.js';
 import { MS_PER_DAY } from '../time.js';
 import type { Range, StatsContext } from './context.js';
 import type { createRangeCache } from './cache.js';
+import { byMonth as monthOrder } from './patterns.js';
 
 type Memo = ReturnType<typeof createRangeCache>['memo'];
 
@@ -117,7 +118,7 @@ export function createEntityStats({ store, sql, accountFilter, coversAll }: Stat
           WHERE ts.track_id IN (SELECT id FROM tracks WHERE ${column} = ?)${acc.clause.replace('account_id', 'ts.account_id')} GROUP BY ts.track_id`,
       [id, ...acc.params]) as number[][]) byTrack.set(track!, { plays: plays!, skips: skips!, ms: ms! });
     }
-    return { totals, months: [...byMonth.values()].sort((a, b) => a.month.localeCompare(b.month)), byTrack,
+    return { totals, months: [...byMonth.values()].sort(monthOrder), byTrack,
       firstDay: Number.isFinite(firstDay) ? firstDay : null, lastDay: Number.isFinite(lastDay) ? lastDay : null };
   }
 
