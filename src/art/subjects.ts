@@ -1,4 +1,4 @@
-import type { Store } from '../store/index.js';
+import { inFixedChunks, placeholders, type Store } from '../store/index.js';
 
 /**
  * What cover art is looked up for: an album (a track with an album shows its album's art), or a
@@ -29,19 +29,6 @@ export const ART_MIGRATIONS = [`
   ) WITHOUT ROWID;
 `];
 
-/** Ids per IN (…) list: the lists come in a few fixed lengths, so few statements are prepared and kept. */
-const IN_CHUNK = 50;
-const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
-/** Calls `fn` with the ids in chunks of {@link IN_CHUNK}, the last one padded with its own last id (a repeat changes nothing in IN). */
-function inChunks(ids: readonly number[], fn: (chunk: number[]) => void): void {
-  for (let i = 0; i < ids.length; i += IN_CHUNK) {
-    const chunk = ids.slice(i, i + IN_CHUNK);
-    const size = chunk.length <= 1 ? 1 : chunk.length <= 10 ? 10 : IN_CHUNK;
-    while (chunk.length < size) chunk.push(chunk[chunk.length - 1]!);
-    fn(chunk);
-  }
-}
-
 /** What the store remembers of one subject: the URL a resolver found, and the resolvers that had none. */
 export interface ArtRecord { url: string | null; source: string | null; tried: Set<string> }
 
@@ -63,9 +50,9 @@ export function createArtSubjects(store: Store, now: () => number) {
     const albumOf = new Map<number, number>();
     if (kind === 'track') {
       const tracks = new Map<number, TrackRow>();
-      inChunks(wanted, (chunk) => {
+      inFixedChunks(wanted, (chunk, size) => {
         for (const t of sql.all<TrackRow>(`SELECT t.id AS id, t.album_id AS album_id, t.name AS name, t.uri AS uri, t.isrc AS isrc,
-          ar.name AS artist_name FROM tracks t LEFT JOIN artists ar ON ar.id = t.artist_id WHERE t.id IN (${marks(chunk.length)})`, chunk)) tracks.set(t.id, t);
+          ar.name AS artist_name FROM tracks t LEFT JOIN artists ar ON ar.id = t.artist_id WHERE t.id IN (${placeholders(size)})`, chunk)) tracks.set(t.id, t);
       });
       for (const id of wanted) {
         const t = tracks.get(id);
@@ -79,12 +66,12 @@ export function createArtSubjects(store: Store, now: () => number) {
     const albumIds = [...new Set(albumOf.values())];
     const albums = new Map<number, AlbumRow>();
     const firstTrack = new Map<number, { uri: string | null; isrc: string | null }>();
-    inChunks(albumIds, (chunk) => {
+    inFixedChunks(albumIds, (chunk, size) => {
       for (const a of sql.all<AlbumRow>(`SELECT al.id AS id, al.name AS name, al.image_url AS image_url, al.spotify_id AS spotify_id,
-        ar.name AS artist_name FROM albums al LEFT JOIN artists ar ON ar.id = al.artist_id WHERE al.id IN (${marks(chunk.length)})`, chunk)) albums.set(a.id, a);
+        ar.name AS artist_name FROM albums al LEFT JOIN artists ar ON ar.id = al.artist_id WHERE al.id IN (${placeholders(size)})`, chunk)) albums.set(a.id, a);
       // Per album its first Spotify track, one with an ISRC first (the tracks_album index; a few rows per album).
       for (const t of sql.all<{ album_id: number; uri: string | null; isrc: string | null }>(`SELECT album_id, uri, isrc FROM tracks
-        WHERE album_id IN (${marks(chunk.length)}) AND uri LIKE 'spotify:track:%' ORDER BY album_id, isrc IS NULL, id`, chunk)) {
+        WHERE album_id IN (${placeholders(size)}) AND uri LIKE 'spotify:track:%' ORDER BY album_id, isrc IS NULL, id`, chunk)) {
         if (!firstTrack.has(t.album_id)) firstTrack.set(t.album_id, { uri: t.uri, isrc: t.isrc });
       }
     });
@@ -116,9 +103,9 @@ export function createArtSubjects(store: Store, now: () => number) {
     const out = new Map<string, ArtRecord>();
     for (const kind of ['album', 'track'] as const) {
       const ids = [...new Set(list.filter((s) => s.kind === kind).map((s) => s.id))];
-      inChunks(ids, (chunk) => {
+      inFixedChunks(ids, (chunk, size) => {
         for (const r of sql.all<{ id: number; url: string | null; source: string | null; tried: string }>(`SELECT id, url, source, tried FROM art_urls
-          WHERE kind = ? AND id IN (${marks(chunk.length)})`, [code(kind), ...chunk])) out.set(`${kind}:${r.id}`, recordOf(r));
+          WHERE kind = ? AND id IN (${placeholders(size)})`, [code(kind), ...chunk])) out.set(`${kind}:${r.id}`, recordOf(r));
       });
     }
     return out;

@@ -1,3 +1,4 @@
+import { inFixedChunks, placeholders } from '../store/index.js';
 import type { StatsContext } from './context.js';
 import { logFilter, type StreamQuery } from './listening.js';
 import type { createRangeCache } from './cache.js';
@@ -21,17 +22,24 @@ export function createHistoryStats({ sql, accountFilter }: StatsContext, memo: M
   }
   /** The primary artist and the album of each track (for links from log rows), by track id. */
   function trackRefs(trackIds: readonly number[]): Map<number, { artist_id: number | null; album_id: number | null }> {
-    const out = new Map<number, { artist_id: number | null; album_id: number | null }>();
-    for (const id of new Set(trackIds)) {
-      const r = sql.get<{ artist_id: number | null; album_id: number | null }>('SELECT artist_id, album_id FROM tracks WHERE id = ?', [id]);
-      out.set(id, { artist_id: r?.artist_id ?? null, album_id: r?.album_id ?? null });
-    }
+    const ids = [...new Set(trackIds)];
+    const out = new Map<number, { artist_id: number | null; album_id: number | null }>(ids.map((id) => [id, { artist_id: null, album_id: null }]));
+    inFixedChunks(ids, (chunk, size) => {
+      for (const [id, artistId, albumId] of sql.values(`SELECT id, artist_id, album_id FROM tracks WHERE id IN (${placeholders(size)})`, chunk)) {
+        out.set(id as number, { artist_id: artistId as number | null, album_id: albumId as number | null });
+      }
+    });
     return out;
   }
 
   /** The artist of each album (for links from top lists), by album id. */
   function albumArtists(albumIds: readonly number[]): Map<number, number | null> {
-    return new Map([...new Set(albumIds)].map((id) => [id, sql.get<{ a: number | null }>('SELECT artist_id AS a FROM albums WHERE id = ?', [id])?.a ?? null]));
+    const ids = [...new Set(albumIds)];
+    const out = new Map<number, number | null>(ids.map((id) => [id, null]));
+    inFixedChunks(ids, (chunk, size) => {
+      for (const [id, artistId] of sql.values(`SELECT id, artist_id FROM albums WHERE id IN (${placeholders(size)})`, chunk)) out.set(id as number, artistId as number | null);
+    });
+    return out;
   }
 
   return { countStreams, trackRefs, albumArtists };

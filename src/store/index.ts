@@ -20,6 +20,7 @@ export type { ModuleMigration } from './schema.js';
 export type { StreamFields, Candidate } from './streams.js';
 export type { TrackRef } from './catalog.js';
 export type { Sql, Row } from './sql.js';
+export { inFixedChunks, placeholders, IN_LIST_MAX } from './sql.js';
 export { STREAM_ROW_SELECT, SESSION_GAP_MS, EARLY_SKIP_MS, KIND_CODE, SOURCE_BIT, SOURCES_RICHEST_FIRST, sourcesOf } from './streams.js';
 export { CONTENT_CODE } from './catalog.js';
 export { FILE_STATUS, FEATURE_COLUMNS, MATCH_DURATION_MS } from './library.js';

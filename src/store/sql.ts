@@ -1,5 +1,27 @@
 import type { Database, SqlValue, Statement, BindParams } from 'sql.js';
 
+/** Items per `IN (…)` list of {@link inFixedChunks}, at most. */
+export const IN_LIST_MAX = 100;
+const IN_LIST_SIZES = [1, 10, IN_LIST_MAX];
+
+/** `?, ?, …`: n placeholders for an `IN (…)` list or a VALUES row. */
+export const placeholders = (n: number): string => Array(n).fill('?').join(', ');
+
+/**
+ * Cuts `items` into chunks of at most {@link IN_LIST_MAX}, each padded to the smallest of 1, 10 or
+ * {@link IN_LIST_MAX} by repeating its first item, and calls `fn` with the chunk and that size. Statements
+ * over the chunks (`IN (…)`, `INSERT OR IGNORE … VALUES`) then come in three lengths only, so few are
+ * prepared and kept; a repeated item must change nothing in them.
+ */
+export function inFixedChunks<T>(items: readonly T[], fn: (chunk: T[], size: number) => void): void {
+  for (let i = 0; i < items.length; i += IN_LIST_MAX) {
+    const chunk = items.slice(i, i + IN_LIST_MAX);
+    const size = IN_LIST_SIZES.find((n) => n >= chunk.length)!;
+    while (chunk.length < size) chunk.push(chunk[0]!);
+    fn(chunk, size);
+  }
+}
+
 /** A row as sql.js returns it with getAsObject. */
 export type Row = Record<string, SqlValue>;
 

@@ -1,4 +1,4 @@
-import type { Sql, Row } from './sql.js';
+import { inFixedChunks, placeholders, type Sql, type Row } from './sql.js';
 import type { Catalog } from './catalog.js';
 import { CONTENT_CODE, CONTENT_NAME } from './catalog.js';
 import type { LocalBuckets, TimeZoneMath } from '../time.js';
@@ -32,25 +32,8 @@ const OCCUPIED_BUCKET_MS = 10 * 60_000;
 const OCCUPIED_FROM_MS = Date.UTC(2000, 0, 1);
 const OCCUPIED_BUCKETS = Math.ceil((Date.UTC(2100, 0, 1) - OCCUPIED_FROM_MS) / OCCUPIED_BUCKET_MS);
 
-/** Identity keys per look-up query, at most; fewer are padded to one of a few fixed counts, so a few prepared statements serve every batch. */
-const KEYS_PER_LOOKUP = 100;
-const KEYS_LOOKUP_SIZES = [1, 10, KEYS_PER_LOOKUP];
 const claimKeysInsert = (n: number) => `INSERT OR IGNORE INTO stream_keys (key, stream_id) VALUES ${Array(n).fill('(?, ?)').join(', ')}`;
-const knownKeysSelect = (n: number) => `SELECT key FROM stream_keys WHERE key IN (${Array(n).fill('?').join(', ')})`;
-
-/**
- * Cuts `items` into chunks of at most {@link KEYS_PER_LOOKUP}, each padded to the smallest of
- * {@link KEYS_LOOKUP_SIZES} by repeating its first item (a repeat changes no answer of the key
- * statements), and calls `fn` with the chunk and that size.
- */
-function inFixedChunks<T>(items: readonly T[], fn: (chunk: T[], size: number) => void): void {
-  for (let i = 0; i < items.length; i += KEYS_PER_LOOKUP) {
-    const chunk = items.slice(i, i + KEYS_PER_LOOKUP);
-    const size = KEYS_LOOKUP_SIZES.find((n) => n >= chunk.length)!;
-    while (chunk.length < size) chunk.push(chunk[0]!);
-    fn(chunk, size);
-  }
-}
+const knownKeysSelect = (n: number) => `SELECT key FROM stream_keys WHERE key IN (${placeholders(n)})`;
 
 /** A stream's fields as ingest decides them (decoded: strings and booleans, not codes). */
 export interface StreamFields {
@@ -182,7 +165,7 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
 
   /**
    * Records identity keys with the streams they landed in, `pairs` being key, stream id, key, stream id, …
-   * (keys known before are left as they are). Written in key order, up to {@link KEYS_PER_LOOKUP} a
+   * (keys known before are left as they are). Written in key order, up to {@link IN_LIST_MAX} a
    * statement: the keys are hashes, so one at a time each lands on another page of the table.
    */
   function claimKeys(pairs: readonly number[]): void {
@@ -197,7 +180,7 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
   }
 
   /**
-   * The identity keys among `keys` that were ingested before: one query per {@link KEYS_PER_LOOKUP} keys
+   * The identity keys among `keys` that were ingested before: one query per {@link IN_LIST_MAX} keys
    * (a lookup per key costs several times more in sql.js).
    */
   function knownKeys(keys: readonly number[]): Set<number> {
