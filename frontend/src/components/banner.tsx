@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorText, post } from '../api';
 import { t } from '../i18n';
-import { live } from '../live';
+import { followLive } from '../live';
 
 interface Problem { id: string; code: string; message: string; since: number; dismissible: boolean }
 interface HealthState { status: 'ok' | 'degraded'; problems: Problem[] }
@@ -14,22 +14,10 @@ export function HealthBanner() {
   const [state, setState] = useState<HealthState | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    const ctl = new AbortController();
-    // Every change is pushed, so an answer to a request made before the latest push can only be older (it may
-    // arrive after it) and is dropped. Asked again on every (re)connect: pushes sent while disconnected are lost.
-    let pushes = 0; let loads = 0;
-    const load = () => {
-      const at = pushes; const mine = ++loads;
-      api<HealthState>('health', { signal: ctl.signal }).then((h) => {
-        if (mine === loads) setError(null);
-        if (pushes === at && mine === loads) setState({ status: h.status, problems: h.problems });
-      }).catch((e) => { if (!ctl.signal.aborted && mine === loads) setError(errorText(e)); });
-    };
-    load();
-    const socket = live();
-    const on = (h: HealthState) => { pushes++; setState({ status: h.status, problems: h.problems }); };
-    socket.on('health', on); socket.on('connect', load);
-    return () => { ctl.abort(); socket.off('health', on); socket.off('connect', load); };
+    const show = (h: HealthState) => setState({ status: h.status, problems: h.problems });
+    return followLive<HealthState, HealthState>('health', (signal) => api<HealthState>('health', { signal }), {
+      onLoad: show, onPush: (h) => { show(h); return true; }, onError: (e) => setError(e === null ? null : errorText(e)),
+    });
   }, []);
   const problems = state?.problems ?? [];
   if (problems.length === 0 && !error) return null;

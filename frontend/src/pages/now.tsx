@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, isAbort, errorText, useApi } from '../api';
+import { api, errorText, useApi } from '../api';
 import { t, tn } from '../i18n';
 import { clock, duration, num, dateTime } from '../format';
-import { live } from '../live';
+import { followLive, live } from '../live';
 import { usePanel, acc } from '../context';
 import { Art } from '../components/art';
 import { EntityLink } from '../components/links';
@@ -38,27 +38,17 @@ export function NowPage(_: { route: Route }) {
   const topArtist = useApi<{ items: TopItem[] }>(`stats/top/artists?${week}`);
   const topTrack = useApi<{ items: TopItem[] }>(`stats/top/tracks?${week}`);
   useEffect(() => {
-    const ctl = new AbortController();
-    // Every change is pushed, so an answer to a request made before the latest push can only be older (it may
-    // arrive after it) and is dropped. Asked again on every (re)connect: pushes sent while disconnected are lost.
-    let pushes = 0; let loads = 0;
-    const load = () => {
-      const at = pushes; const mine = ++loads;
-      api<{ now_playing: NowPlaying[] }>(`now-playing?${q}`, { signal: ctl.signal }).then((r) => {
-        if (mine === loads) setError(null);
-        if (pushes === at && mine === loads) setNow(r.now_playing[0] ?? null);
-      }).catch((e) => { if (!isAbort(e) && mine === loads) setError(errorText(e)); });
-    };
-    load();
+    const unfollow = followLive<{ now_playing: NowPlaying[] }, NowPlaying>('nowplaying', (signal) => api(`now-playing?${q}`, { signal }), {
+      onLoad: (r) => setNow(r.now_playing[0] ?? null),
+      onPush: (n) => { if (n.account !== ctx.account) return false; setNow(n); return true; },
+      onError: (e) => setError(e === null ? null : errorText(e)),
+    });
     const socket = live();
-    socket.on('connect', load);
-    const onNow = (n: NowPlaying) => { if (n.account === ctx.account) { pushes++; setNow(n); } };
     let timer: ReturnType<typeof setTimeout> | null = null;
     const onStream = () => { if (!timer) timer = setTimeout(() => { timer = null; setVersion((v) => v + 1); }, 300); };
-    socket.on('nowplaying', onNow);
     socket.on('stream', onStream);
     const clockTimer = setInterval(() => setTick(Date.now()), 500);
-    return () => { ctl.abort(); socket.off('connect', load); socket.off('nowplaying', onNow); socket.off('stream', onStream); clearInterval(clockTimer); if (timer) clearTimeout(timer); };
+    return () => { unfollow(); socket.off('stream', onStream); clearInterval(clockTimer); if (timer) clearTimeout(timer); };
   }, [ctx.account]);
 
   const progress = now?.active && now.progress_ms != null
