@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseConfig } from '../../src/config/index.js';
 import { startVibescope } from '../../src/main.js';
+import { ENTITIES } from '../../src/mqtt/index.js';
 import { startMosquitto, haClient, type Mosquitto } from '../support/mosquitto.js';
 import { memoryLogger, tempDir, waitFor } from '../support/helpers.js';
 
@@ -37,13 +38,17 @@ describe('mqtt: switching the discovery mode keeps the entities (HA migrate_disc
 
   it('entity → device → entity: migrate, new configs, then empty old topics; unique_ids and discovery ids never change', async () => {
     const ha = await haClient(broker.url, ['homeassistant/#']);
+    let app: Awaited<ReturnType<typeof start>> | null = null;
     try {
-      let app = await start('entity');
+      app = await start('entity');
       const id = identityOf(tmp.dir).instance_id;
       const node = `vibescope_${id}_anna`;
-      await waitFor(() => ha.value(`homeassistant/sensor/${node}/plays_today/config`), { what: 'per-entity configs' });
+      // Every row of the entity table has its per-entity topic (<prefix>/<component>/<node>/<key>/config) before the switch:
+      // the configs go out one after another, and a slow machine had only some of them when the first app stopped.
+      const tableTopics = ENTITIES.map((def) => `homeassistant/${def.component}/${node}/${def.key}/config`);
+      await waitFor(() => tableTopics.every((t) => ha.value(t)?.startsWith('{"')), { what: 'a per-entity config for every entity' });
       await waitFor(() => identityOf(tmp.dir).discovery_mode === 'entity', { what: 'mode remembered' });
-      await app.stop();
+      await app.stop(); app = null;
       const entityConfigs = new Map([...ha.last].filter(([t, m]) => isConfig({ topic: t, ...m }) && m.payload !== ''));
       const uniqueIds = [...entityConfigs.values()].map((m) => JSON.parse(m.payload).unique_id).filter(Boolean).sort();
       const discoveryIds = [...entityConfigs.keys()].map((t) => t.split('/').slice(2, 4).join(' ')).sort();
@@ -58,7 +63,7 @@ describe('mqtt: switching the discovery mode keeps the entities (HA migrate_disc
       const device = JSON.parse(ha.value(deviceTopic)!);
       expect(Object.values<any>(device.components).map((c) => c.unique_id).filter(Boolean).sort()).to.deep.equal(uniqueIds);
       expect(Object.keys(device.components).map((k) => `${node} ${k}`).sort()).to.deep.equal(discoveryIds);
-      await app.stop();
+      await app.stop(); app = null;
 
       const back = ha.log.length;
       app = await start('entity');
@@ -66,7 +71,8 @@ describe('mqtt: switching the discovery mode keeps the entities (HA migrate_disc
       await waitFor(() => ha.value(deviceTopic) === '', { what: 'device topic emptied' });
       expectMigrated(ha.log.slice(back), [deviceTopic], [...entityConfigs.keys()]);
       await app.stop();
-    } finally { await ha.close(); }
+      app = null;
+    } finally { await app?.stop(); await ha.close(); }
   });
 
   it('migrates even when the broker lost its retained configs (Home Assistant may still have the entities loaded)', async () => {
