@@ -60,7 +60,7 @@ export interface StreamFields {
 /** A stored stream near an incoming one, with what same-stream matching compares. */
 export interface Candidate extends StreamFields { id: number; track_uri: string | null; name_key: string }
 
-/** The streams columns {@link StreamFields} and a candidate's id are decoded from. */
+/** The streams columns {@link StreamFields} and a candidate's id are decoded from (candidateOf reads them by position). */
 const CANDIDATE_COLUMNS = ['id', 'account_id', 'track_id', 'ended_at', 'ms_played', 'kind', 'content', 'source', 'sources',
   'reason_start', 'reason_end', 'skipped', 'shuffle', 'offline', 'incognito', 'platform', 'device', 'context_uri'] as const;
 
@@ -247,12 +247,19 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
     if (!mayHoldStreams(lo, hi)) return [];
     return sql.values(`SELECT ${CANDIDATE_COLUMNS.map((c) => `s.${c}`).join(', ')}, t.uri, t.name_key
       FROM streams s JOIN tracks t ON t.id = s.track_id WHERE s.ended_at BETWEEN ? AND ? AND s.account_id = ?`, [lo, hi, accountId])
-      .map((values) => {
-        const row: Row = {};
-        CANDIDATE_COLUMNS.forEach((c, i) => { row[c] = values[i]!; });
-        const n = CANDIDATE_COLUMNS.length;
-        return { ...decode(row), id: row.id as number, track_uri: values[n] as string | null, name_key: values[n + 1] as string };
-      });
+      .map(candidateOf);
+  }
+
+  /** A candidate from its row in {@link CANDIDATE_COLUMNS} order plus uri and name_key (no row object in between). */
+  function candidateOf(v: Row[string][]): Candidate {
+    return {
+      id: v[0] as number, account_id: v[1] as number, track_id: v[2] as number, ended_at: v[3] as number, ms_played: v[4] as number,
+      kind: KIND_NAME[v[5] as number]!, content: CONTENT_NAME[v[6] as number]!, source: SOURCE_BY_BIT.get(v[7] as number) ?? 'poll',
+      sources: v[8] as number, reason_start: catalog.labelName(v[9] as number | null), reason_end: catalog.labelName(v[10] as number | null),
+      skipped: unbool(v[11]), shuffle: unbool(v[12]), offline: unbool(v[13]), incognito: unbool(v[14]),
+      platform: catalog.labelName(v[15] as number | null), device: catalog.labelName(v[16] as number | null),
+      context_uri: (v[17] as string | null) ?? null, track_uri: v[18] as string | null, name_key: v[19] as string,
+    };
   }
 
   /** Turns a hydrated row ({@link STREAM_ROW_SELECT}) into the public {@link StreamRow}. */
