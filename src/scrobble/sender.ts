@@ -39,7 +39,7 @@ const REPORT_AFTER_FAILURES = 3;
  * next request. 5xx, timeouts and lost connections back off exponentially (base doubling, capped at
  * 10 min); 429 waits X-RateLimit-Reset-In; 400 refuses the listen for good (an import batch is then
  * retried listen by listen, so one bad listen cannot hold back the rest); 401/403 stops sending and asks
- * for a new token (health `scrobble`), until the options change and the add-on restarts.
+ * for a new token (health `scrobble`), until the options change and Vibescope restarts.
  */
 export function createSender({ client, outbox, log, health, version, backoffBaseMs = 5_000, now = Date.now, onStatus }: SenderDeps) {
   const status: SenderStatus = { state: 'idle', last_sent_at: null, last_error: null, retry_at: null, failures: 0 };
@@ -63,7 +63,8 @@ export function createSender({ client, outbox, log, health, version, backoffBase
     set({ state: 'needs_token', last_error: err.message, retry_at: null });
     log.error({ endpoint: err.endpoint, status: err.httpStatus }, 'scrobble: the server refused the token; sending stopped');
     health?.report('scrobble', { code: 'LISTENBRAINZ_AUTH', message: 'The scrobble server refused the token, so plays are kept in the outbox '
-      + 'and not sent. Paste a new token into the scrobble_token option and restart the add-on.' });
+      + 'and not sent. Paste a new token into the scrobble_token option (the add-on\'s Configuration tab; standalone: '
+      + 'VIBESCOPE_SCROBBLE_TOKEN), then restart Vibescope.' });
   }
 
   /** Sends listens; returns the plays the server refused (400). */
