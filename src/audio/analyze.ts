@@ -1,5 +1,6 @@
 import { decodeWithInfo, ANALYSIS_RATE_HZ, type FfmpegPaths, type ProbeResult } from './ffmpeg.js';
 import { createAnalyzer, type Descriptors, type StageTimes } from './descriptors.js';
+import { loadFft } from './fft.js';
 
 /**
  * Decodes a file once and computes its descriptors, learning what the file is from the same ffmpeg
@@ -12,6 +13,7 @@ import { createAnalyzer, type Descriptors, type StageTimes } from './descriptors
 export async function analyzeWithInfo(file: string, paths: FfmpegPaths, { timeStages = false }: { timeStages?: boolean } = {}):
   Promise<{ descriptors: Descriptors; info: ProbeResult; times: StageTimes & { wall_s: number } }> {
   const started = performance.now();
+  await loadFft();
   const analyzer = createAnalyzer(ANALYSIS_RATE_HZ, { fullRate: true, timeStages });
   const { info } = await decodeWithInfo(file, paths, (chunk) => analyzer.push(chunk), {
     start: (f) => analyzer.startNative({ sample_rate_hz: f.sampleRateHz, channels: f.channels }),

@@ -79,7 +79,8 @@ export interface StageTimes { envelope_s: number; tempo_s: number; chroma_key_s:
  * with its format once the stream's header says it, then `pushNative` its interleaved samples
  * (loudness is null if that stream never comes); then `finish()`. Nothing holds
  * the whole track: memory grows only with the onset envelope (4 bytes per 11.6 ms) and the
- * loudness blocks (8 bytes per 100 ms).
+ * loudness blocks (8 bytes per 100 ms). Await `loadFft()` (fft.ts) once before the first analyser.
+ * @throws Error when the FFT is not loaded yet.
  */
 export function createAnalyzer(sampleRate: number, { fullRate = false, timeStages = false }: { fullRate?: boolean; timeStages?: boolean } = {}) {
   let loud: ReturnType<typeof createLoudnessMeter> | null = fullRate ? null : createLoudnessMeter(sampleRate, 1);

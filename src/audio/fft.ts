@@ -15,10 +15,22 @@ import FFT from 'fft.js';
 
 /** Emscripten prints a failed instantiation as an abort; here a failure is expected and falls back (SIMD → scalar → fft.js). */
 const quiet = { print: () => undefined, printErr: () => undefined };
-const pffft: PffftModule | null = await (async () => {
-  try { return await createPffftSimd(quiet); } catch { /* no WebAssembly SIMD: the scalar build */ }
-  try { return await createPffft(quiet); } catch { return null; }
-})();
+/** undefined until {@link loadFft} ran; null when no PFFFT build loads (fft.js then). */
+let pffft: PffftModule | null | undefined;
+let loading: Promise<void> | null = null;
+
+/**
+ * Instantiates PFFFT once (SIMD build, else scalar, else none: fft.js). Analyses call it before their
+ * first transform; the server does not pay for the module (its 16 MB WebAssembly heap, ~4 MB resident)
+ * until a file is analysed. Never rejects.
+ */
+export function loadFft(): Promise<void> {
+  loading ??= (async () => {
+    try { pffft = await createPffftSimd(quiet); return; } catch { /* no WebAssembly SIMD: the scalar build */ }
+    try { pffft = await createPffft(quiet); } catch { pffft = null; }
+  })();
+  return loading;
+}
 
 /** The same transform with fft.js (double precision, copied into the same layout): the fallback of {@link createRealFft}, exported for its test. */
 export function jsRealFft(n: number): RealFft {
@@ -55,29 +67,32 @@ const ffts = new Map<number, RealFft>();
 
 /**
  * The FFT of size n (created once per size; PFFFT's setup and buffers live in its WebAssembly heap).
+ * Await {@link loadFft} once before the first call.
  * @param n frame length, a power of two ≥ 32 (PFFFT's smallest real transform).
- * @throws RangeError when n is not a power of two ≥ 32.
+ * @throws RangeError when n is not a power of two ≥ 32; Error when {@link loadFft} has not finished.
  */
 export function createRealFft(n: number): RealFft {
   if (!Number.isInteger(n) || n < 32 || (n & (n - 1)) !== 0) throw new RangeError(`FFT size must be a power of two >= 32, got ${n}`);
   const known = ffts.get(n);
   if (known) return known;
+  if (pffft === undefined) throw new Error('createRealFft: await loadFft() before the first transform');
   if (!pffft) { const fallback = jsRealFft(n); ffts.set(n, fallback); return fallback; }
-  const setup = pffft._pffft_new_setup(n, 0);
-  const inPtr = pffft._pffft_aligned_malloc(n * 4); const outPtr = pffft._pffft_aligned_malloc(n * 4); const workPtr = pffft._pffft_aligned_malloc(n * 4);
+  const mod = pffft;
+  const setup = mod._pffft_new_setup(n, 0);
+  const inPtr = mod._pffft_aligned_malloc(n * 4); const outPtr = mod._pffft_aligned_malloc(n * 4); const workPtr = mod._pffft_aligned_malloc(n * 4);
   if (!setup || !inPtr || !outPtr || !workPtr) throw new RangeError(`PFFFT cannot set up a real FFT of ${n} points`);
   // Views on the heap; rebuilt if the heap ever grows (growing detaches the old buffer).
-  let heap = pffft.HEAPF32.buffer;
+  let heap = mod.HEAPF32.buffer;
   let input = new Float32Array(heap, inPtr, n); let out = new Float32Array(heap, outPtr, n);
   const fresh = () => {
-    if (pffft.HEAPF32.buffer === heap) return;
-    heap = pffft.HEAPF32.buffer; input = new Float32Array(heap, inPtr, n); out = new Float32Array(heap, outPtr, n);
+    if (mod.HEAPF32.buffer === heap) return;
+    heap = mod.HEAPF32.buffer; input = new Float32Array(heap, inPtr, n); out = new Float32Array(heap, outPtr, n);
   };
   const fft: RealFft = {
     size: n,
     get input() { fresh(); return input; },
     get out() { fresh(); return out; },
-    forward: () => pffft._pffft_transform_ordered(setup, inPtr, outPtr, workPtr, 0),
+    forward: () => mod._pffft_transform_ordered(setup, inPtr, outPtr, workPtr, 0),
   };
   ffts.set(n, fft);
   return fft;

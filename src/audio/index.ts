@@ -11,6 +11,7 @@ import { analyzeWithInfo } from './analyze.js';
 export { resolveFfmpeg, probe, decodeWithInfo, parseInputDump, AudioDecodeError, ANALYSIS_RATE_HZ } from './ffmpeg.js';
 export type { FfmpegPaths, ProbeResult, DecodeFailure, DecodeResult } from './ffmpeg.js';
 export { createAnalyzer, FRAME_SIZE, FRAME_HOP } from './descriptors.js';
+export { loadFft } from './fft.js';
 export type { Descriptors, NativeFormat, StageTimes } from './descriptors.js';
 export { estimateKey, PITCH_CLASSES } from './key.js';
 export type { KeyEstimate } from './key.js';

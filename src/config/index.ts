@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import type * as Yaml from 'yaml';
 import { z } from 'zod';
 import { VibescopeError } from '../errors.js';
 import { configSchema, type Config } from './schema.js';
@@ -119,11 +120,17 @@ export function coerceString(field: z.ZodType, value: string): unknown {
   }
 }
 
-/** Reads a JSON or YAML options file. @throws VibescopeError CONFIG_INVALID when it does not parse. */
+const require = createRequire(import.meta.url);
+
+/**
+ * Reads a JSON or YAML options file. The YAML parser (1 MB of heap) is loaded only for a YAML file:
+ * the add-on and environment-configured installs never need it.
+ * @throws VibescopeError CONFIG_INVALID when it does not parse.
+ */
 function readOptionsFile(file: string, yaml: boolean): Record<string, unknown> {
   try {
     const text = readFileSync(file, 'utf8');
-    const data: unknown = yaml ? parseYaml(text) : JSON.parse(text);
+    const data: unknown = yaml ? (require('yaml') as typeof Yaml).parse(text) : JSON.parse(text);
     if (data === null || data === undefined) return {};
     if (typeof data !== 'object' || Array.isArray(data)) throw new Error('the top level is not a mapping of options');
     return data as Record<string, unknown>;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { createAnalyzer, analyzeFile, resolveFfmpeg, FRAME_SIZE, FRAME_HOP, type FfmpegPaths } from '../../src/audio/index.js';
+import { createAnalyzer, analyzeFile, loadFft, resolveFfmpeg, FRAME_SIZE, FRAME_HOP, type FfmpegPaths } from '../../src/audio/index.js';
 import { tempDir } from '../support/helpers.js';
 
 const FS = 22050;
@@ -56,6 +56,7 @@ function fftMagnitudes(frame: Float64Array): Float64Array {
 }
 
 describe('audio: descriptors on synthetic signals with known answers', function () {
+  before(() => loadFft());
   this.timeout(120_000);
 
   it('finds the tempo of click tracks from 60 to 200 BPM, non-integer tempi included, within 2 %', () => {

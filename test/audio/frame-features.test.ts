@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import MeydaModule from 'meyda';
 import { createFrameFeatures, FRAME_SIZE } from '../../src/audio/frame-features.js';
-import { createRealFft, createFramer, jsRealFft } from '../../src/audio/fft.js';
+import { createRealFft, createFramer, jsRealFft, loadFft } from '../../src/audio/fft.js';
 
 interface MeydaApi { bufferSize: number; sampleRate: number; windowingFunction: string; extract(f: string[], s: Float32Array): Record<string, unknown> }
 const Meyda = ((MeydaModule as unknown as { default?: MeydaApi }).default ?? MeydaModule) as unknown as MeydaApi;
@@ -20,6 +20,7 @@ function signal(seconds: number): Float32Array {
 }
 
 describe('audio: frame features (own FFT) against meyda on the same frames', () => {
+  before(() => loadFft());
   it('transforms like a direct DFT (single precision, PFFFT\'s ordered layout)', () => {
     for (const n of [32, 64, 1024, 4096]) {
       const x = Float64Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) + (i % 7) * 0.1);
