@@ -56,7 +56,7 @@ describe('crash safety: restarts and SIGKILL at random moments lose no acknowled
     const random = rng(20261201);
     // A data folder that already holds an import and its compaction.
     const seed = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'import', path.join(EXTENDED_DIR, 'efrrowini_Streaming_History_Video_2023.json')],
-      { cwd: ROOT, env: env(), encoding: 'utf8' });
+      { cwd: ROOT, env: env(), encoding: 'utf8', timeout: 120_000 });
     expect(seed.status, seed.stdout + seed.stderr).to.equal(0);
     const tokens = await openTokenStore(path.join(tmp.dir, 'data'));
     const grant = fake.grant();
