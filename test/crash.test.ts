@@ -57,7 +57,7 @@ describe('crash safety: restarts and SIGKILL at random moments lose no acknowled
     // A data folder that already holds an import and its compaction.
     const seed = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'import', path.join(EXTENDED_DIR, 'efrrowini_Streaming_History_Video_2023.json')],
       { cwd: ROOT, env: env(), encoding: 'utf8', timeout: 120_000 });
-    expect(seed.status, seed.stdout + seed.stderr).to.equal(0);
+    expect(seed.status, `${seed.error?.message ?? ''}\n${seed.stdout}${seed.stderr}`).to.equal(0);
     const tokens = await openTokenStore(path.join(tmp.dir, 'data'));
     const grant = fake.grant();
     await tokens.updateAccount('default', { tokens: { access_token: grant.access_token, refresh_token: grant.refresh_token,

@@ -21,7 +21,7 @@ let loading: Promise<void> | null = null;
 
 /**
  * Instantiates PFFFT once (SIMD build, else scalar, else none: fft.js). Analyses call it before their
- * first transform; the server does not pay for the module (its 16 MB WebAssembly heap, ~4 MB resident)
+ * first transform; the server does not pay for the module (its 16 MB WebAssembly heap, ~2 MB resident)
  * until a file is analysed. Never rejects.
  */
 export function loadFft(): Promise<void> {

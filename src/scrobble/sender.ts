@@ -64,7 +64,7 @@ export function createSender({ client, outbox, log, health, version, backoffBase
     log.error({ endpoint: err.endpoint, status: err.httpStatus }, 'scrobble: the server refused the token; sending stopped');
     health?.report('scrobble', { code: 'LISTENBRAINZ_AUTH', message: 'The scrobble server refused the token, so plays are kept in the outbox '
       + 'and not sent. Paste a new token into the scrobble_token option (the add-on\'s Configuration tab; standalone: '
-      + 'VIBESCOPE_SCROBBLE_TOKEN), then restart Vibescope.' });
+      + 'vibescope.yaml or VIBESCOPE_SCROBBLE_TOKEN), then restart Vibescope.' });
   }
 
   /** Sends listens; returns the plays the server refused (400). */

@@ -63,6 +63,8 @@ export interface Candidate extends StreamFields { id: number; track_uri: string 
 /** The streams columns {@link StreamFields} and a candidate's id are decoded from (candidateOf reads them by position). */
 const CANDIDATE_COLUMNS = ['id', 'account_id', 'track_id', 'ended_at', 'ms_played', 'kind', 'content', 'source', 'sources',
   'reason_start', 'reason_end', 'skipped', 'shuffle', 'offline', 'incognito', 'platform', 'device', 'context_uri'] as const;
+/** candidateOf reads CANDIDATE_COLUMNS by position: a column added or removed there fails to compile here. */
+export const CANDIDATE_COLUMN_COUNT: 18 = CANDIDATE_COLUMNS.length;
 
 const bool = (v: boolean | null): number | null => (v === null ? null : v ? 1 : 0);
 const unbool = (v: unknown): boolean | null => (v === null || v === undefined ? null : v === 1);

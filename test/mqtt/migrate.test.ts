@@ -15,11 +15,16 @@ describe('mqtt: switching the discovery mode keeps the entities (HA migrate_disc
   this.timeout(90_000);
   let broker: Mosquitto;
   let tmp: Awaited<ReturnType<typeof tempDir>>;
+  /** Every app a test started: stopped after it (stop() is idempotent), also when an assertion threw first. */
+  const apps: Awaited<ReturnType<typeof startVibescope>>[] = [];
   beforeEach(async () => { broker = await startMosquitto(); tmp = await tempDir(); });
-  afterEach(async () => { await broker.close(); await tmp.remove(); });
+  afterEach(async () => {
+    for (const app of apps.splice(0)) await app.stop().catch(() => undefined);
+    await broker.close(); await tmp.remove();
+  });
   const start = (mode: 'device' | 'entity', dir = tmp.dir, extra: Record<string, unknown> = {}) => startVibescope({
     config: parseConfig({ metadata_enrichment: false, data_dir: dir, mqtt_url: broker.url, mqtt_discovery_mode: mode, accounts: [{ name: 'anna' }], ...extra }),
-    addon: false, log: memoryLogger('warn').log, version: 't', port: 0, env: {} });
+    addon: false, log: memoryLogger('warn').log, version: 't', port: 0, env: {} }).then((app) => { apps.push(app); return app; });
 
   /** Asserts HA's documented order for each old topic: migrate (not retained) → the new config(s) → an empty retained payload. */
   function expectMigrated(log: Logged[], oldTopics: string[], newTopics: string[]): void {
@@ -38,9 +43,8 @@ describe('mqtt: switching the discovery mode keeps the entities (HA migrate_disc
 
   it('entity → device → entity: migrate, new configs, then empty old topics; unique_ids and discovery ids never change', async () => {
     const ha = await haClient(broker.url, ['homeassistant/#']);
-    let app: Awaited<ReturnType<typeof start>> | null = null;
     try {
-      app = await start('entity');
+      let app = await start('entity');
       const id = identityOf(tmp.dir).instance_id;
       const node = `vibescope_${id}_anna`;
       // Every row of the entity table has its per-entity topic (<prefix>/<component>/<node>/<key>/config) before the switch:
@@ -48,7 +52,7 @@ describe('mqtt: switching the discovery mode keeps the entities (HA migrate_disc
       const tableTopics = ENTITIES.map((def) => `homeassistant/${def.component}/${node}/${def.key}/config`);
       await waitFor(() => tableTopics.every((t) => ha.value(t)?.startsWith('{"')), { what: 'a per-entity config for every entity' });
       await waitFor(() => identityOf(tmp.dir).discovery_mode === 'entity', { what: 'mode remembered' });
-      await app.stop(); app = null;
+      await app.stop();
       const entityConfigs = new Map([...ha.last].filter(([t, m]) => isConfig({ topic: t, ...m }) && m.payload !== ''));
       const uniqueIds = [...entityConfigs.values()].map((m) => JSON.parse(m.payload).unique_id).filter(Boolean).sort();
       const discoveryIds = [...entityConfigs.keys()].map((t) => t.split('/').slice(2, 4).join(' ')).sort();
@@ -63,7 +67,7 @@ describe('mqtt: switching the discovery mode keeps the entities (HA migrate_disc
       const device = JSON.parse(ha.value(deviceTopic)!);
       expect(Object.values<any>(device.components).map((c) => c.unique_id).filter(Boolean).sort()).to.deep.equal(uniqueIds);
       expect(Object.keys(device.components).map((k) => `${node} ${k}`).sort()).to.deep.equal(discoveryIds);
-      await app.stop(); app = null;
+      await app.stop();
 
       const back = ha.log.length;
       app = await start('entity');
@@ -71,8 +75,7 @@ describe('mqtt: switching the discovery mode keeps the entities (HA migrate_disc
       await waitFor(() => ha.value(deviceTopic) === '', { what: 'device topic emptied' });
       expectMigrated(ha.log.slice(back), [deviceTopic], [...entityConfigs.keys()]);
       await app.stop();
-      app = null;
-    } finally { await app?.stop(); await ha.close(); }
+    } finally { await ha.close(); }
   });
 
   it('migrates even when the broker lost its retained configs (Home Assistant may still have the entities loaded)', async () => {
