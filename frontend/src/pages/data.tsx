@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
-import { errorText, post, useApi } from '../api';
+import { api, errorText, post, useApi } from '../api';
 import { t, tn } from '../texts/data';
 import { bytes, dateTime, num, timeOfDay } from '../format';
 import { usePanel, acc } from '../context';
-import { live } from '../live';
+import { followLive } from '../live';
 import { HistoryEnds, RangePicker, rangeLabel, rangeQuery, resolveRange, type ResolvedRange } from '../range';
 import { href, useParam, type Route } from '../router';
 import { useSetup, type Setup } from '../setup';
@@ -132,26 +132,24 @@ function stateText(s: ScrobbleStatus, setup: Setup, zone: string): string {
 /** Scrobbling: the sender's state (live over the socket), the outbox's counts, "Send my history" for the range, the ListenBrainz live source. */
 function ScrobbleCard({ r, range, plays, setup }: { r: ResolvedRange; range: string; plays: number | null; setup: Setup | null }) {
   const ctx = usePanel();
-  const status = useApi<ScrobbleStatus>('scrobble/status');
-  const [pushed, setPushed] = useState<ScrobbleStatus | null>(null);
+  // Every snapshot (REST answer, push, the backfill's answer) is merged by its revision: the newest wins.
+  const [st, setSt] = useState<ScrobbleStatus | null>(null);
+  const [error, setError] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<Message>(null);
-  useEffect(() => {
-    // Asked again on every (re)connect: pushes sent while disconnected are lost (the revision keeps the newest).
-    const s = live(); const on = (st: ScrobbleStatus) => setPushed((prev) => newer(prev, st)); const again = () => status.reload();
-    s.on('scrobble', on); s.on('connect', again);
-    return () => { s.off('scrobble', on); s.off('connect', again); };
-  }, []);
-  const st = newer(status.data, pushed);
-  if (status.error && !pushed) return <div class="card"><p class="error" role="alert">{status.error}</p></div>;
+  const keep = (next: ScrobbleStatus) => setSt((prev) => newer(prev, next));
+  useEffect(() => followLive<ScrobbleStatus, ScrobbleStatus>('scrobble', (signal) => api('scrobble/status', { signal }), {
+    onLoad: keep, onPush: (p) => { keep(p); return true; }, onError: (e) => setError(e === null ? null : errorText(e)),
+  }), []);
+  if (error && !st) return <div class="card"><p class="error" role="alert">{error}</p></div>;
   if (!st || !setup) return null;
   const send = async () => {
     setBusy(true); setMessage(null); setConfirming(false);
     try {
       const to = Math.min(r.to, Date.now());
       const next = await post<ScrobbleStatus>('scrobble/backfill', { from: Math.max(0, r.from), to, account: ctx.account });
-      setPushed((prev) => newer(prev, next));
+      keep(next);
       setMessage({ text: t('scrobble.queued', { n: num(next.backfill_pending ?? 0) }), error: false });
     } catch (e) { setMessage({ text: errorText(e), error: true }); } finally { setBusy(false); }
   };
