@@ -8,7 +8,7 @@ import { startVibescope, type Vibescope } from '../../src/main.js';
 import { openTokenStore } from '../../src/spotify/index.js';
 import { startFakeSpotify, playerState, trackObject, type FakeSpotify } from '../support/fake-spotify.js';
 import { startMosquitto, haClient, type Mosquitto } from '../support/mosquitto.js';
-import { memoryLogger, tempDir, waitFor } from '../support/helpers.js';
+import { memoryLogger, middayZone, tempDir, waitFor } from '../support/helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The instance id this data folder got at its first start (src/mqtt/identity.ts). */
@@ -39,7 +39,7 @@ describe('mqtt: Home Assistant entities over a real mosquitto', function () {
     const { log, lines } = memoryLogger('info');
     logLines = lines;
     app = await startVibescope({ config: parseConfig({ data_dir: tmp.dir, metadata_enrichment: false, client_id: 'x', spotify_api_url: fake.apiUrl, spotify_accounts_url: fake.accountsUrl,
-      mqtt_url: broker.url, timezone: 'UTC', history_poll_interval_s: 600, player_poll_interval_s: 120 }), addon: false, log, version: '0.1.0-test', port: 0 });
+      mqtt_url: broker.url, timezone: middayZone(), history_poll_interval_s: 600, player_poll_interval_s: 120 }), addon: false, log, version: '0.1.0-test', port: 0 });
     DEVICE_TOPIC = `homeassistant/device/vibescope_${instanceOf(tmp.dir)}_default/config`;
   });
   afterEach(async () => { await app?.stop(); app = null; await ha.close(); await fake.close(); await broker.close(); await tmp.remove(); });

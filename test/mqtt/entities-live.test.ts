@@ -7,7 +7,7 @@ import { openTokenStore } from '../../src/spotify/index.js';
 import type { NowPlaying } from '../../src/types.js';
 import { startFakeSpotify, playerState, trackObject, type FakeSpotify } from '../support/fake-spotify.js';
 import { startMosquitto, haClient, type Mosquitto } from '../support/mosquitto.js';
-import { memoryLogger, tempDir, waitFor } from '../support/helpers.js';
+import { memoryLogger, middayZone, tempDir, waitFor } from '../support/helpers.js';
 
 const instanceOf = (dir: string): string => JSON.parse(readFileSync(path.join(dir, 'mqtt.json'), 'utf8')).instance_id;
 
@@ -74,7 +74,7 @@ describe('mqtt: entities that can be "nothing", the Health entity and the sync s
     const g = fake.grant();
     await tokens.updateAccount('default', { tokens: { access_token: g.access_token, refresh_token: g.refresh_token, expires_at: Date.now() + 3_600_000, scope: '' } });
     app = await startVibescope({ config: parseConfig({ metadata_enrichment: false, data_dir: tmp.dir, client_id: 'x', spotify_api_url: fake.apiUrl, spotify_accounts_url: fake.accountsUrl,
-      mqtt_url: broker.url, history_poll_interval_s: 600, player_poll_interval_s: 120 }), addon: false, log: memoryLogger('warn').log, version: 't', port: 0, env: {} });
+      mqtt_url: broker.url, timezone: middayZone(), history_poll_interval_s: 600, player_poll_interval_s: 120 }), addon: false, log: memoryLogger('warn').log, version: 't', port: 0, env: {} });
     const check = async (what: string) => {
       const ha = await haClient(broker.url, ['homeassistant/#', 'vibescope/#']); // like HA at its start: retained messages only
       try {

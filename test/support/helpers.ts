@@ -43,6 +43,16 @@ export function fakeClock(start = Date.UTC(2026, 10, 1, 12)) {
   return { now: () => t, advance: (ms: number) => { t += ms; return t; }, set: (ms: number) => { t = ms; } };
 }
 
+/**
+ * An IANA fixed-offset zone (`Etc/GMT±N`) in which `at` falls between 12:00 and 13:00 local time, so a test that records a play
+ * a minute ago and counts "today" never straddles midnight, whenever the run happens (CI once ran at 00:00 UTC: a play at
+ * 23:59 was yesterday's). `Etc/GMT-5` is UTC+5: the IANA sign is inverted (tz database, file `etcetera`).
+ */
+export function middayZone(at = Date.now()): string {
+  const offset = 12 - new Date(at).getUTCHours(); // -11 … +12, inside the Etc range (-12 … +14)
+  return offset === 0 ? 'Etc/GMT' : offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+}
+
 /** A TCP port free on 127.0.0.1 right now. */
 export async function freePort(): Promise<number> {
   const server = createServer();
