@@ -21,7 +21,9 @@ export async function panelBench(dataDir: string): Promise<Line[]> {
   const port = await freePort();
   const server = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--port', String(port)], {
     env: { ...process.env, VIBESCOPE_LOG_LEVEL: 'warning', VIBESCOPE_TIMEZONE: 'Europe/Berlin', VIBESCOPE_BIND_ADDRESS: '127.0.0.1',
-      VIBESCOPE_OPTIONS_FILE: path.join(dataDir, 'none.json') },
+      VIBESCOPE_OPTIONS_FILE: path.join(dataDir, 'none.json'),
+      // Nothing leaves loopback: the metadata services are a port nothing listens on (refused at once).
+      VIBESCOPE_LISTENBRAINZ_API_URL: 'http://127.0.0.1:9/', VIBESCOPE_MUSICBRAINZ_API_URL: 'http://127.0.0.1:9/', VIBESCOPE_COVERART_URL: 'http://127.0.0.1:9/' },
     stdio: 'ignore',
   });
   try {
