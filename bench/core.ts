@@ -30,6 +30,12 @@ function productNode(): { env: NodeJS.ProcessEnv; flags: string[] } {
 
 /** A loopback address nothing listens on (the discard port): connections are refused at once. */
 const CLOSED_PORT = 'http://127.0.0.1:9/';
+/**
+ * Environment for a bench server: metadata enrichment stays on, as in a user's server, but nothing leaves
+ * loopback (the metadata services are {@link CLOSED_PORT}: refused, retried and given up as on a box without internet).
+ */
+export const OFFLINE_METADATA_ENV = { VIBESCOPE_LISTENBRAINZ_API_URL: CLOSED_PORT, VIBESCOPE_MUSICBRAINZ_API_URL: CLOSED_PORT,
+  VIBESCOPE_COVERART_URL: CLOSED_PORT } as const;
 
 function node(script: string, args: string[], asProduct = false): any {
   const product = asProduct ? productNode() : { env: process.env, flags: [] };
@@ -99,10 +105,8 @@ export async function coreBench(lines: Line[], tmp: string, rows: number): Promi
   const port = await freePort();
   chmodSync(CLI, 0o755); // what npm does for a package's bin
   const server = spawn(CLI, ['serve', '--data-dir', dataDir, '--port', String(port)], {
-    // Enrichment stays on, as in a user's server, but nothing leaves loopback: the metadata services are a closed
-    // port here (refused at once, retried and given up as on a box without internet).
     env: { ...process.env, VIBESCOPE_LOG_LEVEL: 'warning', VIBESCOPE_TIMEZONE: 'Europe/Berlin', VIBESCOPE_OPTIONS_FILE: path.join(tmp, 'none.json'),
-      VIBESCOPE_LISTENBRAINZ_API_URL: CLOSED_PORT, VIBESCOPE_MUSICBRAINZ_API_URL: CLOSED_PORT, VIBESCOPE_COVERART_URL: CLOSED_PORT },
+      ...OFFLINE_METADATA_ENV },
     stdio: 'ignore',
   });
   const base = `http://127.0.0.1:${port}/api/v1`;

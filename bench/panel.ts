@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-import type { Line } from './core.js';
+import { OFFLINE_METADATA_ENV, type Line } from './core.js';
 import { freePort } from '../test/support/helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -21,9 +21,7 @@ export async function panelBench(dataDir: string): Promise<Line[]> {
   const port = await freePort();
   const server = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--port', String(port)], {
     env: { ...process.env, VIBESCOPE_LOG_LEVEL: 'warning', VIBESCOPE_TIMEZONE: 'Europe/Berlin', VIBESCOPE_BIND_ADDRESS: '127.0.0.1',
-      VIBESCOPE_OPTIONS_FILE: path.join(dataDir, 'none.json'),
-      // Nothing leaves loopback: the metadata services are a port nothing listens on (refused at once).
-      VIBESCOPE_LISTENBRAINZ_API_URL: 'http://127.0.0.1:9/', VIBESCOPE_MUSICBRAINZ_API_URL: 'http://127.0.0.1:9/', VIBESCOPE_COVERART_URL: 'http://127.0.0.1:9/' },
+      VIBESCOPE_OPTIONS_FILE: path.join(dataDir, 'none.json'), ...OFFLINE_METADATA_ENV },
     stdio: 'ignore',
   });
   try {
