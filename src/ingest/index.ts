@@ -2,6 +2,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Logger } from '../log.js';
 import type { Bus } from '../bus.js';
 import type { Store } from '../store/index.js';
+import { SOURCE_BIT } from '../store/index.js';
 import type { IncomingStream, StreamKind, StreamRow } from '../types.js';
 import { identityKey, pairNearestFirst, findSameStream, fieldsFromRecord, mergeFields, CandidateIndex, SAME_STREAM_MINUTE_MS,
   SCROBBLE_LOOKAROUND_MS, isScrobbleSource } from './same-stream.js';
@@ -111,7 +112,11 @@ export function createIngest({ store, bus, log, skipThresholdMs = SKIP_THRESHOLD
     const ahead = group.some((r) => isScrobbleSource(r.source)) ? SCROBBLE_LOOKAROUND_MS : 0;
     const lo = group[0]!.ended_at - SAME_STREAM_MINUTE_MS - back;
     const hi = group.at(-1)!.ended_at + SAME_STREAM_MINUTE_MS + ahead;
-    const candidates = new CandidateIndex(store.streams.candidates(accountId, lo, hi));
+    // One source never merges with itself (sameStreamDistance): when the whole group comes from one source (an
+    // import file, a poll), stored streams that hold a record of it can never match and are not read at all.
+    const source = group[0]!.source;
+    const exclude = group.every((r) => r.source === source) ? SOURCE_BIT[source] : 0;
+    const candidates = new CandidateIndex(store.streams.candidates(accountId, lo, hi, exclude));
     // Records seen before (identity key known) take part in nothing.
     const fresh: number[] = [];
     group.forEach((_, i) => { if (known.has(keys[i]!)) result.duplicates++; else fresh.push(i); });

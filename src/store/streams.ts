@@ -244,12 +244,13 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
    * Streams of one account with ended_at in [lo, hi] (ms), for same-stream matching. Most ranges of an
    * import hold no stream at all: the occupied buckets answer those without a query. Read as arrays in
    * {@link CANDIDATE_COLUMNS} order: a row object per candidate costs each column's name again.
+   * `excludeSources` (a {@link SOURCE_BIT} mask): streams holding any of these sources are left out, unread.
    */
-  function candidates(accountId: number, lo: number, hi: number): Candidate[] {
+  function candidates(accountId: number, lo: number, hi: number, excludeSources = 0): Candidate[] {
     if (!mayHoldStreams(lo, hi)) return [];
     return sql.values(`SELECT ${CANDIDATE_COLUMNS.map((c) => `s.${c}`).join(', ')}, t.uri, t.name_key
-      FROM streams s JOIN tracks t ON t.id = s.track_id WHERE s.ended_at BETWEEN ? AND ? AND s.account_id = ?`, [lo, hi, accountId])
-      .map(candidateOf);
+      FROM streams s JOIN tracks t ON t.id = s.track_id WHERE s.ended_at BETWEEN ? AND ? AND s.account_id = ? AND (s.sources & ?) = 0`,
+    [lo, hi, accountId, excludeSources]).map(candidateOf);
   }
 
   /** A candidate from its row in {@link CANDIDATE_COLUMNS} order plus uri and name_key (no row object in between). */
