@@ -124,7 +124,7 @@ describe('panel: Data (exports, playlists, backup, scrobbling) and the import of
     await page.getByTestId('scrobble-send').click();
     await page.locator('[data-testid=scrobble][data-state=needs_token]').waitFor();
     expect(await textOf(page, '[data-testid=scrobble-state]')).to.equal(`${new URL(lb.url).host} refused the token, so plays wait in the outbox and are not sent `
-      + '(nothing is lost). Paste a new token into scrobble_token in vibescope.yaml or as a VIBESCOPE_… environment variable and restart Vibescope.');
+      + '(nothing is lost). Paste a new token into scrobble_token in vibescope.yaml or in the environment as VIBESCOPE_SCROBBLE_TOKEN and restart Vibescope.');
     expect(lb.submissions.map((s) => s.status), 'one try, refused').to.deep.equal([401]);
     // Scrobble-worthy: >= 30 s (these tracks have no known length, so the half-length rule does not apply).
     expect(await textOf(page, '[data-testid=scrobble-backfill-pending]')).to.equal(fmt(rows.filter((r) => inOctober(r) && isPlay(r)).length));

@@ -29,7 +29,7 @@ describe('panel: the first run, on an empty data folder', function () {
       if (name === 'data') {
         // Scrobbling is off: the card says which options turn it on; a backup of the empty install still works.
         await page.locator('[data-testid=scrobble][data-state=off]').waitFor();
-        expect(await page.getByTestId('scrobble-state').textContent()).to.match(/^Scrobbling is off\..* set scrobble_url and scrobble_token /);
+        expect(await page.getByTestId('scrobble-state').textContent()).to.match(/^Scrobbling is off\..* set scrobble_url and scrobble_token in vibescope\.yaml or in the environment as VIBESCOPE_SCROBBLE_URL and VIBESCOPE_SCROBBLE_TOKEN\.$/);
         expect(await page.getByTestId('backup-start').isEnabled()).to.equal(true);
         await shoot(page, 'empty-data', [390]);
       }

@@ -223,7 +223,7 @@ describe('panel: Story (latest story, facts one click away, regenerate, persona 
       expect(story.error.reason).to.equal('auth');
       expect(await textOf(page, '[data-testid=story-title]'), 'the template story').to.equal(story.title);
       const notice = await textOf(page, '[data-testid=story-failed]');
-      expect(notice).to.equal('The AI service refused the API key. Check ai_api_key in vibescope.yaml or as a VIBESCOPE_… environment variable, '
+      expect(notice).to.equal('The AI service refused the API key. Check ai_api_key in vibescope.yaml or in the environment as VIBESCOPE_AI_API_KEY, '
         + 'and that the key may use this model. The template story is shown instead.');
       expect(await page.getByTestId('story-setup').count(), 'a model is set up: no hint to set one').to.equal(0);
       // The same story in German: the reason in the reader's language.

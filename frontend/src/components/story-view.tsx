@@ -15,13 +15,19 @@ function days(start: string, end: string): string {
 
 const PROVIDER_NAMES: Record<string, string> = { gemini: 'Gemini', openai_compatible: 'OpenAI-compatible' };
 
+/** The options each failure's sentence names (its {key}, {model}, … placeholders), for where they are set. */
+const REASON_OPTIONS: Partial<Record<string, string[]>> = {
+  auth: ['ai_api_key'], timeout: ['ai_timeout_s'], network: ['ai_base_url'], bad_request: ['ai_model', 'ai_base_url'],
+  config: ['ai_provider', 'ai_model', 'ai_api_key'],
+};
+
 /** Why the provider gave no story, in the reader's language (the server's own sentence is English and goes to the log). */
 export function failureText(error: NonNullable<StorySummary['error']>, setup: Setup): string {
   const key = has(`story.failed.${error.reason}`) ? `story.failed.${error.reason}` : 'story.failed.other';
   return t(key, {
     wait: error.retry_after_s ? t('story.failed.wait', { s: num(error.retry_after_s) }) : '',
     key: setup.option('ai_api_key'), model: setup.option('ai_model'), url: setup.option('ai_base_url'), timeout: setup.option('ai_timeout_s'),
-    provider: setup.option('ai_provider'), where: setup.where,
+    provider: setup.option('ai_provider'), where: setup.where(...(REASON_OPTIONS[error.reason] ?? [])),
   });
 }
 
@@ -89,7 +95,7 @@ export function StoryView({ story: s, setup, zone, actions }: { story: Story; se
         <button type="button" aria-expanded={sent} data-testid="story-sent" onClick={() => setSent(!sent)}>
           {s.attempts.length > 0 ? t('story.sent') : t('story.sent.template')}</button>
       </div>
-      {setup && s.provider === 'none' && <p class="hint" data-testid="story-setup">{t('story.setup', { option: setup.option('ai_provider'), where: setup.where })}</p>}
+      {setup && s.provider === 'none' && <p class="hint" data-testid="story-setup">{t('story.setup', { option: setup.option('ai_provider'), where: setup.where('ai_provider') })}</p>}
       {sent && <div class="sent"><p class="hint">{t('story.sent.hint', { size: kilobytes(s.facts) })}</p>
         <FactsJson facts={s.facts} /></div>}
     </article>

@@ -78,7 +78,7 @@ function PlaylistCard({ r, setup }: { r: ResolvedRange; setup: Setup | null }) {
   return (
     <div class="card" data-testid="playlists">
       <h3>{t('playlist.title')}</h3>
-      {library.data.roots.length === 0 ? <p class="hint" data-testid="playlist-no-library">{setup && t('playlist.no_library', { option: setup.option('library_paths'), where: setup.where })}</p> : <>
+      {library.data.roots.length === 0 ? <p class="hint" data-testid="playlist-no-library">{setup && t('playlist.no_library', { option: setup.option('library_paths'), where: setup.where('library_paths') })}</p> : <>
         <p class="hint">{t('playlist.hint')}</p>
         <div class="row">
           <button type="button" disabled={busy} data-testid="playlist-top" onClick={() => save('top')}>{t('playlist.top')}</button>
@@ -119,8 +119,8 @@ function stateText(s: ScrobbleStatus, setup: Setup, zone: string): string {
   const at = s.retry_at ? timeOfDay(s.retry_at, zone) : '';
   const target = s.target ?? '';
   switch (s.state) {
-    case 'off': return t('scrobble.off', { url: setup.option('scrobble_url'), token: setup.option('scrobble_token'), where: setup.where });
-    case 'needs_token': return t('scrobble.needs_token', { target, token: setup.option('scrobble_token'), where: setup.where, restart: setup.restart });
+    case 'off': return t('scrobble.off', { url: setup.option('scrobble_url'), token: setup.option('scrobble_token'), where: setup.where('scrobble_url', 'scrobble_token') });
+    case 'needs_token': return t('scrobble.needs_token', { target, token: setup.option('scrobble_token'), where: setup.where('scrobble_token'), restart: setup.restart });
     case 'sending': return t('scrobble.sending', { target });
     case 'backing_off': return t('scrobble.backing_off', { target, at });
     case 'rate_limited': return t('scrobble.rate_limited', { target, at });

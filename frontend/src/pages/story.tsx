@@ -72,7 +72,7 @@ function NoStory({ period, start, ctx, setup, busy, onWrite }: { period: PeriodK
       <h3>{t('story.none.title', { period: periodLabel(period, start) })}</h3>
       {preview.error && <p class="error" role="alert">{preview.error}</p>}
       {quiet && <p data-testid="story-quiet">{t('story.none.quiet')}</p>}
-      {p && !quiet && setup && p.provider === 'none' && <p class="hint" data-testid="story-setup">{t('story.setup', { option: setup.option('ai_provider'), where: setup.where })}</p>}
+      {p && !quiet && setup && p.provider === 'none' && <p class="hint" data-testid="story-setup">{t('story.setup', { option: setup.option('ai_provider'), where: setup.where('ai_provider') })}</p>}
       <div class="row">
         <button type="button" class={`primary ${busy ? 'busy' : ''}`} disabled={busy || !p} aria-busy={busy} data-testid="story-write" onClick={onWrite}>
           {busy ? t('story.writing') : t('story.write')}</button>
