@@ -10,7 +10,7 @@ export interface Setup {
   option: (key: string) => string;
   /**
    * Where the options `keys` are set: "in the add-on's Configuration tab", or standalone "in vibescope.yaml or
-   * in the environment as VIBESCOPE_SCROBBLE_TOKEN" (each option's own variable, README "Options").
+   * in the environment as VIBESCOPE_SCROBBLE_TOKEN" (each option's own `VIBESCOPE_<OPTION>`, README "Configuration").
    */
   where: (...keys: string[]) => string;
   /** "the add-on" / "Vibescope" (what to restart after changing an option). */

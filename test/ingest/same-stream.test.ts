@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { buildCore, importRecords, stream, track } from '../support/core.js';
 import { rng } from '../support/helpers.js';
 import { classify } from '../../src/ingest/index.js';
+import { SOURCE_BIT } from '../../src/store/index.js';
 
 const T0 = Date.UTC(2026, 0, 10, 12);
 
@@ -32,6 +33,21 @@ describe('ingest: same stream (PRODUCT.md)', () => {
     ]);
     expect(result.inserted).to.have.length(2);
     expect(count()).to.equal(2);
+  });
+
+  it('leaves stored streams that hold the incoming source out of the candidates, and still merges with the others', async () => {
+    await core.ingest.record([stream(1, T0)]);
+    await importRecords(core, [stream(2, T0 + 60_000, { source: 'import-extended' })]);
+    const accountId = core.store.catalog.findAccountId('default')!;
+    const ids = (mask?: number) => core.store.streams.candidates(accountId, T0 - 3_600_000, T0 + 3_600_000, mask).map((c) => c.track_uri);
+    expect(ids(), 'no mask: both').to.have.members([track(1).uri, track(2).uri]);
+    expect(ids(SOURCE_BIT['import-extended']), 'without the streams an import already holds').to.deep.equal([track(1).uri]);
+    expect(ids(SOURCE_BIT.poll | SOURCE_BIT['import-extended'])).to.deep.equal([]);
+    // The poll's stream is still found by an import of its own record: one stream, both sources.
+    await importRecords(core, [stream(1, T0 + 9_000, { source: 'import-extended', ms_played: 190_000 })]);
+    expect(count()).to.equal(2);
+    expect(core.stats.streams({ from: 0, to: Infinity, limit: 10 }).streams.map((s) => s.sources))
+      .to.deep.equal([['import-extended'], ['import-extended', 'poll']], 'newest first: track 2, then the merged poll');
   });
 
   it('does not merge records of the same track more than 30 s apart', async () => {
