@@ -5,7 +5,7 @@
 // V8's optimizing compiler takes its working memory in 32 KiB segments on background threads; compiling the
 // database's WebAssembly (sql.js) alone peaks at ~16 MB (heaptrack). From glibc's per-thread arenas that memory
 // never went back, so the server's RSS after start-up wandered by 10–20 MB from run to run (124–146 MB at
-// 250 000 plays, against 121–127 MB with this threshold). The price: a mapping per segment, ~1.5 s more
+// 250 000 plays, against 123–127 MB with this threshold). The price: a mapping per segment, 1–1.7 s more
 // system CPU over an import of 250 000 rows. V8 heap pages and WebAssembly memory are mapped by V8 itself.
 import { parseArgs } from 'node:util';
 import path from 'node:path';
