@@ -42,10 +42,12 @@ function textsOf(layers: Dictionaries[]) {
   };
   /** True when the key has a translation (error codes with their own sentence). */
   const has = (key: string): boolean => lookup(key) !== undefined;
-  return { t, tn, has };
+  /** The {placeholders} a text takes, in order ("Check {key} {where}" → key, where). */
+  const placeholders = (key: string): string[] => [...(lookup(key) ?? '').matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+  return { t, tn, has, placeholders };
 }
 
-export const { t, tn, has } = textsOf([dictionaries]);
+export const { t, tn, has, placeholders } = textsOf([dictionaries]);
 
 /**
  * The texts of a page that loads its own code (locales/<page>.<lang>.json, bundled with the page, not

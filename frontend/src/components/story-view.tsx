@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { has, t, tn } from '../texts/story';
+import { has, placeholders, t, tn } from '../texts/story';
 import { dateTime, dec, num } from '../format';
 import { numberLocale } from '../i18n';
 import type { Setup } from '../setup';
@@ -15,19 +15,18 @@ function days(start: string, end: string): string {
 
 const PROVIDER_NAMES: Record<string, string> = { gemini: 'Gemini', openai_compatible: 'OpenAI-compatible' };
 
-/** The options each failure's sentence names (its {key}, {model}, … placeholders), for where they are set. */
-const REASON_OPTIONS: Partial<Record<string, string[]>> = {
-  auth: ['ai_api_key'], timeout: ['ai_timeout_s'], network: ['ai_base_url'], bad_request: ['ai_model', 'ai_base_url'],
-  config: ['ai_provider', 'ai_model', 'ai_api_key'],
-};
+/** The options a failure's sentence may name, by its placeholder ({key}, {model}, …). */
+const OPTION_OF: Record<string, string> = { key: 'ai_api_key', model: 'ai_model', url: 'ai_base_url', timeout: 'ai_timeout_s', provider: 'ai_provider' };
 
 /** Why the provider gave no story, in the reader's language (the server's own sentence is English and goes to the log). */
 export function failureText(error: NonNullable<StorySummary['error']>, setup: Setup): string {
   const key = has(`story.failed.${error.reason}`) ? `story.failed.${error.reason}` : 'story.failed.other';
+  // "Where to set it" names the options this sentence names, no more.
+  const named = placeholders(key).flatMap((p) => (OPTION_OF[p] ? [OPTION_OF[p]] : []));
   return t(key, {
     wait: error.retry_after_s ? t('story.failed.wait', { s: num(error.retry_after_s) }) : '',
-    key: setup.option('ai_api_key'), model: setup.option('ai_model'), url: setup.option('ai_base_url'), timeout: setup.option('ai_timeout_s'),
-    provider: setup.option('ai_provider'), where: setup.where(...(REASON_OPTIONS[error.reason] ?? [])),
+    ...Object.fromEntries(Object.entries(OPTION_OF).map(([p, option]) => [p, setup.option(option)])),
+    where: setup.where(...named),
   });
 }
 
