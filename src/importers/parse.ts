@@ -6,6 +6,7 @@ import { streamArray } from 'stream-json/streamers/stream-array.js';
 import { open } from 'node:fs/promises';
 import type { StagedFile } from './stage.js';
 import { containerRows, ParseError, type RawRow } from './formats/containers.js';
+import { splitJsonArray } from './formats/json-array.js';
 import { sniffFormat, SNIFF_BYTES, type FileFormat, type Sniffed } from './formats/sniff.js';
 
 export { ParseError, BadRow, type RawRow } from './formats/containers.js';
@@ -57,12 +58,24 @@ export async function* rowsOf(file: StagedFile, format: FileFormat = 'json-array
     return;
   }
   if (file.buffer) {
-    let data: unknown;
-    try {
-      data = JSON.parse(file.buffer.toString('utf8').replace(/^\uFEFF/, ''));
-    } catch (err) {
-      throw new ParseError(`not valid JSON (truncated or damaged): ${(err as Error).message}`, { cause: err });
+    const buffer = file.buffer;
+    // Row by row where the file is an array of objects (every export is): each row dies young (json-array.ts).
+    const spans = splitJsonArray(buffer);
+    if (spans) {
+      if (spans.length / 2 > MAX_ROWS_PER_FILE) throw tooMany();
+      for (let k = 0; k < spans.length; k += 2) {
+        let value: unknown;
+        try {
+          value = JSON.parse(buffer.toString('utf8', spans[k], spans[k + 1]));
+        } catch {
+          wholeJson(buffer); // throws the ParseError a whole-file parse gives (its message names the position)
+          throw new ParseError('not valid JSON (truncated or damaged)');
+        }
+        yield { key: k / 2, value };
+      }
+      return;
     }
+    const data = wholeJson(buffer);
     if (!Array.isArray(data)) throw new ParseError('expected a JSON array of streams at the top level');
     if (data.length > MAX_ROWS_PER_FILE) throw tooMany();
     for (let key = 0; key < data.length; key++) {
@@ -87,6 +100,18 @@ export async function* rowsOf(file: StagedFile, format: FileFormat = 'json-array
     throw new ParseError(`not valid JSON (truncated or damaged) after ${seen} row(s): ${message}`, { cause: err });
   } finally {
     source.destroy();
+  }
+}
+
+/**
+ * The whole file parsed at once.
+ * @throws ParseError when it is not valid JSON.
+ */
+function wholeJson(buffer: Buffer): unknown {
+  try {
+    return JSON.parse(buffer.toString('utf8').replace(/^\uFEFF/, ''));
+  } catch (err) {
+    throw new ParseError(`not valid JSON (truncated or damaged): ${(err as Error).message}`, { cause: err });
   }
 }
 
