@@ -84,8 +84,8 @@ export function createIngest({ store, bus, log, skipThresholdMs = SKIP_THRESHOLD
     });
     // The identity keys stored already, looked up for the whole batch at once; each key claimed below is
     // added, so every group sees what the stream_keys table holds at that point.
-    const known = store.streams.knownKeys(accounts.flatMap((a) => a.keys));
-    // Keys claimed meanwhile (key, stream id, …): written together once the batch is applied (nothing
+    const known = store.streams.knownKeys(accounts.flatMap((a) => a.keys), accounts.flatMap((a) => a.sorted.map((r) => r.ended_at)));
+    // Keys claimed meanwhile (key, its record's ended_at, stream id, …): written together once the batch is applied (nothing
     // reads stream_keys in between; `known` answers for them).
     const claimed: number[] = [];
     for (const { accountId, sorted, keys } of accounts) {
@@ -133,7 +133,7 @@ export function createIngest({ store, bus, log, skipThresholdMs = SKIP_THRESHOLD
       const key = keys[fresh[j]!]!;
       if (known.has(key)) { result.duplicates++; return; }
       known.add(key);
-      claimed.push(key, target);
+      claimed.push(key, r.ended_at, target);
       if (match) {
         const current = candidates.current(match);
         const merged = mergeFields(current, r, track, skipThresholdMs);
@@ -178,7 +178,7 @@ export function createIngest({ store, bus, log, skipThresholdMs = SKIP_THRESHOLD
       const accountIds = new Map(records.map((r) => [r.account, store.catalog.findAccountId(r.account)]));
       const fresh = records.filter((r) => {
         const accountId = accountIds.get(r.account);
-        return accountId === undefined || !store.streams.hasKey(identityKey(r, accountId));
+        return accountId === undefined || !store.streams.hasKey(identityKey(r, accountId), r.ended_at);
       });
       if (fresh.length === 0) return { inserted: [], merged: [], duplicates: records.length };
       await store.journalAppend([{ v: 1, t: 'streams', records: fresh }]);
@@ -217,7 +217,7 @@ export function createIngest({ store, bus, log, skipThresholdMs = SKIP_THRESHOLD
   /** True when this exact record was recorded before (its identity key is stored): recording it again changes nothing. */
   function isKnown(r: IncomingStream): boolean {
     const accountId = store.catalog.findAccountId(r.account);
-    return accountId !== undefined && store.streams.hasKey(identityKey(r, accountId));
+    return accountId !== undefined && store.streams.hasKey(identityKey(r, accountId), r.ended_at);
   }
 
   return {

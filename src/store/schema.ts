@@ -100,6 +100,17 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX tracks_album ON tracks(album_id);
   `,
+  // 5: identity keys filed by the UTC day of their record's end (streams.ts keyDay), so an import in time
+  // order appends to the table instead of writing a random page per key. Keys stored before keep their
+  // hash under day 0, which every look-up checks as well: a record imported before this is still known.
+  `
+  CREATE TABLE stream_keys_by_day (
+    utc_day INTEGER NOT NULL, key INTEGER NOT NULL, stream_id INTEGER NOT NULL, PRIMARY KEY (utc_day, key)
+  ) WITHOUT ROWID;
+  INSERT INTO stream_keys_by_day (utc_day, key, stream_id) SELECT 0, key, stream_id FROM stream_keys ORDER BY key;
+  DROP TABLE stream_keys;
+  ALTER TABLE stream_keys_by_day RENAME TO stream_keys;
+  `,
 ];
 
 /** One step of a capability's own schema: SQL run once, in order, in its own transaction. */

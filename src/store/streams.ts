@@ -1,4 +1,4 @@
-import { inFixedChunks, placeholders, type Sql, type Row } from './sql.js';
+import { inFixedChunks, placeholders, IN_LIST_MAX, type Sql, type Row } from './sql.js';
 import type { Catalog } from './catalog.js';
 import { CONTENT_CODE, CONTENT_NAME } from './catalog.js';
 import type { LocalBuckets, TimeZoneMath } from '../time.js';
@@ -32,8 +32,22 @@ const OCCUPIED_BUCKET_MS = 10 * 60_000;
 const OCCUPIED_FROM_MS = Date.UTC(2000, 0, 1);
 const OCCUPIED_BUCKETS = Math.ceil((Date.UTC(2100, 0, 1) - OCCUPIED_FROM_MS) / OCCUPIED_BUCKET_MS);
 
-const claimKeysInsert = (n: number) => `INSERT OR IGNORE INTO stream_keys (key, stream_id) VALUES ${Array(n).fill('(?, ?)').join(', ')}`;
-const knownKeysSelect = (n: number) => `SELECT key FROM stream_keys WHERE key IN (${placeholders(n)})`;
+/**
+ * Identity keys are filed by the UTC day their record ended on (stream_keys is keyed by utc_day, key;
+ * schema migration 5). The keys themselves are hashes: filed by key alone, each of an import's keys
+ * landed on another page of the table, and with sql.js's small page cache every batch read and wrote
+ * most of the table again. Filed by day, an import in time order appends, and a batch's look-ups share pages.
+ */
+const KEY_DAY_MS = 86_400_000;
+/** The day a key is filed under: days since 1970-01-01 (UTC) of the record's ended_at (ms). */
+export const keyDay = (endedAt: number): number => Math.floor(endedAt / KEY_DAY_MS);
+/** Keys stored before they were filed by day (migration 5) all sit under day 0, which every look-up checks too. */
+const LEGACY_KEY_DAY = 0;
+/** Lengths the day list of a look-up is padded to (repeating its first day), so few statements are prepared. */
+const DAY_LIST_SIZES = [2, 4, 16, IN_LIST_MAX + 1];
+const claimKeysInsert = (n: number) => `INSERT OR IGNORE INTO stream_keys (utc_day, key, stream_id) VALUES ${Array(n).fill('(?, ?, ?)').join(', ')}`;
+const knownKeysSelect = (days: number, keys: number) =>
+  `SELECT key FROM stream_keys WHERE utc_day IN (${placeholders(days)}) AND key IN (${placeholders(keys)})`;
 
 /** A stream's fields as ingest decides them (decoded: strings and booleans, not codes). */
 export interface StreamFields {
@@ -166,28 +180,40 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
   }
 
   /**
-   * Records identity keys with the streams they landed in, `pairs` being key, stream id, key, stream id, …
-   * (keys known before are left as they are). Written in key order, up to {@link IN_LIST_MAX} a
-   * statement: the keys are hashes, so one at a time each lands on another page of the table.
+   * Records identity keys with the streams they landed in, `triples` being key, ended_at (ms) of the
+   * key's record, stream id, key, ended_at, stream id, … (keys known before are left as they are).
+   * Written in (day, key) order, up to {@link IN_LIST_MAX} a statement.
    */
-  function claimKeys(pairs: readonly number[]): void {
-    const order = Array.from({ length: pairs.length / 2 }, (_, i) => i).sort((a, b) => pairs[2 * a]! - pairs[2 * b]!);
-    // A repeated pair is ignored as known.
-    inFixedChunks(order, (chunk, size) => sql.exec(claimKeysInsert(size), chunk.flatMap((k) => [pairs[2 * k]!, pairs[2 * k + 1]!])));
+  function claimKeys(triples: readonly number[]): void {
+    const n = triples.length / 3;
+    const days = Array.from({ length: n }, (_, i) => keyDay(triples[3 * i + 1]!));
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => days[a]! - days[b]! || triples[3 * a]! - triples[3 * b]!);
+    // A repeated triple is ignored as known.
+    inFixedChunks(order, (chunk, size) => sql.exec(claimKeysInsert(size), chunk.flatMap((k) => [days[k]!, triples[3 * k]!, triples[3 * k + 2]!])));
   }
 
-  /** True when a record with this identity key was ingested before. */
-  function hasKey(key: number): boolean {
-    return sql.get('SELECT 1 AS x FROM stream_keys WHERE key = ?', [key]) !== undefined;
+  /** True when a record with this identity key, its record having ended at `endedAt` (ms), was ingested before. */
+  function hasKey(key: number, endedAt: number): boolean {
+    return sql.get('SELECT 1 AS x FROM stream_keys WHERE utc_day IN (?, ?) AND key = ?', [LEGACY_KEY_DAY, keyDay(endedAt), key]) !== undefined;
   }
 
   /**
-   * The identity keys among `keys` that were ingested before: one query per {@link IN_LIST_MAX} keys
-   * (a lookup per key costs several times more in sql.js).
+   * The identity keys among `keys` that were ingested before, `endedAts[i]` being the ended_at (ms) of
+   * key i's record: one query per {@link IN_LIST_MAX} keys (a lookup per key costs several times more in
+   * sql.js), over the days of those keys and day 0. A key is matched under any of its chunk's days: a hash
+   * found under a neighbour's day is as unlikely as two records sharing a 53-bit hash.
    */
-  function knownKeys(keys: readonly number[]): Set<number> {
+  function knownKeys(keys: readonly number[], endedAts: readonly number[]): Set<number> {
     const known = new Set<number>();
-    inFixedChunks(keys, (chunk, size) => { for (const [key] of sql.values(knownKeysSelect(size), chunk)) known.add(key as number); });
+    for (let i = 0; i < keys.length; i += IN_LIST_MAX) {
+      const chunk = keys.slice(i, i + IN_LIST_MAX);
+      const days = [...new Set([LEGACY_KEY_DAY, ...endedAts.slice(i, i + IN_LIST_MAX).map(keyDay)])];
+      const daySize = DAY_LIST_SIZES.find((size) => size >= days.length)!;
+      while (days.length < daySize) days.push(LEGACY_KEY_DAY);
+      inFixedChunks(chunk, (keyChunk, keySize) => {
+        for (const [key] of sql.values(knownKeysSelect(daySize, keySize), [...days, ...keyChunk])) known.add(key as number);
+      });
+    }
     return known;
   }
 

@@ -104,3 +104,49 @@ describe('store: journal, snapshots, recovery, rollups', () => {
     expect(tz.buckets(Date.UTC(2026, 0, 5, 12)).dow).to.equal(0, '2026-01-05 is a Monday');
   });
 });
+
+describe('store: identity keys are filed by the day their record ended', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  beforeEach(async () => { tmp = await tempDir(); });
+  afterEach(async () => { await tmp.remove(); });
+
+  const files = readdirSync(EXTENDED_DIR).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(EXTENDED_DIR, f));
+  const dayOf = (ms: number) => Math.floor(ms / 86_400_000);
+  const daysOfFile = (file: string) => new Set((JSON.parse(readFileSync(file, 'utf8')) as { ts: string }[]).map((r) => dayOf(Date.parse(r.ts))));
+  const live = [stream(1, T0), stream(2, T0 + 240_000), stream(3, T0 + 2 * 86_400_000)];
+
+  it('files each key under its UTC day, and a store whose keys predate that (migration 5) still knows every record it holds', async () => {
+    const [first, second, third] = files as [string, string, string];
+    const a = await buildCore({ dataDir: tmp.dir });
+    const imported = await a.importer.importPaths([first, second], { account: 'default' });
+    await a.ingest.record(live);
+    const keyDays = new Set(a.store.sql.values('SELECT DISTINCT utc_day FROM stream_keys').map(([d]) => d as number));
+    expect(keyDays).to.deep.equal(new Set([...daysOfFile(first), ...daysOfFile(second), ...live.map((s) => dayOf(s.ended_at))]));
+    const keys = a.store.sql.get<{ n: number }>('SELECT count(*) AS n FROM stream_keys')!.n;
+    expect(keys).to.equal(imported.totals.rows_read + live.length);
+
+    // Rewrite the table as every release before migration 5 kept it (keys by hash alone, schema version 4) and snapshot that.
+    for (const statement of ['CREATE TABLE old_keys (key INTEGER PRIMARY KEY, stream_id INTEGER NOT NULL)',
+      'INSERT INTO old_keys SELECT key, stream_id FROM stream_keys', 'DROP TABLE stream_keys',
+      'ALTER TABLE old_keys RENAME TO stream_keys', 'PRAGMA user_version = 4']) a.store.sql.exec(statement);
+    await a.store.compactNow('test');
+    await a.close();
+
+    const b = await buildCore({ dataDir: tmp.dir });
+    expect(b.store.sql.get<{ user_version: number }>('PRAGMA user_version')!.user_version).to.equal(5);
+    expect(b.store.sql.values('SELECT utc_day, count(*) FROM stream_keys GROUP BY utc_day')).to.deep.equal([[0, keys]]);
+    const streams = () => b.store.sql.get<{ n: number }>('SELECT count(*) AS n FROM streams')!.n;
+    const before = streams();
+    const again = await b.importer.importPaths([first, second], { account: 'default' });
+    expect(again.totals.streams_stored).to.equal(0);
+    expect(again.totals.already_imported).to.equal(imported.totals.rows_read);
+    expect((await b.ingest.record(live)).duplicates).to.equal(live.length);
+    expect(streams()).to.equal(before);
+    // New records are filed by their own day again.
+    const fresh = await b.importer.importPaths([third], { account: 'default' });
+    expect(fresh.totals.streams_stored + fresh.totals.merged_duplicates).to.be.greaterThan(0);
+    const newDays = new Set(b.store.sql.values('SELECT DISTINCT utc_day FROM stream_keys WHERE utc_day != 0').map(([d]) => d as number));
+    expect(newDays).to.deep.equal(daysOfFile(third));
+    await b.close();
+  });
+});
