@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=32768 node --optimize-for-size --max-semi-space-size=1
+#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=32768 node --optimize-for-size --max-semi-space-size=1 --expose-gc
 // The line above is how the product runs node (package.json "start" repeats it; the add-on's s6 script passes
 // the same V8 flags, and its musl ignores glibc's variable). MALLOC_MMAP_THRESHOLD_ (glibc, man mallopt
 // M_MMAP_THRESHOLD): blocks of 32 KiB and more get their own mapping, returned to the system when freed.
@@ -7,6 +7,7 @@
 // never went back, so the server's RSS after start-up wandered by 10–20 MB from run to run (124–146 MB at
 // 250 000 plays, against 123–127 MB with this threshold). The price: a mapping per segment, 1–1.7 s more
 // system CPU over an import of 250 000 rows. V8 heap pages and WebAssembly memory are mapped by V8 itself.
+// --expose-gc: the store collects garbage around writing a snapshot (store/index.ts collectGarbage).
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';

@@ -19,8 +19,8 @@ const TRACKS_OF: Record<EntityKind, string> = {
   artist: 's.track_id IN (SELECT id FROM tracks WHERE artist_id = ?)',
   album: 's.track_id IN (SELECT id FROM tracks WHERE album_id = ?)',
 };
-/** STREAM_ROW_SELECT reading streams through the per-track index (the planner would otherwise walk the ended_at index). */
-const BY_TRACK_SELECT = STREAM_ROW_SELECT.replace('FROM streams s', 'FROM streams s INDEXED BY streams_track_ended');
+/** The per-track index; a big import drops it and builds it again when it ends (store.deferIndexes). */
+const TRACK_INDEX = 'streams_track_ended';
 /** The same walking the ended_at index newest first: quicker for an entity with many streams (the page fills in a few steps). */
 const BY_TIME_SELECT = STREAM_ROW_SELECT.replace('FROM streams s', 'FROM streams s INDEXED BY streams_ended_at');
 /** Past this many streams of an entity its log walks the time index instead of sorting its own streams. */
@@ -44,7 +44,12 @@ const rate = (skips: number, plays: number) => (skips + plays === 0 ? null : Mat
  * not), so a page costs the entity's own streams, not a scan of the whole history.
  */
 export function createEntityStats({ store, sql, accountFilter, coversAll }: StatsContext, memo: Memo) {
-  store.migrateModule('stats.entities', ['CREATE INDEX IF NOT EXISTS streams_track_ended ON streams(track_id, ended_at)']);
+  store.migrateModule('stats.entities', [`CREATE INDEX IF NOT EXISTS ${TRACK_INDEX} ON streams(track_id, ended_at)`]);
+  store.deferrableIndex(TRACK_INDEX, `CREATE INDEX IF NOT EXISTS ${TRACK_INDEX} ON streams(track_id, ended_at)`);
+  /** Reads go through the per-track index (the planner would otherwise walk the ended_at index), except while an import has it dropped. */
+  const viaTrackIndex = () => (store.indexReady(TRACK_INDEX) ? ` INDEXED BY ${TRACK_INDEX}` : '');
+  /** STREAM_ROW_SELECT reading streams through the per-track index. */
+  const byTrackSelect = () => STREAM_ROW_SELECT.replace('FROM streams s', `FROM streams s${viaTrackIndex()}`);
 
   /** Name, artist, album and Spotify ids of an entity; null when there is no such id. */
   function header(kind: EntityKind, id: number) {
@@ -89,11 +94,11 @@ export function createEntityStats({ store, sql, accountFilter, coversAll }: Stat
     // All time: per-track sums come from the track_stats rollup, so the pass groups by day only (half the work).
     const all = coversAll(range) && kind !== 'track';
     const rows = (all
-      ? sql.values(`SELECT 0, s.local_day, sum(s.kind = 1), sum(s.kind = 2), sum(s.ms_played), count(*) FROM streams s
-          INDEXED BY streams_track_ended WHERE ${TRACKS_OF[kind]}${music}${acc.clause.replace('account_id', 's.account_id')} GROUP BY s.local_day`,
+      ? sql.values(`SELECT 0, s.local_day, sum(s.kind = 1), sum(s.kind = 2), sum(s.ms_played), count(*) FROM streams s${viaTrackIndex()}
+          WHERE ${TRACKS_OF[kind]}${music}${acc.clause.replace('account_id', 's.account_id')} GROUP BY s.local_day`,
       [id, ...acc.params])
-      : sql.values(`SELECT s.track_id, s.local_day, sum(s.kind = 1), sum(s.kind = 2), sum(s.ms_played), count(*) FROM streams s
-          INDEXED BY streams_track_ended WHERE ${TRACKS_OF[kind]} AND s.ended_at BETWEEN ? AND ?${music}${acc.clause.replace('account_id', 's.account_id')}
+      : sql.values(`SELECT s.track_id, s.local_day, sum(s.kind = 1), sum(s.kind = 2), sum(s.ms_played), count(*) FROM streams s${viaTrackIndex()}
+          WHERE ${TRACKS_OF[kind]} AND s.ended_at BETWEEN ? AND ?${music}${acc.clause.replace('account_id', 's.account_id')}
           GROUP BY s.track_id, s.local_day`, [id, range.from, range.to, ...acc.params])) as number[][];
     const totals = { plays: 0, skips: 0, ms_played: 0, streams: 0 };
     const byMonth = new Map<string, EntityMonth>();
@@ -128,7 +133,7 @@ export function createEntityStats({ store, sql, accountFilter, coversAll }: Stat
     const acc = accountFilter(range);
     const from = Math.max(range.from, store.tz.startOfDay(day));
     const to = Math.min(range.to, store.tz.startOfDay(day + 1) - 1);
-    return sql.get<{ t: number | null }>(`SELECT ${which === 'min' ? 'min' : 'max'}(s.ended_at) AS t FROM streams s INDEXED BY streams_track_ended
+    return sql.get<{ t: number | null }>(`SELECT ${which === 'min' ? 'min' : 'max'}(s.ended_at) AS t FROM streams s${viaTrackIndex()}
       WHERE ${TRACKS_OF[kind]} AND s.ended_at BETWEEN ? AND ? AND s.kind = 1${acc.clause.replace('account_id', 's.account_id')}`,
     [id, from, to, ...acc.params])?.t ?? null;
   }
@@ -183,7 +188,7 @@ export function createEntityStats({ store, sql, accountFilter, coversAll }: Stat
   const entity = memo('entity.page', (kind: EntityKind, id: number, range: Range) => computeEntity(kind, id, range), 2);
   const countOf = memo('entity.count', (kind: EntityKind, id: number, range: Range) => {
     const acc = accountFilter(range);
-    return sql.get<{ n: number }>(`SELECT count(*) AS n FROM streams s INDEXED BY streams_track_ended WHERE ${TRACKS_OF[kind]}
+    return sql.get<{ n: number }>(`SELECT count(*) AS n FROM streams s${viaTrackIndex()} WHERE ${TRACKS_OF[kind]}
       AND s.ended_at BETWEEN ? AND ?${acc.clause.replace('account_id', 's.account_id')}`, [id, range.from, range.to, ...acc.params])!.n;
   }, 2);
 
@@ -228,7 +233,7 @@ export function createEntityStats({ store, sql, accountFilter, coversAll }: Stat
       where.push('(s.ended_at < ? OR (s.ended_at = ? AND s.id < ?))');
       params.push(endedAt!, endedAt!, streamId!);
     }
-    const rows = sql.all(`${total > MANY_STREAMS ? BY_TIME_SELECT : BY_TRACK_SELECT} WHERE ${where.join(' AND ')} ORDER BY s.ended_at DESC, s.id DESC LIMIT ?`,
+    const rows = sql.all(`${total > MANY_STREAMS ? BY_TIME_SELECT : byTrackSelect()} WHERE ${where.join(' AND ')} ORDER BY s.ended_at DESC, s.id DESC LIMIT ?`,
       [...params, query.limit + 1])
       .map((r) => store.streams.toStreamRow(r));
     const page = rows.slice(0, query.limit);

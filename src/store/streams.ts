@@ -1,4 +1,4 @@
-import { inFixedChunks, placeholders, IN_LIST_MAX, type Sql, type Row } from './sql.js';
+import { inFixedChunks, IN_LIST_MAX, type Sql, type Row } from './sql.js';
 import type { Catalog } from './catalog.js';
 import { CONTENT_CODE, CONTENT_NAME } from './catalog.js';
 import type { LocalBuckets, TimeZoneMath } from '../time.js';
@@ -41,13 +41,11 @@ const OCCUPIED_BUCKETS = Math.ceil((Date.UTC(2100, 0, 1) - OCCUPIED_FROM_MS) / O
 const KEY_DAY_MS = 86_400_000;
 /** The day a key is filed under: days since 1970-01-01 (UTC) of the record's ended_at (ms). */
 export const keyDay = (endedAt: number): number => Math.floor(endedAt / KEY_DAY_MS);
-/** Keys stored before they were filed by day (migration 5) all sit under day 0, which every look-up checks too. */
+/** Keys stored before they were filed by day (migration 5) all sit under day 0; look-ups check it too while any is there. */
 const LEGACY_KEY_DAY = 0;
-/** Lengths the day list of a look-up is padded to (repeating its first day), so few statements are prepared. */
-const DAY_LIST_SIZES = [2, 4, 16, IN_LIST_MAX + 1];
 const claimKeysInsert = (n: number) => `INSERT OR IGNORE INTO stream_keys (utc_day, key, stream_id) VALUES ${Array(n).fill('(?, ?, ?)').join(', ')}`;
-const knownKeysSelect = (days: number, keys: number) =>
-  `SELECT key FROM stream_keys WHERE utc_day IN (${placeholders(days)}) AND key IN (${placeholders(keys)})`;
+/** One seek per (day, key) pair (row values: https://www.sqlite.org/rowvalue.html). */
+const knownKeysSelect = (pairs: number) => `SELECT key FROM stream_keys WHERE (utc_day, key) IN (VALUES ${Array(pairs).fill('(?, ?)').join(', ')})`;
 
 /** A stream's fields as ingest decides them (decoded: strings and booleans, not codes). */
 export interface StreamFields {
@@ -101,6 +99,8 @@ export const STREAM_ROW_SELECT = `
  * once per transaction.
  */
 export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
+  /** Whether keys from before migration 5 are stored (under day 0); none are ever added, so this holds for the store's life. */
+  const legacyKeys = sql.get('SELECT 1 AS x FROM stream_keys WHERE utc_day = ? LIMIT 1', [LEGACY_KEY_DAY]) !== undefined;
   const daily = new Map<string, [number, number, number, number, number, number, number]>();
   const hourly = new Map<string, [number, number, number, number, number, number]>();
   const trackDelta = new Map<string, [number, number, number, number, number, number, number]>();
@@ -194,26 +194,24 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
 
   /** True when a record with this identity key, its record having ended at `endedAt` (ms), was ingested before. */
   function hasKey(key: number, endedAt: number): boolean {
-    return sql.get('SELECT 1 AS x FROM stream_keys WHERE utc_day IN (?, ?) AND key = ?', [LEGACY_KEY_DAY, keyDay(endedAt), key]) !== undefined;
+    return sql.get('SELECT 1 AS x FROM stream_keys WHERE utc_day = ? AND key = ?', [keyDay(endedAt), key]) !== undefined
+      || (legacyKeys && sql.get('SELECT 1 AS x FROM stream_keys WHERE utc_day = ? AND key = ?', [LEGACY_KEY_DAY, key]) !== undefined);
   }
 
   /**
    * The identity keys among `keys` that were ingested before, `endedAts[i]` being the ended_at (ms) of
-   * key i's record: one query per {@link IN_LIST_MAX} keys (a lookup per key costs several times more in
-   * sql.js), over the days of those keys and day 0. A key is matched under any of its chunk's days: a hash
-   * found under a neighbour's day is as unlikely as two records sharing a 53-bit hash.
+   * key i's record: one query per {@link IN_LIST_MAX} (day, key) pairs (a lookup per key costs several
+   * times more in sql.js), each key under its own day and, while the store holds keys from before
+   * migration 5, under day 0 as well.
    */
   function knownKeys(keys: readonly number[], endedAts: readonly number[]): Set<number> {
     const known = new Set<number>();
-    for (let i = 0; i < keys.length; i += IN_LIST_MAX) {
-      const chunk = keys.slice(i, i + IN_LIST_MAX);
-      const days = [...new Set([LEGACY_KEY_DAY, ...endedAts.slice(i, i + IN_LIST_MAX).map(keyDay)])];
-      const daySize = DAY_LIST_SIZES.find((size) => size >= days.length)!;
-      while (days.length < daySize) days.push(LEGACY_KEY_DAY);
-      inFixedChunks(chunk, (keyChunk, keySize) => {
-        for (const [key] of sql.values(knownKeysSelect(daySize, keySize), [...days, ...keyChunk])) known.add(key as number);
-      });
-    }
+    const pairs: [number, number][] = [];
+    keys.forEach((key, i) => {
+      pairs.push([keyDay(endedAts[i]!), key]);
+      if (legacyKeys) pairs.push([LEGACY_KEY_DAY, key]);
+    });
+    inFixedChunks(pairs, (chunk, size) => { for (const [key] of sql.values(knownKeysSelect(size), chunk.flat())) known.add(key as number); });
     return known;
   }
 
