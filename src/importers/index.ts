@@ -104,6 +104,28 @@ const importFileRecordSchema = z.object({
   time_zone: z.string().min(1).max(64).optional(),
 });
 
+/** A staged copy, or why it could not be made (StorageError, ImportLimitError, …). */
+type Staging = { staged: StagedFile } | { error: unknown };
+/** One input of a job as the loop holds it: its staging begun (unless Vibescope is stopping), or the path's error. */
+type Pending = { given: string; input: HistoryInput; staging?: Promise<Staging> } | { given: string; error: unknown };
+
+/** Every input under `paths`, in order; a path that fails (missing, damaged zip) gives its error and the next path goes on. */
+async function* inputsOf(paths: string[], onBytes: (n: number) => void): AsyncGenerator<{ given: string; input: HistoryInput } | { given: string; error: unknown }> {
+  for (const given of paths) {
+    try {
+      for await (const input of historyInputs([given], onBytes)) yield { given, input };
+    } catch (error) {
+      yield { given, error };
+    }
+  }
+}
+
+/** Waits for a staging and removes what it left (a staged copy that will not be journaled). */
+async function discardStaging(staging: Promise<Staging>): Promise<void> {
+  const done = await staging;
+  if ('staged' in done) await discardStaged(done.staged).catch(() => undefined); // best effort: compaction removes it later
+}
+
 function emptyReport(file: string): FileReport {
   return { file, format: null, rows_read: 0, streams_stored: 0, plays: 0, skips: 0, merged_duplicates: 0,
     already_imported: 0, rows_rejected: 0, rejected: [], unknown_fields: [], error: null };
@@ -196,12 +218,21 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
     },
   });
 
-  async function importInput(input: HistoryInput, account: string, displayName: string,
-    beforeApply: (rows: number) => Promise<void> = async () => undefined): Promise<{ report: FileReport; span: { from: number; to: number } | null }> {
+  /** Starts copying an input into the journal folder; the promise never rejects (it resolves to the error). */
+  function startStaging(input: HistoryInput): Promise<Staging> {
+    return stageInput(input.open(), store.journalDir, store.journalSeq, { maxBytes: maxFileBytes })
+      .then((staged) => ({ staged }), (error: unknown) => ({ error }));
+  }
+
+  /** Imports one input whose staging {@link startStaging} began: parse, journal, apply. */
+  async function importInput(input: HistoryInput, staging: Promise<Staging>, account: string, displayName: string,
+    beforeApply: (rows: number) => Promise<void>): Promise<{ report: FileReport; span: { from: number; to: number } | null }> {
     const report = emptyReport(displayName);
     let staged: StagedFile | null = null;
     try {
-      staged = await stageInput(input.open(), store.journalDir, store.journalSeq, { maxBytes: maxFileBytes });
+      const done = await staging;
+      if ('error' in done) throw done.error;
+      staged = done.staged;
       if (staged.bytes === 0) throw new ParseError('the file is empty (0 bytes)');
       const readAs: ReadAs = { fileFormat: (await formatOf(staged)).format, timeZone: store.tz.timeZone };
       const inMemory = staged.buffer !== null;
@@ -273,37 +304,60 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
       jobRows += rows;
       if (!bulk.rebuildIndexes && jobRows >= BULK_MIN_ROWS && jobRows * BULK_SHARE >= storedBefore) bulk.rebuildIndexes = await store.deferIndexes();
     };
+    // Each input is staged (copied and fsync'd) while the one before it is parsed and applied, so the disk's
+    // wait overlaps the work; a zip's next entry is read only once the current one is staged (they come in order).
+    const inputs = inputsOf(paths, (n) => { progress.bytes_done += n; emit(); })[Symbol.asyncIterator]();
+    const stageNext = async (): Promise<Pending | null> => {
+      const next = await inputs.next();
+      if (next.done) return null;
+      const item = next.value;
+      return 'input' in item && !stopping ? { ...item, staging: startStaging(item.input) } : item;
+    };
+    let pending: Pending | null = null;
     try {
-      for (const given of paths) {
+      pending = await stageNext();
+      while (pending) {
+        const item: Pending = pending;
+        pending = null;
+        if ('error' in item) {
+          const err = item.error;
+          if (err instanceof StorageError) { storageFailure = err; files.push({ ...emptyReport(nameOf(item.given)), error: err.message }); break; }
+          const message = err instanceof ImportFileError ? err.message.replace(item.given, nameOf(item.given)) : `${nameOf(item.given)}: ${(err as Error).message}`;
+          files.push({ ...emptyReport(nameOf(item.given)), error: message });
+          log.warn({ path: item.given, err }, 'import: input failed');
+          pending = await stageNext();
+          continue;
+        }
+        if (stopping || !item.staging) {
+          if (item.staging) await discardStaging(item.staging);
+          // Opened and closed unread: a zip goes on to its next entry only once this one's stream ended.
+          else item.input.open().destroy();
+          files.push({ ...emptyReport(nameOf(item.input.name)), error: 'not imported: Vibescope was stopping. Import this file again.' });
+          log.warn({ file: nameOf(item.input.name) }, 'import: not imported because Vibescope is stopping; import it again');
+          pending = await stageNext();
+          continue;
+        }
+        await item.staging; // its bytes are read: the next input may be opened
+        pending = await stageNext();
         try {
-          for await (const input of historyInputs([given], (n) => { progress.bytes_done += n; emit(); })) {
-            if (stopping) {
-              // Opened and closed unread: a zip goes on to its next entry only once this one's stream ended.
-              input.open().destroy();
-              files.push({ ...emptyReport(nameOf(input.name)), error: 'not imported: Vibescope was stopping. Import this file again.' });
-              log.warn({ file: nameOf(input.name) }, 'import: not imported because Vibescope is stopping; import it again');
-              continue;
-            }
-            const { report, span: s } = await importInput(input, account, nameOf(input.name), beforeApply);
-            files.push(report);
-            if (s) span = span ? { from: Math.min(span.from, s.from), to: Math.max(span.to, s.to) } : s;
-            progress.files_done = files.length;
-            progress.rows_read += report.rows_read;
-            progress.files_total = Math.max(progress.files_total, files.length);
-            emit(true);
-          }
+          const { report, span: s } = await importInput(item.input, item.staging, account, nameOf(item.input.name), beforeApply);
+          files.push(report);
+          if (s) span = span ? { from: Math.min(span.from, s.from), to: Math.max(span.to, s.to) } : s;
+          progress.files_done = files.length;
+          progress.rows_read += report.rows_read;
+          progress.files_total = Math.max(progress.files_total, files.length);
+          emit(true);
         } catch (err) {
-          if (err instanceof StorageError) {
-            storageFailure = err;
-            files.push({ ...emptyReport(nameOf(given)), error: err.message });
-            break;
-          }
-          const message = err instanceof ImportFileError ? err.message.replace(given, nameOf(given)) : `${nameOf(given)}: ${(err as Error).message}`;
-          files.push({ ...emptyReport(nameOf(given)), error: message });
-          log.warn({ path: given, err }, 'import: input failed');
+          if (!(err instanceof StorageError)) throw err;
+          storageFailure = err;
+          files.push({ ...emptyReport(nameOf(item.given)), error: err.message });
+          break;
         }
       }
     } finally {
+      // An input staged ahead of a job that stopped early is never journaled: its copy goes.
+      if (pending && 'staging' in pending && pending.staging) await discardStaging(pending.staging);
+      await inputs.return?.(undefined);
       await bulk.rebuildIndexes?.().catch((err: Error) => log.error({ err }, 'import: could not build the indexes again; they are built at the next start'));
       await release();
     }
