@@ -121,4 +121,32 @@ describe('importers: durable per file, invisible until durable, never blocking l
     expect((peak - rssBefore) / 1024 / 1024).to.be.below(150, 'memory stays bounded while inflating');
     await core.close();
   });
+  it('stages the next file while one is applied, and removes that copy when the job stops before it', async () => {
+    const core = await buildCore({ dataDir: tmp.dir });
+    const stagedDir = path.join(tmp.dir, 'journal', 'staged');
+    const staged = () => (existsSync(stagedDir) ? readdirSync(stagedDir).filter((f) => f.endsWith('.data')) : []);
+    let seenWhileApplying = 0;
+    const append = core.store.journalAppend;
+    let lines = 0;
+    core.store.journalAppend = async (records: JournalRecord[]) => {
+      await append(records);
+      if (!records.some((r) => r.t === 'import.file')) return;
+      lines++;
+      // The second file is durable and about to be applied: the third is being staged already.
+      if (lines === 2) {
+        await waitFor(() => staged().length === 3, { what: 'the third file staged while the second is applied' });
+        seenWhileApplying = staged().length;
+        void core.importer.stop();
+      }
+    };
+    const report = await core.importer.importPaths(FILES.slice(0, 3), { account: 'default' });
+    expect(seenWhileApplying).to.equal(3);
+    expect(report.files.map((f) => f.error === null)).to.deep.equal([true, true, false]);
+    expect(report.files[2]!.error).to.match(/Vibescope was stopping/);
+    expect(staged(), 'only the two journaled copies are left').to.have.length(2);
+    const journal = readdirSync(path.join(tmp.dir, 'journal')).filter((f) => f.endsWith('.jsonl'))
+      .map((f) => readFileSync(path.join(tmp.dir, 'journal', f), 'utf8')).join('');
+    for (const f of staged()) expect(journal).to.include(`staged/${f}`);
+    await core.close();
+  });
 });

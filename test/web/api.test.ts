@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { zipSync } from 'fflate';
 import path from 'node:path';
 import { parseConfig } from '../../src/config/index.js';
@@ -193,6 +193,11 @@ describe('web: stopping while an import job runs', function () {
         expect(report.files.at(-1)!.error, 'the last file, not begun when the stop came, is named').to.match(/Vibescope was stopping/);
         const imported = report.files.reduce((a, f) => a + f.streams_stored, 0);
         expect(imported).to.be.greaterThan(0);
+        // The next file is staged while one is applied: a copy staged ahead of the stop is removed, never left unjournaled.
+        const journalDir = path.join(tmp.dir, 'journal');
+        const journalText = readdirSync(journalDir).filter((f) => f.endsWith('.jsonl')).map((f) => readFileSync(path.join(journalDir, f), 'utf8')).join('');
+        const staged = existsSync(path.join(journalDir, 'staged')) ? readdirSync(path.join(journalDir, 'staged')) : [];
+        for (const f of staged) expect(journalText, `staged copy ${f} is named by a journal line`).to.include(`staged/${f}`);
         app = await start();
         const stored = (app.store.sql.get<{ n: number }>('SELECT count(*) AS n FROM streams'))!.n;
         expect(stored, 'what the report called imported is there after a restart').to.equal(imported);
