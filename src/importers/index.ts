@@ -161,7 +161,8 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
       report.format = converter.format;
       const known = converter.format ? KNOWN_FIELDS[converter.format] : undefined;
       if (known && typeof value === 'object' && value !== null) {
-        for (const k of Object.keys(value)) if (!known.has(k)) unknown.add(k);
+        // for…in, not Object.keys: no array per row (a parsed JSON object has no inherited enumerable keys).
+        for (const k in value) if (!known.has(k)) unknown.add(k);
       }
       if (!result.ok) {
         report.rows_rejected++;
@@ -173,7 +174,7 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
       if (kind === 'play') report.plays++; else if (kind === 'skip') report.skips++;
       from = Math.min(from, result.record.ended_at); to = Math.max(to, result.record.ended_at);
       if (keepRecords) records.push(result.record);
-      if (report.rows_read % 20_000 === 0) await yieldToLoop();
+      if (report.rows_read % IMPORT_BATCH_ROWS === 0) await yieldToLoop(); // a turn for requests and the next file's staging
     }
     report.unknown_fields = [...unknown].sort();
     return { records, valid, span: valid > 0 ? { from, to } : null };
