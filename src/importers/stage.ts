@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { storageError, syncDir, STAGED_DIR } from '../store/index.js';
+import { storageError, syncDir, writeFully, STAGED_DIR } from '../store/index.js';
 
 /** Staged copies of imported files live here, under the journal folder (deleted with their journal file). */
 /** Files up to this size are also kept in memory while staging (parsed with JSON.parse, fast). */
@@ -59,7 +59,8 @@ export async function stageInput(input: Readable, journalDir: string | null, seq
         if (bytes <= IN_MEMORY_MAX_BYTES) chunks.push(buf);
         else { keep = false; chunks.length = 0; }
       }
-      try { await fh.write(buf); } catch (err) { throw storageError(err, 'import'); }
+      // Every byte, however short a write comes back (a disk with less room than one read: 4 MiB reads).
+      try { await writeFully(fh, buf, bytes - buf.length); } catch (err) { throw storageError(err, 'import'); }
     }
     try {
       await fh.datasync();

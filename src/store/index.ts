@@ -27,7 +27,7 @@ export { FILE_STATUS, FEATURE_COLUMNS, MATCH_DURATION_MS } from './library.js';
 export type { Library } from './library.js';
 export { nameKey, trackNameKey } from './names.js';
 export { storageError, isStorageErrno } from './storage-errors.js';
-export { syncDir } from './journal.js';
+export { syncDir, writeFully } from './journal.js';
 export { acquireDataLock, lockHolder, LOCK_SOCKET, type DataLock, type LockInfo } from './lock.js';
 
 /** SQLite's page cache, KiB (its default is 2000): the pages are in memory already (see openStore). */

@@ -52,7 +52,7 @@ async function writeNextSeq(dir: string, seq: number): Promise<void> {
 }
 
 /** Writes all of `bytes` at `position`, looping over short writes (write(2) may write fewer bytes). */
-async function writeFully(fh: FileHandle, bytes: Buffer, position: number): Promise<void> {
+export async function writeFully(fh: FileHandle, bytes: Buffer, position: number): Promise<void> {
   let offset = 0;
   while (offset < bytes.length) {
     const { bytesWritten } = await fh.write(bytes, offset, bytes.length - offset, position + offset);
