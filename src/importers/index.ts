@@ -26,7 +26,7 @@ export { fromListenBrainzListen, listenedAtProblem, spotifyTrackUri, mbidOf, LIS
 /** Hard cap on one history file's bytes (a zip entry counted inflated), whatever its header claims. */
 export const MAX_FILE_BYTES = 1024 * 1024 * 1024;
 /**
- * A job drops the store's deferrable indexes (store.deferIndexes) once its rows reach this many and, times
+ * A job becomes a bulk load (store.beginBulkLoad) once its rows reach this many and, times
  * {@link BULK_SHARE}, the streams stored before it: keeping streams(track_id, ended_at) up to date costs
  * ~5.6 µs a row, building it ~1.2 µs per stored row (sql.js, measured), so it pays from about a quarter.
  */
@@ -297,13 +297,14 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
     let span: { from: number; to: number } | null = null;
     let storageFailure: StorageError | null = null;
     const release = store.holdCompaction();
-    // A job that brings many rows against what is stored loads them without the secondary indexes, built once at its end.
+    // A job that brings many rows against what is stored loads them as a bulk load: without the secondary indexes and
+    // with sessions left for its end (store.beginBulkLoad).
     const storedBefore = store.streams.nextId() - 1;
     let jobRows = 0;
-    const bulk: { rebuildIndexes: (() => Promise<void>) | null } = { rebuildIndexes: null };
+    const bulk: { end: (() => Promise<void>) | null } = { end: null };
     const beforeApply = async (rows: number) => {
       jobRows += rows;
-      if (!bulk.rebuildIndexes && jobRows >= BULK_MIN_ROWS && jobRows * BULK_SHARE >= storedBefore) bulk.rebuildIndexes = await store.deferIndexes();
+      if (!bulk.end && jobRows >= BULK_MIN_ROWS && jobRows * BULK_SHARE >= storedBefore) bulk.end = await store.beginBulkLoad();
     };
     // Each input is staged (copied and fsync'd) while the one before it is parsed and applied, so the disk's
     // wait overlaps the work; a zip's next entry is read only once the current one is staged (they come in order).
@@ -359,7 +360,7 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
       // An input staged ahead of a job that stopped early is never journaled: its copy goes.
       if (pending && 'staging' in pending && pending.staging) await discardStaging(pending.staging);
       await inputs.return?.(undefined);
-      await bulk.rebuildIndexes?.().catch((err: Error) => log.error({ err }, 'import: could not build the indexes again; they are built at the next start'));
+      await bulk.end?.().catch((err: Error) => log.error({ err }, 'import: could not build the indexes or sessions again; the next start or snapshot does'));
       await release();
     }
     // While stopping the snapshot is left to the store's close (the journal holds the files meanwhile).

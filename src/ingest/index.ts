@@ -205,7 +205,8 @@ export function createIngest({ store, bus, log, skipThresholdMs = SKIP_THRESHOLD
     const total: ApplyResult = { inserted: [], merged: [], duplicates: 0 };
     for (let i = 0; i < records.length; i += IMPORT_BATCH_ROWS) {
       const batch = records.slice(i, i + IMPORT_BATCH_ROWS);
-      const result = await store.exclusive(() => store.transaction(() => applyRecords(batch)));
+      // In a bulk load (a big import), the batch's sessions are recomputed once at its end.
+      const result = await store.exclusive(() => store.transaction(() => { store.streams.deferSessions(); return applyRecords(batch); }));
       total.inserted.push(...result.inserted);
       total.merged.push(...result.merged);
       total.duplicates += result.duplicates;

@@ -19,7 +19,7 @@ const TRACKS_OF: Record<EntityKind, string> = {
   artist: 's.track_id IN (SELECT id FROM tracks WHERE artist_id = ?)',
   album: 's.track_id IN (SELECT id FROM tracks WHERE album_id = ?)',
 };
-/** The per-track index; a big import drops it and builds it again when it ends (store.deferIndexes). */
+/** The per-track index; a big import drops it and builds it again when it ends (store.beginBulkLoad). */
 const TRACK_INDEX = 'streams_track_ended';
 /** The same walking the ended_at index newest first: quicker for an entity with many streams (the page fills in a few steps). */
 const BY_TIME_SELECT = STREAM_ROW_SELECT.replace('FROM streams s', 'FROM streams s INDEXED BY streams_ended_at');

@@ -311,7 +311,7 @@ export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJou
   const dropped = new Set<string>();
 
   /**
-   * Registers a secondary index that bulk loads may drop and build again ({@link deferIndexes}), and
+   * Registers a secondary index that bulk loads may drop and build again ({@link beginBulkLoad}), and
    * creates it when it is missing (every start: an index is derived and rebuilt from the rows).
    * `create` must be `CREATE INDEX IF NOT EXISTS <name> …`.
    */
@@ -329,22 +329,30 @@ export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJou
     dropped.clear();
   }
 
+  /** Ends a bulk load's deferrals: the dropped indexes built again, the sessions it left recomputed (inside exclusive). */
+  function endBulkLoad(): void {
+    rebuildDropped();
+    transaction(() => streams.endBulk());
+  }
+
   /**
-   * Drops the deferrable indexes for a bulk load (a big import): SQLite then writes each row once
-   * instead of also inserting it at a random place of each index, and the index is built once, sorted,
-   * at the end (sql.js, 250 000 rows: 1.4 s of index upkeep against 0.3 s to build it). Until then
-   * {@link indexReady} is false, and queries that name the index must not. A snapshot is never written
-   * without them: compaction builds them first.
-   * @returns the function that builds them again (call it when the load ends, however it ends).
+   * Starts a bulk load (a big import). The deferrable indexes are dropped: SQLite then writes each row once
+   * instead of also inserting it at a random place of each index, and the index is built once, sorted, at
+   * the end (sql.js, 250 000 rows: 1.4 s of index upkeep against 0.3 s to build it). Until then
+   * {@link indexReady} is false, and queries that name the index must not. Batches that call
+   * `streams.deferSessions()` leave their sessions to the end too. A snapshot is never written in between:
+   * compaction ends the load's deferrals first.
+   * @returns the function that ends it (call it when the load ends, however it ends).
    */
-  async function deferIndexes(): Promise<() => Promise<void>> {
+  async function beginBulkLoad(): Promise<() => Promise<void>> {
     await exclusive(() => transaction(() => {
       for (const name of deferrable.keys()) {
         db!.exec(`DROP INDEX IF EXISTS ${name}`);
         dropped.add(name);
       }
+      streams.beginBulk();
     }));
-    return () => exclusive(rebuildDropped);
+    return () => exclusive(endBulkLoad);
   }
 
   let holds = 0;
@@ -384,7 +392,7 @@ export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJou
     // Garbage first: the database file's earlier, smaller copies (sql.js grows it by copying) and staged import
     // files wait for V8's collector as external memory, 40 MB of it after a 250 000-row import, so the export's
     // copy came on top of them (import peak 196 MB, 170 MB with this). A full collection here takes ~20 ms.
-    rebuildDropped(); // a snapshot always holds every index (a bulk load dropped them only for itself)
+    endBulkLoad(); // a snapshot always holds every index and every session (a bulk load deferred them only for itself)
     collectGarbage?.();
     let bytes: Uint8Array | null = db!.export();
     const size = bytes.byteLength;
@@ -494,8 +502,8 @@ export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJou
      * `module_versions`: each runs once, in order, in its own transaction.
      */
     migrateModule: (name: string, migrations: readonly ModuleMigration[]) => migrateModule(db!, name, migrations),
-    deferrableIndex, deferIndexes,
-    /** False while a bulk load has dropped the index `name` ({@link deferIndexes}): queries must not name it then. */
+    deferrableIndex, beginBulkLoad,
+    /** False while a bulk load has dropped the index `name` ({@link beginBulkLoad}): queries must not name it then. */
     indexReady: (name: string): boolean => !dropped.has(name),
     /** True when the journal has grown past the compaction trigger. */
     needsCompaction(): boolean { return (journal?.pending ?? 0) >= maxJournalRecords; },

@@ -26,6 +26,12 @@ export const SESSION_GAP_MS = 20 * 60_000;
  */
 const TOUCHED_JOIN_MS = 2 * SESSION_GAP_MS;
 
+/**
+ * A bulk load's sessions are recomputed in windows of this many ms (any width gives the same sessions: each
+ * recompute takes in the sessions its window touches); 30 days keep the plays read at once to a month's.
+ */
+const BULK_SESSION_WINDOW_MS = 30 * 86_400_000;
+
 /** Width of the occupancy buckets that let most same-stream look-ups skip their query (ms). */
 const OCCUPIED_BUCKET_MS = 10 * 60_000;
 /** The buckets cover 2000 to 2100 (streams are 2002 or later; 2000-01-01 is a multiple of the width): 5.3 M bits, 660 kB. */
@@ -393,14 +399,47 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
         last_at = max(coalesce(last_at, excluded.last_at), coalesce(excluded.last_at, last_at))`,
         [t[0], t[1], t[2], t[3], t[4], first, last]);
     }
-    for (const [accountId, spans] of touched) for (const [lo, hi] of joinedSpans(spans)) recomputeSessions(accountId, lo, hi);
+    if (deferThis && bulkSpans) {
+      for (const [accountId, spans] of touched) {
+        const list = bulkSpans.get(accountId);
+        if (list) list.push(...spans); else bulkSpans.set(accountId, [...spans]);
+      }
+    } else {
+      for (const [accountId, spans] of touched) for (const [lo, hi] of joinedSpans(spans)) recomputeSessions(accountId, lo, hi);
+    }
     discard();
   }
 
   /** Drops gathered deltas (after a rollback). */
   function discard(): void {
     nextFree = null;
+    deferThis = false;
     daily.clear(); hourly.clear(); trackDelta.clear(); touched.clear();
+  }
+
+  /**
+   * While a bulk load runs, the spans whose sessions its batches left for {@link endBulk}, per account; null
+   * otherwise. A big import's batches overlap in time (files of an export, re-exports), so recomputing per batch
+   * read the same plays again and again; once at the end, in windows of {@link BULK_SESSION_WINDOW_MS}, reads each once.
+   */
+  let bulkSpans: Map<number, [number, number][]> | null = null;
+  /** Set by {@link deferSessions} for the transaction under way. */
+  let deferThis = false;
+  /** Starts a bulk load: batches that call {@link deferSessions} leave their sessions to {@link endBulk}. */
+  function beginBulk(): void { bulkSpans ??= new Map(); }
+  /** Call inside a bulk load's batch transaction: its sessions are recomputed at the load's end instead of now. */
+  function deferSessions(): void { if (bulkSpans) deferThis = true; }
+  /** Recomputes the sessions a bulk load left (call inside a transaction) and ends it. Live batches meanwhile recomputed their own. */
+  function endBulk(): void {
+    if (!bulkSpans) return;
+    const spans = bulkSpans;
+    bulkSpans = null;
+    changes++; // sessions changed: the statistics caches must not keep the ones from before
+    for (const [accountId, list] of spans) {
+      for (const [lo, hi] of joinedSpans(list)) {
+        for (let from = lo; from <= hi; from += BULK_SESSION_WINDOW_MS) recomputeSessions(accountId, from, Math.min(hi, from + BULK_SESSION_WINDOW_MS - 1));
+      }
+    }
   }
 
   /** Rebuilds every rollup from the streams (after a time-zone change). */
@@ -418,6 +457,7 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
   }
 
   return { insert, update, claimKeys, nextId, hasKey, knownKeys, candidates, rowsByIds, toStreamRow, flush, discard, rebuildRollups,
+    beginBulk, deferSessions, endBulk,
     /** How many stream writes happened so far (see the store's writeVersion). */
     get changes(): number { return changes; } };
 }

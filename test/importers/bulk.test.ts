@@ -13,6 +13,16 @@ const BIG_JOB = [file('efrrowini_Streaming_History_Audio_2024.json'), file('mica
 /** 2 319 rows onto the 6 482 stored: kept up to date row by row. */
 const SMALL_JOB = [file('efrrowini_Streaming_History_Audio_2026.json')];
 const INDEX = 'streams_track_ended';
+/** PRODUCT.md "session", computed here from the stored plays (kind 1): consecutive plays whose gap (start of the next minus end of the previous) is at most 20 minutes. */
+function sessionsOf(core: { store: { sql: { values(sql: string): unknown[][] } } }): number[][] {
+  const plays = (core.store.sql.values('SELECT ended_at - ms_played, ended_at, ms_played FROM streams WHERE kind = 1') as number[][]).sort((a, b) => a[0]! - b[0]!);
+  const out: number[][] = [];
+  for (const [start, end, ms] of plays as [number, number, number][]) {
+    const last = out.at(-1);
+    if (last && start - last[1]! <= 20 * 60_000) { last[1] = Math.max(last[1]!, end); last[2]! += 1; last[3]! += ms; } else out.push([start, end, 1, ms]);
+  }
+  return out;
+}
 
 describe('importers: a big import loads without the per-track index and builds it once at its end', function () {
   this.timeout(120_000);
@@ -54,7 +64,11 @@ describe('importers: a big import loads without the per-track index and builds i
     expect(core.store.indexReady(INDEX)).to.equal(true);
     expect(indexExists()).to.equal(true);
 
+    // The sessions the big job left for its end are there, as PRODUCT.md defines them (plays 20 min apart at most).
+    expect(core.store.sql.values('SELECT started_at, ended_at, plays, ms_played FROM sessions ORDER BY started_at')).to.deep.equal(sessionsOf(core));
+
     const small = await watch(core.importer.importPaths(SMALL_JOB, { account: 'default' }));
+    expect(core.store.sql.values('SELECT started_at, ended_at, plays, ms_played FROM sessions ORDER BY started_at')).to.deep.equal(sessionsOf(core));
     expect(small.dropped).to.equal(0, 'a job small against the stored streams keeps the index up to date row by row');
 
     // The snapshot on disk (the job's last step) holds the index and uses it for a track's streams.
