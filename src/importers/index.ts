@@ -302,12 +302,9 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
     const storedBefore = store.streams.nextId() - 1;
     let jobRows = 0;
     const bulk: { end: (() => Promise<void>) | null } = { end: null };
-    const beforeApply = async (rows: number) => {
-      jobRows += rows;
-      if (!bulk.end && jobRows >= BULK_MIN_ROWS && jobRows * BULK_SHARE >= storedBefore) bulk.end = await store.beginBulkLoad();
-    };
-    // Each input is staged (copied and fsync'd) while the one before it is parsed and applied, so the disk's
-    // wait overlaps the work; a zip's next entry is read only once the current one is staged (they come in order).
+    // Each input is staged (copied and fsync'd) while the one before it is applied, so the disk's wait overlaps
+    // the work. It starts once that one's journal line is written, so the copy never takes the room the line
+    // needs; a zip's next entry can be read then, as the current one is staged (they come in order).
     const inputs = inputsOf(paths, (n) => { progress.bytes_done += n; emit(); })[Symbol.asyncIterator]();
     const stageNext = async (): Promise<Pending | null> => {
       const next = await inputs.next();
@@ -315,9 +312,20 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
       const item = next.value;
       return 'input' in item && !stopping ? { ...item, staging: startStaging(item.input) } : item;
     };
+    const prefetch: { ahead: Promise<Pending | null> | null } = { ahead: null };
+    const beforeApply = async (rows: number) => {
+      prefetch.ahead ??= stageNext();
+      jobRows += rows;
+      if (!bulk.end && jobRows >= BULK_MIN_ROWS && jobRows * BULK_SHARE >= storedBefore) {
+        // Only a speed-up: should it fail, the rows go in as for a small job (the file is journaled already).
+        bulk.end = await store.beginBulkLoad().catch((err: Error) => { log.warn({ err }, 'import: could not start a bulk load; importing row by row'); return null; });
+      }
+    };
+    /** The next input: the one staged ahead, else read now. */
+    const takeNext = (): Promise<Pending | null> => { const next = prefetch.ahead ?? stageNext(); prefetch.ahead = null; return next; };
     let pending: Pending | null = null;
     try {
-      pending = await stageNext();
+      pending = await takeNext();
       while (pending) {
         const item: Pending = pending;
         pending = null;
@@ -327,7 +335,7 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
           const message = err instanceof ImportFileError ? err.message.replace(item.given, nameOf(item.given)) : `${nameOf(item.given)}: ${(err as Error).message}`;
           files.push({ ...emptyReport(nameOf(item.given)), error: message });
           log.warn({ path: item.given, err }, 'import: input failed');
-          pending = await stageNext();
+          pending = await takeNext();
           continue;
         }
         if (stopping || !item.staging) {
@@ -336,13 +344,12 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
           else item.input.open().destroy();
           files.push({ ...emptyReport(nameOf(item.input.name)), error: 'not imported: Vibescope was stopping. Import this file again.' });
           log.warn({ file: nameOf(item.input.name) }, 'import: not imported because Vibescope is stopping; import it again');
-          pending = await stageNext();
+          pending = await takeNext();
           continue;
         }
-        await item.staging; // its bytes are read: the next input may be opened
-        pending = await stageNext();
         try {
           const { report, span: s } = await importInput(item.input, item.staging, account, nameOf(item.input.name), beforeApply);
+          pending = await takeNext();
           files.push(report);
           if (s) span = span ? { from: Math.min(span.from, s.from), to: Math.max(span.to, s.to) } : s;
           progress.files_done = files.length;
@@ -350,6 +357,7 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
           progress.files_total = Math.max(progress.files_total, files.length);
           emit(true);
         } catch (err) {
+          pending = prefetch.ahead ? await takeNext() : null; // staged ahead of a failure: removed below
           if (!(err instanceof StorageError)) throw err;
           storageFailure = err;
           files.push({ ...emptyReport(nameOf(item.given)), error: err.message });
@@ -359,8 +367,10 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
     } finally {
       // An input staged ahead of a job that stopped early is never journaled: its copy goes.
       if (pending && 'staging' in pending && pending.staging) await discardStaging(pending.staging);
+      const untaken = prefetch.ahead ? await prefetch.ahead : null;
+      if (untaken && 'staging' in untaken && untaken.staging) await discardStaging(untaken.staging);
       await inputs.return?.(undefined);
-      await bulk.end?.().catch((err: Error) => log.error({ err }, 'import: could not build the indexes or sessions again; the next start or snapshot does'));
+      await bulk.end?.().catch((err: Error) => log.error({ err }, 'import: could not build the indexes or sessions again; the next snapshot tries again (the journal keeps everything meanwhile)'));
       await release();
     }
     // While stopping the snapshot is left to the store's close (the journal holds the files meanwhile).
@@ -415,7 +425,8 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
 
   /**
    * Stops the running jobs after the file each is on (that file is imported in full; the files not
-   * begun are reported and logged as not imported) and waits for them and their clean-up, so nothing
+   * begun are reported and logged as not imported, and a copy of the next one staged ahead is removed
+   * unread) and waits for them and their clean-up, so nothing
    * writes to the data folder once it resolves. Jobs started later skip every file. The flag is set at
    * once: call it early in a shutdown and await it before the store closes.
    */

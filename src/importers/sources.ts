@@ -15,10 +15,10 @@ export const HISTORY_FILE_RE = /(Streaming_History_(Audio|Video)_[^/]*|endsong_\
 export const CANDIDATE_FILE_RE = /\.(json|jsonl|ndjson|csv|log|txt|tsv)$/i;
 const candidate = (name: string) => !name.startsWith('__MACOSX/') && (HISTORY_FILE_RE.test(name) || CANDIDATE_FILE_RE.test(name));
 
-/** One history file to read: a plain file, or an entry of a zip. */
 /** Bytes per read of a history file on disk (see historyInputs). */
 const STAGE_READ_BYTES = 4 * 1024 * 1024;
 
+/** One history file to read: a plain file, or an entry of a zip. */
 export interface HistoryInput {
   /** The name reports use: the path, or `archive.zip:entry/name.json`. */
   name: string;

@@ -1,5 +1,6 @@
 import { access, constants, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 import type { ZodType } from 'zod';
 import type { Logger } from '../log.js';
@@ -329,10 +330,21 @@ export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJou
     dropped.clear();
   }
 
-  /** Ends a bulk load's deferrals: the dropped indexes built again, the sessions it left recomputed (inside exclusive). */
+  /** Session windows (account id, from, to in ms) a finished bulk load has still to recompute, oldest first. */
+  const sessionWindows: [number, number, number][] = [];
+  /** Recomputes the first pending session window in its own transaction; false when none is left (inside exclusive). */
+  function recomputeNextWindow(): boolean {
+    const next = sessionWindows[0];
+    if (!next) return false;
+    transaction(() => streams.recomputeWindow(...next));
+    sessionWindows.shift(); // only once committed: a failed window is tried again by the next end or snapshot
+    return true;
+  }
+  /** Ends a bulk load's deferrals at once: the dropped indexes built again, every session window recomputed (inside exclusive). */
   function endBulkLoad(): void {
     rebuildDropped();
-    transaction(() => streams.endBulk());
+    sessionWindows.push(...streams.endBulk());
+    while (recomputeNextWindow());
   }
 
   /**
@@ -342,17 +354,20 @@ export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJou
    * {@link indexReady} is false, and queries that name the index must not. Batches that call
    * `streams.deferSessions()` leave their sessions to the end too. A snapshot is never written in between:
    * compaction ends the load's deferrals first.
-   * @returns the function that ends it (call it when the load ends, however it ends).
+   * @returns the function that ends it (call it when the load ends, however it ends): the indexes are built in
+   *   one step, the sessions a window at a time, the write lock released in between so live plays go on.
    */
   async function beginBulkLoad(): Promise<() => Promise<void>> {
-    await exclusive(() => transaction(() => {
-      for (const name of deferrable.keys()) {
-        db!.exec(`DROP INDEX IF EXISTS ${name}`);
-        dropped.add(name);
-      }
+    await exclusive(() => {
+      transaction(() => { for (const name of deferrable.keys()) db!.exec(`DROP INDEX IF EXISTS ${name}`); });
+      // Only once the drop is committed (a rollback leaves the indexes, and nothing deferred).
+      for (const name of deferrable.keys()) dropped.add(name);
       streams.beginBulk();
-    }));
-    return () => exclusive(endBulkLoad);
+    });
+    return async () => {
+      await exclusive(() => { rebuildDropped(); sessionWindows.push(...streams.endBulk()); });
+      while (await exclusive(recomputeNextWindow)) await yieldToLoop();
+    };
   }
 
   let holds = 0;

@@ -27,8 +27,8 @@ export const SESSION_GAP_MS = 20 * 60_000;
 const TOUCHED_JOIN_MS = 2 * SESSION_GAP_MS;
 
 /**
- * A bulk load's sessions are recomputed in windows of this many ms (any width gives the same sessions: each
- * recompute takes in the sessions its window touches); 30 days keep the plays read at once to a month's.
+ * A bulk load's sessions are recomputed in windows of this many ms, each reaching back to the start of its
+ * earliest play (recomputeWindow), so any width gives the same sessions; 30 days keep the plays read at once to a month's.
  */
 const BULK_SESSION_WINDOW_MS = 30 * 86_400_000;
 
@@ -429,17 +429,32 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
   function beginBulk(): void { bulkSpans ??= new Map(); }
   /** Call inside a bulk load's batch transaction: its sessions are recomputed at the load's end instead of now. */
   function deferSessions(): void { if (bulkSpans) deferThis = true; }
-  /** Recomputes the sessions a bulk load left (call inside a transaction) and ends it. Live batches meanwhile recomputed their own. */
-  function endBulk(): void {
-    if (!bulkSpans) return;
-    const spans = bulkSpans;
-    bulkSpans = null;
-    changes++; // sessions changed: the statistics caches must not keep the ones from before
-    for (const [accountId, list] of spans) {
+  /**
+   * Ends a bulk load: its left spans, joined and cut into windows of {@link BULK_SESSION_WINDOW_MS}, as
+   * (account id, from, to) in ms, for {@link recomputeWindow}. Live batches meanwhile recomputed their own.
+   */
+  function endBulk(): [number, number, number][] {
+    if (!bulkSpans) return [];
+    const windows: [number, number, number][] = [];
+    for (const [accountId, list] of bulkSpans) {
       for (const [lo, hi] of joinedSpans(list)) {
-        for (let from = lo; from <= hi; from += BULK_SESSION_WINDOW_MS) recomputeSessions(accountId, from, Math.min(hi, from + BULK_SESSION_WINDOW_MS - 1));
+        for (let from = lo; from <= hi; from += BULK_SESSION_WINDOW_MS) windows.push([accountId, from, Math.min(hi, from + BULK_SESSION_WINDOW_MS - 1)]);
       }
     }
+    bulkSpans = null;
+    return windows;
+  }
+
+  /**
+   * Recomputes the sessions of one window of a bulk load (inside a transaction). The window reaches back to
+   * the earliest start of a play that ends in it: a long play begun before the window then joins the session
+   * before it, as {@link recomputeSessions} expects of a span (it starts where its plays start).
+   */
+  function recomputeWindow(accountId: number, from: number, to: number): void {
+    const first = sql.get<{ s: number | null }>(`SELECT min(ended_at - ms_played) AS s FROM streams
+      WHERE ended_at BETWEEN ? AND ? AND account_id = ? AND kind = 1`, [from, to, accountId])?.s ?? null;
+    changes++; // sessions change: the statistics caches must not keep the ones from before
+    recomputeSessions(accountId, first === null ? from : Math.min(from, first), to);
   }
 
   /** Rebuilds every rollup from the streams (after a time-zone change). */
@@ -457,7 +472,7 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
   }
 
   return { insert, update, claimKeys, nextId, hasKey, knownKeys, candidates, rowsByIds, toStreamRow, flush, discard, rebuildRollups,
-    beginBulk, deferSessions, endBulk,
+    beginBulk, deferSessions, endBulk, recomputeWindow,
     /** How many stream writes happened so far (see the store's writeVersion). */
     get changes(): number { return changes; } };
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import initSqlJs from 'sql.js';
 import { buildCore } from '../support/core.js';
@@ -80,6 +80,41 @@ describe('importers: a big import loads without the per-track index and builds i
     const streams = (db.exec('SELECT count(*) FROM streams')[0]!.values[0]![0]) as number;
     expect(streams).to.equal(core.store.sql.get<{ n: number }>('SELECT count(*) AS n FROM streams')!.n);
     db.close();
+    await core.close();
+  });
+  it('joins a long play begun before a 30-day window of the end-of-load recompute to the session before it', async () => {
+    // One file past the bulk threshold: 40 days of plays 35 min apart (one session each, but one joined span),
+    // then filler far away. Around the first window edge (30 days after the first play's start): a short play
+    // ending 2 h before it, and a 2 h 55 min play starting 5 min after that one ends (the same session).
+    const template = (JSON.parse(readFileSync(BIG_JOB[0]!, 'utf8')) as Record<string, unknown>[]).find((r) => r.spotify_track_uri)!;
+    const row = (endedAt: number, ms: number) => ({ ...template, ts: new Date(endedAt).toISOString().replace(/\.\d{3}Z$/, 'Z'), ms_played: ms,
+      reason_end: 'trackdone', skipped: false });
+    const start = Date.UTC(2024, 0, 1);
+    const short = 180_000;
+    const gap = 35 * 60_000; // 32 min between plays: separate sessions (over 20 min), one span (joined under 40)
+    const edge = start + 30 * 86_400_000; // the first play starts at `start`: its span's first window ends here
+    const rows = [];
+    let end = start + short;
+    for (; end + gap <= edge - 2 * 3_600_000; end += gap) rows.push(row(end, short));
+    rows.push(row(end, short)); // the short play, ending 2 h or a little more before the edge
+    const shortEnd = end;
+    const longEnd = edge + 3_600_000;
+    rows.push(row(longEnd, longEnd - (shortEnd + 5 * 60_000))); // starts 5 min after it: the same session
+    for (end = longEnd + 30 * 60_000; end < start + 40 * 86_400_000; end += gap) rows.push(row(end, short));
+    for (let i = 0; rows.length < 5200; i++) rows.push(row(Date.UTC(2025, 5, 1) + i * 35 * 60_000, short));
+    const file = path.join(tmp.dir, 'Streaming_History_Audio_2024.json');
+    writeFileSync(file, JSON.stringify(rows));
+    const core = await buildCore({ dataDir: tmp.dir });
+    let bulk = false;
+    const applyImported = core.ingest.applyImported;
+    core.ingest.applyImported = async (records) => { bulk ||= !core.store.indexReady(INDEX); return applyImported(records); };
+    const report = await core.importer.importPaths([file], { account: 'default' });
+    expect(report.totals.streams_stored).to.equal(rows.length);
+    expect(bulk, 'the file was loaded as a bulk load').to.equal(true);
+    const sessions = core.store.sql.values('SELECT started_at, ended_at, plays, ms_played FROM sessions ORDER BY started_at') as number[][];
+    expect(sessions).to.deep.equal(sessionsOf(core));
+    expect(sessions.some((x) => x[0] === shortEnd - short && x[1] === longEnd && x[2] === 2),
+      'the short play and the long one crossing the window edge are one session').to.equal(true);
     await core.close();
   });
 });

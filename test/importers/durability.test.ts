@@ -126,20 +126,26 @@ describe('importers: durable per file, invisible until durable, never blocking l
     const stagedDir = path.join(tmp.dir, 'journal', 'staged');
     const staged = () => (existsSync(stagedDir) ? readdirSync(stagedDir).filter((f) => f.endsWith('.data')) : []);
     let seenWhileApplying = 0;
+    let stagedAtJournalLine = -1;
     const append = core.store.journalAppend;
     let lines = 0;
     core.store.journalAppend = async (records: JournalRecord[]) => {
       await append(records);
-      if (!records.some((r) => r.t === 'import.file')) return;
-      lines++;
-      // The second file is durable and about to be applied: the third is being staged already.
-      if (lines === 2) {
+      if (records.some((r) => r.t === 'import.file') && ++lines === 2) stagedAtJournalLine = staged().length;
+    };
+    const applyImported = core.ingest.applyImported;
+    let applied = 0;
+    core.ingest.applyImported = async (records) => {
+      // The second file is journaled and about to be applied: the third is being staged meanwhile.
+      if (++applied === 2) {
         await waitFor(() => staged().length === 3, { what: 'the third file staged while the second is applied' });
         seenWhileApplying = staged().length;
         void core.importer.stop();
       }
+      return applyImported(records);
     };
     const report = await core.importer.importPaths(FILES.slice(0, 3), { account: 'default' });
+    expect(stagedAtJournalLine).to.equal(2, 'the third file is staged only once the second one\'s journal line is written');
     expect(seenWhileApplying).to.equal(3);
     expect(report.files.map((f) => f.error === null)).to.deep.equal([true, true, false]);
     expect(report.files[2]!.error).to.match(/Vibescope was stopping/);
