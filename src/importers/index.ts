@@ -121,9 +121,14 @@ async function* inputsOf(paths: string[], onBytes: (n: number) => void): AsyncGe
 }
 
 /** Waits for a staging and removes what it left (a staged copy that will not be journaled). */
-async function discardStaging(staging: Promise<Staging>): Promise<void> {
-  const done = await staging;
-  if ('staged' in done) await discardStaged(done.staged).catch(() => undefined); // best effort: compaction removes it later
+async function discardStaging(staging: Promise<Staging> | undefined): Promise<void> {
+  const done = staging ? await staging : null;
+  if (done && 'staged' in done) await discardStaged(done.staged).catch(() => undefined); // best effort: compaction removes it later
+}
+
+/** Removes the staged copy of an input the loop holds but will not import (a stop, a failure); none for a path's error. */
+async function discardPending(item: Pending | null): Promise<void> {
+  if (item && 'staging' in item) await discardStaging(item.staging);
 }
 
 function emptyReport(file: string): FileReport {
@@ -366,9 +371,8 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
       }
     } finally {
       // An input staged ahead of a job that stopped early is never journaled: its copy goes.
-      if (pending && 'staging' in pending && pending.staging) await discardStaging(pending.staging);
-      const untaken = prefetch.ahead ? await prefetch.ahead : null;
-      if (untaken && 'staging' in untaken && untaken.staging) await discardStaging(untaken.staging);
+      await discardPending(pending);
+      await discardPending(prefetch.ahead ? await prefetch.ahead : null);
       await inputs.return?.(undefined);
       await bulk.end?.().catch((err: Error) => log.error({ err }, 'import: could not build the indexes or sessions again; the next snapshot tries again (the journal keeps everything meanwhile)'));
       await release();

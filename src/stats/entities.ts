@@ -44,7 +44,7 @@ const rate = (skips: number, plays: number) => (skips + plays === 0 ? null : Mat
  * not), so a page costs the entity's own streams, not a scan of the whole history.
  */
 export function createEntityStats({ store, sql, accountFilter, coversAll }: StatsContext, memo: Memo) {
-  store.migrateModule('stats.entities', [`CREATE INDEX IF NOT EXISTS ${TRACK_INDEX} ON streams(track_id, ended_at)`]);
+  // Created here when missing, at every start (it was module migration 1 of 'stats.entities' before bulk loads could drop it).
   store.deferrableIndex(TRACK_INDEX, `CREATE INDEX IF NOT EXISTS ${TRACK_INDEX} ON streams(track_id, ended_at)`);
   /** Reads go through the per-track index (the planner would otherwise walk the ended_at index), except while an import has it dropped. */
   const viaTrackIndex = () => (store.indexReady(TRACK_INDEX) ? ` INDEXED BY ${TRACK_INDEX}` : '');

@@ -404,10 +404,10 @@ export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJou
     const closedSeq = await journal.rotate();
     setMeta('journal_seq', String(closedSeq));
     setMeta('snapshot_at', String(now()));
+    endBulkLoad(); // a snapshot always holds every index and every session (a bulk load deferred them only for itself)
     // Garbage first: the database file's earlier, smaller copies (sql.js grows it by copying) and staged import
     // files wait for V8's collector as external memory, 40 MB of it after a 250 000-row import, so the export's
     // copy came on top of them (import peak 196 MB, 170 MB with this). A full collection here takes ~20 ms.
-    endBulkLoad(); // a snapshot always holds every index and every session (a bulk load deferred them only for itself)
     collectGarbage?.();
     let bytes: Uint8Array | null = db!.export();
     const size = bytes.byteLength;

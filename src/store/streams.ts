@@ -1,7 +1,7 @@
 import { inFixedChunks, IN_LIST_MAX, type Sql, type Row } from './sql.js';
 import type { Catalog } from './catalog.js';
 import { CONTENT_CODE, CONTENT_NAME } from './catalog.js';
-import type { LocalBuckets, TimeZoneMath } from '../time.js';
+import { MS_PER_DAY, type LocalBuckets, type TimeZoneMath } from '../time.js';
 import type { ContentType, StreamKind, StreamRow, StreamSource } from '../types.js';
 
 export const KIND_CODE: Record<StreamKind, number> = { other: 0, play: 1, skip: 2 };
@@ -30,7 +30,7 @@ const TOUCHED_JOIN_MS = 2 * SESSION_GAP_MS;
  * A bulk load's sessions are recomputed in windows of this many ms, each reaching back to the start of its
  * earliest play (recomputeWindow), so any width gives the same sessions; 30 days keep the plays read at once to a month's.
  */
-const BULK_SESSION_WINDOW_MS = 30 * 86_400_000;
+const BULK_SESSION_WINDOW_MS = 30 * MS_PER_DAY;
 
 /** Width of the occupancy buckets that let most same-stream look-ups skip their query (ms). */
 const OCCUPIED_BUCKET_MS = 10 * 60_000;
@@ -44,9 +44,8 @@ const OCCUPIED_BUCKETS = Math.ceil((Date.UTC(2100, 0, 1) - OCCUPIED_FROM_MS) / O
  * landed on another page of the table, and with sql.js's small page cache every batch read and wrote
  * most of the table again. Filed by day, an import in time order appends, and a batch's look-ups share pages.
  */
-const KEY_DAY_MS = 86_400_000;
 /** The day a key is filed under: days since 1970-01-01 (UTC) of the record's ended_at (ms). */
-export const keyDay = (endedAt: number): number => Math.floor(endedAt / KEY_DAY_MS);
+const keyDay = (endedAt: number): number => Math.floor(endedAt / MS_PER_DAY);
 /** Keys stored before they were filed by day (migration 5) all sit under day 0; look-ups check it too while any is there. */
 const LEGACY_KEY_DAY = 0;
 const claimKeysInsert = (n: number) => `INSERT OR IGNORE INTO stream_keys (utc_day, key, stream_id) VALUES ${Array(n).fill('(?, ?, ?)').join(', ')}`;
