@@ -82,24 +82,23 @@ export const KNOWN_FIELDS: Partial<Record<RowFormat, ReadonlySet<string>>> = {
 /**
  * The row schemas compiled once (zod's `z.compile`, zod ≥ 4.6): `validate` checks a row in place and
  * builds nothing, where `safeParse` builds a result object per field; on 250 000 rows that allocation
- * cost more in garbage collection than the checks themselves. The runtime parser runs only for a row
- * the check refuses, for its message. Compiling never throws: a schema zod cannot compile keeps its
- * runtime parser (zod's documented fallback), so the answers are the same either way.
+ * cost more in garbage collection than the checks themselves. A compiled schema is a clone that parses as
+ * the original does (the fast path first, the runtime parser when it refuses), so only a refused row pays
+ * for `safeParse`, for its message. Compiling never throws: a schema zod cannot compile keeps its runtime
+ * parser (zod's documented fallback), so the answers are the same either way.
  */
-const compiled = {
-  extended: z.compile(extendedRowSchema),
-  'account-music': z.compile(accountMusicRowSchema),
-  'account-podcast': z.compile(accountPodcastRowSchema),
-  'account-audiobook': z.compile(accountAudiobookRowSchema),
-};
+const extendedRowCheck = z.compile(extendedRowSchema);
+const accountMusicRowCheck = z.compile(accountMusicRowSchema);
+const accountPodcastRowCheck = z.compile(accountPodcastRowSchema);
+const accountAudiobookRowCheck = z.compile(accountAudiobookRowSchema);
 
 /**
- * The row as its schema's type when the schema accepts it, else why not (zod's issues as one sentence).
+ * The row as `check`'s type when it accepts it, else why not (zod's issues as one sentence).
  * A schema here drops no field a caller reads and transforms nothing, so the checked input is the data.
  */
-function checkRow<S extends z.ZodObject>(format: SpotifyRowFormat, schema: S, raw: unknown): { data: z.output<S> } | { reason: string } {
-  if (compiled[format].validate(raw)) return { data: raw as z.output<S> };
-  const parsed = schema.safeParse(raw);
+function checkRow<S extends z.ZodObject>(check: S, raw: unknown): { data: z.output<S> } | { reason: string } {
+  if (check.validate(raw)) return { data: raw as z.output<S> };
+  const parsed = check.safeParse(raw);
   // validate and safeParse answer alike (zod's contract, tested on real rows); were they ever to differ, the row is refused, not let through
   return { reason: parsed.success ? 'row: not in the expected shape' : describe(parsed.error) };
 }
@@ -133,7 +132,7 @@ function checkTime(ms: number): string | null {
 
 /** Extended history row → record. Rows with no track, episode or audiobook URI are rejected. */
 export function fromExtendedRow(raw: unknown, account: string): RowResult {
-  const checked = checkRow('extended', extendedRowSchema, raw);
+  const checked = checkRow(extendedRowCheck, raw);
   if ('reason' in checked) return { ok: false, reason: checked.reason };
   const r = checked.data;
   // Strict: a date that does not exist (2024-02-30, T24:00) is refused, not rolled over as Date.parse does.
@@ -179,19 +178,19 @@ export function fromExtendedRow(raw: unknown, account: string): RowResult {
 export function fromAccountRow(raw: unknown, format: Exclude<SpotifyRowFormat, 'extended'>, account: string): RowResult {
   let endTime: string; let msPlayed: number; let track: TrackInfo;
   if (format === 'account-music') {
-    const parsed = checkRow('account-music', accountMusicRowSchema, raw);
+    const parsed = checkRow(accountMusicRowCheck, raw);
     if ('reason' in parsed) return { ok: false, reason: parsed.reason };
     ({ endTime, msPlayed } = parsed.data);
     track = { uri: null, content: 'track', name: parsed.data.trackName,
       artists: [{ spotify_id: null, name: parsed.data.artistName }], album: null, duration_ms: null, isrc: null };
   } else if (format === 'account-podcast') {
-    const parsed = checkRow('account-podcast', accountPodcastRowSchema, raw);
+    const parsed = checkRow(accountPodcastRowCheck, raw);
     if ('reason' in parsed) return { ok: false, reason: parsed.reason };
     ({ endTime, msPlayed } = parsed.data);
     track = { uri: null, content: 'episode', name: parsed.data.episodeName,
       artists: [{ spotify_id: null, name: parsed.data.podcastName }], album: null, duration_ms: null, isrc: null };
   } else {
-    const parsed = checkRow('account-audiobook', accountAudiobookRowSchema, raw);
+    const parsed = checkRow(accountAudiobookRowCheck, raw);
     if ('reason' in parsed) return { ok: false, reason: parsed.reason };
     ({ endTime, msPlayed } = parsed.data);
     track = { uri: null, content: 'audiobook', name: parsed.data.chapterName,
