@@ -60,4 +60,30 @@ describe('time zones: day buckets, "today" and midnight in zones with DST at mid
     expect(parseDateTime('2024-07-01T18:30:00+02:00', 'Asia/Tokyo')).to.equal(Date.parse('2024-07-01T16:30:00Z'));
     expect(parseDateTime('2023-09-03', 'America/Santiago')).to.equal(Date.parse('2023-09-03T04:00:00Z'), 'a day that starts at 01:00');
   });
+
+  it('reads every export-style UTC stamp (YYYY-MM-DDTHH:MM:SSZ) as the calendar says, and as the same stamp with a fraction', () => {
+    const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+    let checked = 0; let refused = 0;
+    for (const year of [1000, 1582, 1900, 1999, 2000, 2023, 2024, 2100, 2400, 9999]) {
+      for (let month = 0; month <= 13; month++) {
+        for (const day of [0, 1, 15, 28, 29, 30, 31, 32]) {
+          for (const [hour, minute, second] of [[0, 0, 0], [23, 59, 59], [24, 0, 0], [12, 60, 0], [12, 0, 60], [7, 5, 9]]) {
+            const text = `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(hour!)}:${pad(minute!)}:${pad(second!)}Z`;
+            // The definition: a month of 1–12, a day that JavaScript's own calendar gives that month, a time of day.
+            const exists = month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate()
+              && hour! <= 23 && minute! <= 59 && second! <= 59;
+            const expected = exists ? Date.UTC(year, month - 1, day, hour, minute, second) : null;
+            expect(parseDateTime(text, 'Europe/Berlin'), text).to.equal(expected);
+            expect(parseDateTime(text.replace('Z', '.0Z'), 'Europe/Berlin'), `${text} with a fraction`).to.equal(expected);
+            checked++; if (!exists) refused++;
+          }
+        }
+      }
+    }
+    expect(checked).to.equal(10 * 14 * 8 * 6);
+    expect(refused).to.be.within(checked / 3, checked - 100);
+    for (const other of ['2024-08-02T11:56:55+00:00', ' 2024-08-02T11:56:55Z', '2024-08-02 11:56:55Z', '2024-08-02T11:56:5xZ']) {
+      expect(parseDateTime(other, 'UTC'), other).to.equal(other.includes('x') ? null : Date.UTC(2024, 7, 2, 11, 56, 55));
+    }
+  });
 });

@@ -160,7 +160,7 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
     const converter = createRowConverter({ ...readAs, account });
     let valid = 0;
     let from = Infinity; let to = -Infinity;
-    for await (const { key: index, value } of rowsOf(staged, readAs.fileFormat)) {
+    for await (const rows of rowsOf(staged, readAs.fileFormat)) for (const { key: index, value } of rows) {
       report.rows_read++;
       const result = converter.convert(value);
       report.format = converter.format;
@@ -189,7 +189,7 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
   async function* batchesOf(staged: StagedFile, account: string, readAs: ReadAs): AsyncGenerator<IncomingStream[]> {
     const converter = createRowConverter({ ...readAs, account });
     let batch: IncomingStream[] = [];
-    for await (const { value } of rowsOf(staged, readAs.fileFormat)) {
+    for await (const rows of rowsOf(staged, readAs.fileFormat)) for (const { value } of rows) {
       const result = converter.convert(value);
       if (!result.ok) continue;
       batch.push(result.record);

@@ -41,47 +41,73 @@ export async function formatOf(file: StagedFile): Promise<Sniffed> {
   return sniffed;
 }
 
+/** Rows handed on together by {@link rowsOf}. */
+const ROWS_PER_SLICE = 256;
+
 /**
  * The rows of a staged history file, in order, for its `format` (default: a JSON array, the only
- * format before 0.2, so journal lines without a format replay as before). JSON arrays come from memory
- * with JSON.parse when the file is small, else streamed from disk with stream-json; the other formats
- * are always streamed (formats/containers.ts), so memory stays bounded.
+ * format before 0.2, so journal lines without a format replay as before), in slices of up to
+ * {@link ROWS_PER_SLICE} rows: an async step per row cost a promise and a result object, ~400 bytes a
+ * row of garbage on an import. JSON arrays come from memory with JSON.parse when the file is small,
+ * else streamed from disk with stream-json; the other formats are always streamed
+ * (formats/containers.ts), so memory stays bounded.
  * @throws ParseError for a file that is damaged or not in `format`, or past {@link MAX_ROWS_PER_FILE} rows.
  */
-export async function* rowsOf(file: StagedFile, format: FileFormat = 'json-array'): AsyncGenerator<RawRow> {
+export async function* rowsOf(file: StagedFile, format: FileFormat = 'json-array'): AsyncGenerator<RawRow[]> {
+  if (format === 'json-array' && file.buffer) {
+    yield* bufferSlices(file.buffer);
+    return;
+  }
+  let slice: RawRow[] = [];
+  for await (const row of streamedRows(file, format)) {
+    slice.push(row);
+    if (slice.length >= ROWS_PER_SLICE) { yield slice; slice = []; }
+  }
+  if (slice.length > 0) yield slice;
+}
+
+/** The rows of a JSON array in memory, in slices of {@link ROWS_PER_SLICE}. @throws ParseError as {@link rowsOf}. */
+function* bufferSlices(buffer: Buffer): Generator<RawRow[]> {
+  // Row by row where the file is an array of objects (every export is): each row dies young (json-array.ts).
+  const spans = splitJsonArray(buffer);
+  if (spans) {
+    if (spans.length / 2 > MAX_ROWS_PER_FILE) throw tooMany();
+    for (let k = 0; k < spans.length; k += 2 * ROWS_PER_SLICE) {
+      const slice: RawRow[] = [];
+      for (let j = k; j < Math.min(spans.length, k + 2 * ROWS_PER_SLICE); j += 2) {
+        let value: unknown;
+        try {
+          value = JSON.parse(buffer.toString('utf8', spans[j], spans[j + 1]));
+        } catch {
+          wholeJson(buffer); // throws the ParseError a whole-file parse gives (its message names the position)
+          throw new ParseError('not valid JSON (truncated or damaged)');
+        }
+        slice.push({ key: j / 2, value });
+      }
+      yield slice;
+    }
+    return;
+  }
+  const data = wholeJson(buffer);
+  if (!Array.isArray(data)) throw new ParseError('expected a JSON array of streams at the top level');
+  if (data.length > MAX_ROWS_PER_FILE) throw tooMany();
+  for (let k = 0; k < data.length; k += ROWS_PER_SLICE) {
+    const slice: RawRow[] = [];
+    for (let key = k; key < Math.min(data.length, k + ROWS_PER_SLICE); key++) {
+      slice.push({ key, value: data[key] });
+      data[key] = undefined; // a row handed on is not kept twice: the parsed file shrinks as it is read
+    }
+    yield slice;
+  }
+}
+
+/** The rows of a file {@link bufferSlices} does not read, one at a time (streamed from disk). */
+async function* streamedRows(file: StagedFile, format: FileFormat): AsyncGenerator<RawRow> {
   if (format !== 'json-array') {
     let seen = 0;
     for await (const row of containerRows(file, format)) {
       if (++seen > MAX_ROWS_PER_FILE) throw tooMany();
       yield row;
-    }
-    return;
-  }
-  if (file.buffer) {
-    const buffer = file.buffer;
-    // Row by row where the file is an array of objects (every export is): each row dies young (json-array.ts).
-    const spans = splitJsonArray(buffer);
-    if (spans) {
-      if (spans.length / 2 > MAX_ROWS_PER_FILE) throw tooMany();
-      for (let k = 0; k < spans.length; k += 2) {
-        let value: unknown;
-        try {
-          value = JSON.parse(buffer.toString('utf8', spans[k], spans[k + 1]));
-        } catch {
-          wholeJson(buffer); // throws the ParseError a whole-file parse gives (its message names the position)
-          throw new ParseError('not valid JSON (truncated or damaged)');
-        }
-        yield { key: k / 2, value };
-      }
-      return;
-    }
-    const data = wholeJson(buffer);
-    if (!Array.isArray(data)) throw new ParseError('expected a JSON array of streams at the top level');
-    if (data.length > MAX_ROWS_PER_FILE) throw tooMany();
-    for (let key = 0; key < data.length; key++) {
-      const value = data[key];
-      data[key] = undefined; // a row handed on is not kept twice: the parsed file shrinks as it is read
-      yield { key, value };
     }
     return;
   }
@@ -102,7 +128,6 @@ export async function* rowsOf(file: StagedFile, format: FileFormat = 'json-array
     source.destroy();
   }
 }
-
 /**
  * The whole file parsed at once.
  * @throws ParseError when it is not valid JSON.

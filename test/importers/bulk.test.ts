@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import initSqlJs from 'sql.js';
-import { buildCore } from '../support/core.js';
+import { buildCore, stream } from '../support/core.js';
 import { EXTENDED_DIR } from '../support/fixtures.js';
 import { tempDir } from '../support/helpers.js';
 import { verifySnapshot } from '../../src/store/snapshot.js';
@@ -22,6 +22,30 @@ function sessionsOf(core: { store: { sql: { values(sql: string): unknown[][] } }
     if (last && start - last[1]! <= 20 * 60_000) { last[1] = Math.max(last[1]!, end); last[2]! += 1; last[3]! += ms; } else out.push([start, end, 1, ms]);
   }
   return out;
+}
+
+type Db = { store: { sql: { values(sql: string): unknown[][] } } };
+/**
+ * The rollup tables as they are, and as a direct aggregation over the stored streams of tracks (content 0)
+ * computes them from each stream's local day and hour (weekday 0 = Monday: 1970-01-01 was a Thursday).
+ */
+function rollups(core: Db) {
+  const q = (sql: string) => core.store.sql.values(sql);
+  return {
+    stored: {
+      daily: q('SELECT account_id, local_day, plays, skips, streams, ms_played, early_skips FROM daily_stats WHERE streams != 0 ORDER BY 1, 2'),
+      hourly: q('SELECT account_id, local_dow, local_hour, plays, skips, ms_played FROM hourly_stats WHERE plays + skips + ms_played != 0 ORDER BY 1, 2, 3'),
+      track: q('SELECT account_id, track_id, plays, skips, ms_played, first_at, last_at FROM track_stats ORDER BY 1, 2'),
+    },
+    direct: {
+      daily: q(`SELECT account_id, local_day, sum(kind = 1), sum(kind = 2), count(*), sum(ms_played), sum(kind = 2 AND ms_played < 10000)
+        FROM streams WHERE content = 0 GROUP BY 1, 2 ORDER BY 1, 2`),
+      hourly: q(`SELECT account_id, (local_day + 3) % 7, local_hour, sum(kind = 1), sum(kind = 2), sum(ms_played)
+        FROM streams WHERE content = 0 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`),
+      track: q(`SELECT account_id, track_id, sum(kind = 1), sum(kind = 2), sum(ms_played), min(ended_at), max(ended_at)
+        FROM streams WHERE content = 0 GROUP BY 1, 2 ORDER BY 1, 2`),
+    },
+  };
 }
 
 describe('importers: a big import loads without the per-track index and builds it once at its end', function () {
@@ -64,12 +88,18 @@ describe('importers: a big import loads without the per-track index and builds i
     expect(core.store.indexReady(INDEX)).to.equal(true);
     expect(indexExists()).to.equal(true);
 
-    // The sessions the big job left for its end are there, as PRODUCT.md defines them (plays 20 min apart at most).
+    // The sessions the big job left for its end are there, as PRODUCT.md defines them (plays 20 min apart at most),
+    // and so are the rollups it added up in memory and wrote at its end.
     expect(core.store.sql.values('SELECT started_at, ended_at, plays, ms_played FROM sessions ORDER BY started_at')).to.deep.equal(sessionsOf(core));
+    const afterBig = rollups(core);
+    expect(afterBig.stored.track.length, 'tracks counted').to.be.greaterThan(500);
+    expect(afterBig.stored).to.deep.equal(afterBig.direct);
 
     const small = await watch(core.importer.importPaths(SMALL_JOB, { account: 'default' }));
     expect(core.store.sql.values('SELECT started_at, ended_at, plays, ms_played FROM sessions ORDER BY started_at')).to.deep.equal(sessionsOf(core));
     expect(small.dropped).to.equal(0, 'a job small against the stored streams keeps the index up to date row by row');
+    const afterSmall = rollups(core);
+    expect(afterSmall.stored).to.deep.equal(afterSmall.direct);
 
     // The snapshot on disk (the job's last step) holds the index and uses it for a track's streams.
     const SQL = await initSqlJs();
@@ -115,6 +145,37 @@ describe('importers: a big import loads without the per-track index and builds i
     expect(sessions).to.deep.equal(sessionsOf(core));
     expect(sessions.some((x) => x[0] === shortEnd - short && x[1] === longEnd && x[2] === 2),
       'the short play and the long one crossing the window edge are one session').to.equal(true);
+    await core.close();
+  });
+
+  it('counts a live play recorded during the load in the rollups once, and writes the load\'s rollups at the next snapshot when writing them at its end failed', async () => {
+    const core = await buildCore({ dataDir: tmp.dir });
+    const sql = core.store.sql;
+    const exec = sql.exec.bind(sql);
+    // The job's first file goes in row by row (under 5 000 rows), the second as a bulk load, whose batches write
+    // no track_stats: the first such write once the index is back is the load's end, which fails once.
+    let failed = 0; let loading = false;
+    let live: Promise<unknown> | null = null;
+    sql.exec = ((statement: string, params?: unknown[]) => {
+      if (!live && !core.store.indexReady(INDEX)) {
+        // A live play of this account and a skip of another arrive while the index is gone: recorded between batches.
+        live = core.ingest.record([stream(900_001, Date.UTC(2024, 6, 1, 12)),
+          stream(900_002, Date.UTC(2024, 6, 1, 13), { account: 'second', ms_played: 5_000, reason_end: 'fwdbtn', skipped: true })]);
+      }
+      if (!core.store.indexReady(INDEX)) loading = true;
+      else if (loading && failed === 0 && statement.startsWith('INSERT INTO track_stats')) { failed++; throw new Error('simulated failure'); }
+      return exec(statement, params as never);
+    }) as typeof sql.exec;
+    const report = await core.importer.importPaths(BIG_JOB, { account: 'default' });
+    await live;
+    sql.exec = exec;
+    expect(failed, 'the end of the load failed once').to.equal(1);
+    expect(report.totals.streams_stored).to.equal(3154 + 3328);
+    expect(core.store.indexReady(INDEX)).to.equal(true);
+    const r = rollups(core);
+    expect(r.stored.daily.length).to.be.greaterThan(100);
+    expect(r.stored).to.deep.equal(r.direct);
+    expect(sql.values('SELECT count(*) FROM streams')[0]![0]).to.equal(3154 + 3328 + 2);
     await core.close();
   });
 });

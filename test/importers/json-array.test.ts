@@ -18,7 +18,7 @@ function splitRows(bytes: Buffer): unknown[] | null {
 async function read(bytes: Buffer): Promise<{ rows: unknown[] } | { error: string }> {
   const rows: unknown[] = [];
   try {
-    for await (const { value } of rowsOf({ name: '', path: '', bytes: bytes.length, sha256: '', buffer: bytes })) rows.push(value);
+    for await (const slice of rowsOf({ name: '', path: '', bytes: bytes.length, sha256: '', buffer: bytes })) for (const { value } of slice) rows.push(value);
     return { rows };
   } catch (err) {
     return { error: (err as Error).message };
