@@ -162,8 +162,8 @@ export function parseDateTime(text: string, timeZone: string): number | null {
   const [hour, minute, second] = [Number(m[4]), Number(m[5]), Number(m[6] ?? 0)];
   if (hour > 23 || minute > 59 || second > 59) return null;
   if (m[8] === 'Z' && Number(m[1]) >= 1000) {
-    // The common case of every export (`2024-08-02T18:04:11Z`): UTC needs no zone rules, so Date.UTC does
-    // it, refusing a day the month does not have (Date.UTC would roll 02-30 over into March).
+    // UTC with a fraction, to the minute or with a space (plain `…T18:04:11Z` took utcSecondStamp): no zone rules,
+    // so Date.UTC does it, refusing a day the month does not have (Date.UTC would roll 02-30 over into March).
     const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
     if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
     const fraction = m[7] ? Math.floor(Number(m[7]) * 1000) : 0;

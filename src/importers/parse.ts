@@ -59,9 +59,14 @@ export async function* rowsOf(file: StagedFile, format: FileFormat = 'json-array
     return;
   }
   let slice: RawRow[] = [];
-  for await (const row of streamedRows(file, format)) {
-    slice.push(row);
-    if (slice.length >= ROWS_PER_SLICE) { yield slice; slice = []; }
+  try {
+    for await (const row of streamedRows(file, format)) {
+      slice.push(row);
+      if (slice.length >= ROWS_PER_SLICE) { yield slice; slice = []; }
+    }
+  } catch (err) {
+    if (slice.length > 0) yield slice; // the rows before the damage are read (a failed file's report counts them)
+    throw err;
   }
   if (slice.length > 0) yield slice;
 }
@@ -79,6 +84,7 @@ function* bufferSlices(buffer: Buffer): Generator<RawRow[]> {
         try {
           value = JSON.parse(buffer.toString('utf8', spans[j], spans[j + 1]));
         } catch {
+          if (slice.length > 0) yield slice; // the rows before the damage are read (a failed file's report counts them)
           wholeJson(buffer); // throws the ParseError a whole-file parse gives (its message names the position)
           throw new ParseError('not valid JSON (truncated or damaged)');
         }
@@ -101,7 +107,7 @@ function* bufferSlices(buffer: Buffer): Generator<RawRow[]> {
   }
 }
 
-/** The rows of a file {@link bufferSlices} does not read, one at a time (streamed from disk). */
+/** The rows of a file {@link bufferSlices} does not read, one at a time: other formats (formats/containers.ts), or a JSON array streamed from disk. */
 async function* streamedRows(file: StagedFile, format: FileFormat): AsyncGenerator<RawRow> {
   if (format !== 'json-array') {
     let seen = 0;
@@ -128,6 +134,7 @@ async function* streamedRows(file: StagedFile, format: FileFormat): AsyncGenerat
     source.destroy();
   }
 }
+
 /**
  * The whole file parsed at once.
  * @throws ParseError when it is not valid JSON.

@@ -115,7 +115,8 @@ export function createIngest({ store, bus, log, skipThresholdMs = SKIP_THRESHOLD
     // One source never merges with itself (sameStreamDistance): when the whole group comes from one source (an
     // import file, a poll), stored streams that hold a record of it can never match and are not read at all.
     const source = group[0]!.source;
-    const exclude = group.every((r) => r.source === source) ? SOURCE_BIT[source] : 0;
+    const oneSource = group.every((r) => r.source === source);
+    const exclude = oneSource ? SOURCE_BIT[source] : 0;
     const candidates = new CandidateIndex(store.streams.candidates(accountId, lo, hi, exclude));
     // Records seen before (identity key known) take part in nothing.
     const fresh: number[] = [];
@@ -143,8 +144,10 @@ export function createIngest({ store, bus, log, skipThresholdMs = SKIP_THRESHOLD
       } else {
         const fields = fieldsFromRecord(r, accountId, track, skipThresholdMs);
         store.streams.insert(fields, target);
+        // A later record of the group may be another source's record of this stream; in a group of one source
+        // none can be (one source never merges with itself), so the stream is not indexed as a candidate at all.
         // `fields` is the store's no longer: it becomes the candidate itself (no copy per row).
-        candidates.add(Object.assign(fields, { id: target, track_uri: track.uri, name_key: track.name_key }));
+        if (!oneSource) candidates.add(Object.assign(fields, { id: target, track_uri: track.uri, name_key: track.name_key }));
         result.inserted.push(target);
       }
     });

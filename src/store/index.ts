@@ -343,7 +343,7 @@ export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJou
   /** Ends a bulk load's deferrals at once: the dropped indexes built again, every session window recomputed (inside exclusive). */
   function endBulkLoad(): void {
     rebuildDropped();
-    sessionWindows.push(...transaction(() => streams.endBulk()));
+    sessionWindows.push(...streams.endBulk());
     while (recomputeNextWindow());
   }
 
@@ -352,7 +352,7 @@ export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJou
    * instead of also inserting it at a random place of each index, and the index is built once, sorted, at
    * the end (sql.js, 250 000 rows: 1.4 s of index upkeep against 0.3 s to build it). Until then
    * {@link indexReady} is false, and queries that name the index must not. Batches that call
-   * `streams.deferSessions()` leave their sessions and rollups (daily, hourly and track stats) to the end too. A snapshot is never written in between:
+   * `streams.deferSessions()` leave their sessions to the end too. A snapshot is never written in between:
    * compaction ends the load's deferrals first.
    * @returns the function that ends it (call it when the load ends, however it ends): the indexes are built in
    *   one step, the sessions a window at a time, the write lock released in between so live plays go on.
@@ -365,7 +365,7 @@ export async function openStore({ dataDir, timeZone, log, now = Date.now, maxJou
       streams.beginBulk();
     });
     return async () => {
-      await exclusive(() => { rebuildDropped(); sessionWindows.push(...transaction(() => streams.endBulk())); });
+      await exclusive(() => { rebuildDropped(); sessionWindows.push(...streams.endBulk()); });
       while (await exclusive(recomputeNextWindow)) await yieldToLoop();
     };
   }

@@ -98,43 +98,6 @@ export const STREAM_ROW_SELECT = `
   FROM streams s JOIN tracks t ON t.id = s.track_id
   LEFT JOIN artists ar ON ar.id = t.artist_id LEFT JOIN albums al ON al.id = t.album_id`;
 
-/** A daily_stats delta: account id, local day, plays, skips, streams, ms_played, early skips. */
-type DailyDelta = [number, number, number, number, number, number, number];
-/** An hourly_stats delta: account id, local weekday, local hour, plays, skips, ms_played. */
-type HourlyDelta = [number, number, number, number, number, number];
-/** A track_stats delta: account id, track id, plays, skips, ms_played, earliest and latest ended_at (ms; ±Infinity for none). */
-type TrackDelta = [number, number, number, number, number, number, number];
-/**
- * Rollup deltas keyed by their table's primary key as one number: account id × 2^20 + local day + 2^19
- * (days within ±1 400 years of 1970), account id × 168 + weekday × 24 + hour, account id × 2^32 + track id.
- */
-interface RollupDeltas { daily: Map<number, DailyDelta>; hourly: Map<number, HourlyDelta>; track: Map<number, TrackDelta> }
-
-/** What a bulk load left for its end (streams.endBulk): per account the spans (ms) whose sessions wait, and its rollup deltas. */
-interface BulkLoad { spans: Map<number, [number, number][]>; deltas: RollupDeltas }
-
-const noDeltas = (): RollupDeltas => ({ daily: new Map(), hourly: new Map(), track: new Map() });
-
-/** Adds the deltas `from` to `into` (counters summed, a track's earliest and latest ended_at kept). */
-function addDeltas(into: RollupDeltas, from: RollupDeltas): void {
-  for (const [key, d] of from.daily) {
-    const sum = into.daily.get(key);
-    if (!sum) into.daily.set(key, [...d]);
-    else for (let i = 2; i < 7; i++) sum[i]! += d[i]!;
-  }
-  for (const [key, h] of from.hourly) {
-    const sum = into.hourly.get(key);
-    if (!sum) into.hourly.set(key, [...h]);
-    else for (let i = 3; i < 6; i++) sum[i]! += h[i]!;
-  }
-  for (const [key, t] of from.track) {
-    const sum = into.track.get(key);
-    if (!sum) { into.track.set(key, [...t]); continue; }
-    sum[2] += t[2]; sum[3] += t[3]; sum[4] += t[4];
-    sum[5] = Math.min(sum[5], t[5]); sum[6] = Math.max(sum[6], t[6]);
-  }
-}
-
 /**
  * Stream writes with their rollups (daily_stats, hourly_stats, track_stats, sessions) kept in step,
  * and the reads ingest needs. Rollup deltas are gathered in memory and written by {@link flush},
@@ -143,8 +106,12 @@ function addDeltas(into: RollupDeltas, from: RollupDeltas): void {
 export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
   /** Whether keys from before migration 5 are stored (under day 0); none are ever added, so this holds for the store's life. */
   const legacyKeys = sql.get('SELECT 1 AS x FROM stream_keys WHERE utc_day = ? LIMIT 1', [LEGACY_KEY_DAY]) !== undefined;
-  /** The rollup deltas of the transaction under way, gathered by contribute and written by {@link flush}. */
-  const { daily, hourly, track: trackDelta } = noDeltas();
+  // Rollup deltas keyed by their table's primary key as one number: account id × 2^20 + local day + 2^19 (days within
+  // ±1 400 years of 1970), account id × 168 + weekday × 24 + hour, account id × 2^32 + track id. A string key per row
+  // cost more (V8 keeps no number-to-string cache under --optimize-for-size).
+  const daily = new Map<number, [number, number, number, number, number, number, number]>();
+  const hourly = new Map<number, [number, number, number, number, number, number]>();
+  const trackDelta = new Map<number, [number, number, number, number, number, number, number]>();
   /** Per account, the [start, end] spans (ms) of plays written or changed since the last flush: their sessions are recomputed. */
   const touched = new Map<number, [number, number][]>();
 
@@ -154,7 +121,6 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
     const play = f.kind === 'play' ? sign : 0;
     const skip = f.kind === 'skip' ? sign : 0;
     const ms = f.ms_played * sign;
-    // Number keys: a string per row and map cost more (V8 keeps no number-to-string cache under --optimize-for-size).
     const dk = f.account_id * 2 ** 20 + day + 2 ** 19;
     const d = daily.get(dk) ?? [f.account_id, day, 0, 0, 0, 0, 0];
     d[2] += play; d[3] += skip; d[4] += sign; d[5] += ms; d[6] += skip !== 0 && f.ms_played < EARLY_SKIP_MS ? skip : 0;
@@ -213,6 +179,7 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
   /** Replaces a stored stream's fields (a merge); rollups move from `before` to `after`. */
   function update(id: number, before: StreamFields, after: StreamFields): void {
     const b = tz.buckets(after.ended_at);
+    // Numbered parameters: ?1 is the id, first in params() (sql.js binds array item i to parameter i + 1).
     sql.exec(`UPDATE streams SET account_id = ?2, track_id = ?3, ended_at = ?4, ms_played = ?5, kind = ?6, content = ?7,
       source = ?8, sources = ?9, local_day = ?10, local_hour = ?11, reason_start = ?12, reason_end = ?13, skipped = ?14, shuffle = ?15,
       offline = ?16, incognito = ?17, platform = ?18, device = ?19, context_uri = ?20 WHERE id = ?1`, params(id, after, b));
@@ -425,8 +392,8 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
     return out;
   }
 
-  /** Writes rollup deltas (inside a transaction). */
-  function writeDeltas({ daily, hourly, track }: RollupDeltas): void {
+  /** Writes the gathered rollup deltas and recomputes touched sessions. Call inside the transaction. */
+  function flush(): void {
     for (const d of daily.values()) {
       sql.exec(`INSERT INTO daily_stats VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, local_day) DO UPDATE SET
         plays = plays + excluded.plays, skips = skips + excluded.skips, streams = streams + excluded.streams,
@@ -436,7 +403,7 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
       sql.exec(`INSERT INTO hourly_stats VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, local_dow, local_hour) DO UPDATE SET
         plays = plays + excluded.plays, skips = skips + excluded.skips, ms_played = ms_played + excluded.ms_played`, h);
     }
-    for (const t of track.values()) {
+    for (const t of trackDelta.values()) {
       const first = Number.isFinite(t[5]) ? t[5] : null;
       const last = Number.isFinite(t[6]) ? t[6] : null;
       sql.exec(`INSERT INTO track_stats VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, track_id) DO UPDATE SET
@@ -445,21 +412,12 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
         last_at = max(coalesce(last_at, excluded.last_at), coalesce(excluded.last_at, last_at))`,
         [t[0], t[1], t[2], t[3], t[4], first, last]);
     }
-  }
-
-  /**
-   * Writes the gathered rollup deltas and recomputes touched sessions; in a bulk load's batch
-   * ({@link deferSessions}) both are added to the load's instead, for {@link endBulk}. Call inside the transaction.
-   */
-  function flush(): void {
-    if (deferThis && bulk) {
-      addDeltas(bulk.deltas, { daily, hourly, track: trackDelta });
+    if (deferThis && bulkSpans) {
       for (const [accountId, spans] of touched) {
-        const list = bulk.spans.get(accountId);
-        if (list) list.push(...spans); else bulk.spans.set(accountId, [...spans]);
+        const list = bulkSpans.get(accountId);
+        if (list) list.push(...spans); else bulkSpans.set(accountId, [...spans]);
       }
     } else {
-      writeDeltas({ daily, hourly, track: trackDelta });
       for (const [accountId, spans] of touched) for (const [lo, hi] of joinedSpans(spans)) recomputeSessions(accountId, lo, hi);
     }
     discard();
@@ -473,35 +431,30 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
   }
 
   /**
-   * While a bulk load runs: the spans whose sessions its batches left for {@link endBulk}, per account, and
-   * their rollup deltas added up; null otherwise. A big import's batches overlap in time (files of an export,
-   * re-exports), so recomputing per batch read the same plays again and again, and a track played in many
-   * batches was upserted once per batch (65 000 track_stats upserts for 250 000 rows); once at the end,
-   * sessions in windows of {@link BULK_SESSION_WINDOW_MS}, each is read and written once.
+   * While a bulk load runs, the spans whose sessions its batches left for {@link endBulk}, per account; null
+   * otherwise. A big import's batches overlap in time (files of an export, re-exports), so recomputing per batch
+   * read the same plays again and again; once at the end, in windows of {@link BULK_SESSION_WINDOW_MS}, reads each once.
    */
-  let bulk: BulkLoad | null = null;
+  let bulkSpans: Map<number, [number, number][]> | null = null;
   /** Set by {@link deferSessions} for the transaction under way. */
   let deferThis = false;
-  /** Starts a bulk load: batches that call {@link deferSessions} leave their sessions and rollups to {@link endBulk}. */
-  function beginBulk(): void { bulk ??= { spans: new Map(), deltas: noDeltas() }; }
-  /** Call inside a bulk load's batch transaction: its sessions and rollups are written at the load's end instead of now. */
-  function deferSessions(): void { if (bulk) deferThis = true; }
+  /** Starts a bulk load: batches that call {@link deferSessions} leave their sessions to {@link endBulk}. */
+  function beginBulk(): void { bulkSpans ??= new Map(); }
+  /** Call inside a bulk load's batch transaction: its sessions are recomputed at the load's end instead of now. */
+  function deferSessions(): void { if (bulkSpans) deferThis = true; }
   /**
-   * Ends a bulk load, inside a transaction: writes its rollup deltas, and returns its left spans, joined and cut
-   * into windows of {@link BULK_SESSION_WINDOW_MS}, as (account id, from, to) in ms, for {@link recomputeWindow}.
-   * Live batches meanwhile wrote their own. Should writing the rollups fail, the load goes on (a later end tries again).
+   * Ends a bulk load: its left spans, joined and cut into windows of {@link BULK_SESSION_WINDOW_MS}, as
+   * (account id, from, to) in ms, for {@link recomputeWindow}. Live batches meanwhile recomputed their own.
    */
   function endBulk(): [number, number, number][] {
-    if (!bulk) return [];
-    writeDeltas(bulk.deltas);
-    changes++; // the rollups change: the statistics caches must not keep the ones from before
+    if (!bulkSpans) return [];
     const windows: [number, number, number][] = [];
-    for (const [accountId, list] of bulk.spans) {
+    for (const [accountId, list] of bulkSpans) {
       for (const [lo, hi] of joinedSpans(list)) {
         for (let from = lo; from <= hi; from += BULK_SESSION_WINDOW_MS) windows.push([accountId, from, Math.min(hi, from + BULK_SESSION_WINDOW_MS - 1)]);
       }
     }
-    bulk = null;
+    bulkSpans = null;
     return windows;
   }
 
@@ -522,7 +475,6 @@ export function createStreams(sql: Sql, catalog: Catalog, tz: TimeZoneMath) {
     changes++;
     sql.exec('DELETE FROM daily_stats'); sql.exec('DELETE FROM hourly_stats'); sql.exec('DELETE FROM track_stats');
     sql.exec('DELETE FROM sessions');
-    if (bulk) bulk.deltas = noDeltas(); // rebuilt from every stream, the bulk load's rows included
     const rows = sql.values('SELECT id, ended_at FROM streams');
     for (const [id, endedAt] of rows as [number, number][]) {
       const { day, hour } = tz.buckets(endedAt);

@@ -30,6 +30,16 @@ describe('importers: bad input gets a clear error and nothing half-stored', () =
     expect(stored()).to.equal(0);
   });
 
+  it('a row that is not JSON inside a well-formed array: the file fails, and its report counts the rows before it', async () => {
+    const rows = realRows().slice(0, 600).map((r) => JSON.stringify(r));
+    rows[420] = '{"ts": not-json}';
+    const file = write('Streaming_History_Audio_2026.json', `[${rows.join(',')}]`);
+    const report = await core.importer.importPaths([file], { account: 'default' });
+    expect(report.files[0]!.error).to.match(/not valid JSON \(truncated or damaged\)/);
+    expect(report.files[0]!.rows_read, 'rows 0–419 were read, past the first slice of 256').to.equal(420);
+    expect(stored()).to.equal(0);
+  });
+
   it('a truncated file next to a good one: the good one is stored whole, the bad one not at all', async () => {
     const rows = realRows();
     const good = write('Streaming_History_Audio_2025.json', JSON.stringify(rows.slice(0, 100)));
