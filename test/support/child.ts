@@ -3,8 +3,8 @@
  * (`npm test` compiles it before mocha starts), never through tsx. On Node 20, tsx's ESM hooks run on
  * a loader thread (module.register), and a child that imported a module after its start (the FFT's
  * WebAssembly loader does `await import('module')`) now and then never woke again: its main thread
- * asleep in a futex, no ffmpeg running, until the test's time limit (CI on 2 December; here 2 of 984 runs
- * next to a CPU-bound process).
+ * asleep in a futex, no ffmpeg running, until the test's time limit (CI twice; here about 1 run in 200
+ * under load).
  */
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
