@@ -5,12 +5,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from './support/helpers.js';
 import { EXTENDED_DIR } from './support/fixtures.js';
-import { CLI } from './support/child.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 function vibescope(args: string[], env: Record<string, string> = {}) {
-  const res = spawnSync(process.execPath, [CLI, ...args], {
+  const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), ...args], {
     cwd: ROOT, encoding: 'utf8', env: { ...process.env, VIBESCOPE_OPTIONS_FILE: '/nonexistent/options.json', ...env }, timeout: 60_000,
   });
   return { code: res.status, out: res.stdout, err: res.stderr };

@@ -7,7 +7,6 @@ import { openTokenStore } from '../src/spotify/index.js';
 import { startFakeSpotify, playerState, trackObject, type FakeSpotify } from './support/fake-spotify.js';
 import { freePort, tempDir, waitFor, rng } from './support/helpers.js';
 import { EXTENDED_DIR } from './support/fixtures.js';
-import { CLI } from './support/child.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CYCLES = 16;
@@ -34,7 +33,7 @@ describe('crash safety: restarts and SIGKILL at random moments lose no acknowled
     VIBESCOPE_SNAPSHOT_MAX_JOURNAL_RECORDS: '10', VIBESCOPE_OPTIONS_FILE: path.join(tmp.dir, 'no-options.json') });
 
   function startChild(port: number): ChildProcess {
-    const proc = spawn(process.execPath, [CLI, 'serve', '--port', String(port)],
+    const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), 'serve', '--port', String(port)],
       { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stderr!.on('data', (chunk) => { output += String(chunk); });
     proc.stdout!.on('data', (chunk) => { output += String(chunk); });
@@ -56,7 +55,7 @@ describe('crash safety: restarts and SIGKILL at random moments lose no acknowled
   it(`survives ${CYCLES} cycles of SIGTERM and kill -9 during syncs, imports, snapshots and replays`, async () => {
     const random = rng(20261201);
     // A data folder that already holds an import and its compaction.
-    const seed = spawnSync(process.execPath, [CLI, 'import', path.join(EXTENDED_DIR, 'efrrowini_Streaming_History_Video_2023.json')],
+    const seed = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'import', path.join(EXTENDED_DIR, 'efrrowini_Streaming_History_Video_2023.json')],
       { cwd: ROOT, env: env(), encoding: 'utf8', timeout: 120_000 });
     expect(seed.status, `${seed.error?.message ?? ''}\n${seed.stdout}${seed.stderr}`).to.equal(0);
     const tokens = await openTokenStore(path.join(tmp.dir, 'data'));

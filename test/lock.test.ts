@@ -8,7 +8,6 @@ import { startFakeSpotify, type FakeSpotify } from './support/fake-spotify.js';
 import { freePort, tempDir, waitFor } from './support/helpers.js';
 import { buildCore, stream } from './support/core.js';
 import { EXTENDED_DIR } from './support/fixtures.js';
-import { CLI } from './support/child.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -32,10 +31,10 @@ describe('the data folder lock, read-only status, and commands that go through a
 
   const env = (extra: Record<string, string> = {}) => ({ ...process.env, VIBESCOPE_OPTIONS_FILE: path.join(tmp.dir, 'none.json'), VIBESCOPE_LOG_LEVEL: 'warning',
     VIBESCOPE_CLIENT_ID: 'lock-test', VIBESCOPE_SPOTIFY_API_URL: fake.apiUrl, VIBESCOPE_SPOTIFY_ACCOUNTS_URL: fake.accountsUrl, ...extra });
-  const cli = (args: string[], input?: string) => spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', env: env(), input, timeout: 60_000 });
+  const cli = (args: string[], input?: string) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, encoding: 'utf8', env: env(), input, timeout: 60_000 });
   async function serve(dataDir: string): Promise<{ child: ChildProcess; base: string }> {
     const port = await freePort();
-    const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--port', String(port)], { cwd: ROOT, env: env(), stdio: 'ignore' });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--data-dir', dataDir, '--port', String(port)], { cwd: ROOT, env: env(), stdio: 'ignore' });
     children.push(child);
     const base = `http://127.0.0.1:${port}/api/v1`;
     await waitFor(async () => (await fetch(`${base}/health`)).ok, { timeoutMs: 20_000, what: 'server' });
@@ -83,7 +82,7 @@ describe('the data folder lock, read-only status, and commands that go through a
   it('connect while the server runs goes through it: the server is connected at once and its token file is its own', async () => {
     const dataDir = path.join(tmp.dir, 'data');
     const { base } = await serve(dataDir);
-    const child = spawn(process.execPath, [CLI, 'connect', '--data-dir', dataDir], { cwd: ROOT, env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'connect', '--data-dir', dataDir], { cwd: ROOT, env: env(), stdio: ['pipe', 'pipe', 'pipe'] });
     children.push(child);
     let out = '';
     child.stdout!.on('data', (c) => { out += String(c); });

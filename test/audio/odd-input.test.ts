@@ -4,7 +4,6 @@ import path from 'node:path';
 import { analyzeFile, probe, resolveFfmpeg, AudioDecodeError, type FfmpegPaths } from '../../src/audio/index.js';
 import { HYPERROGUE_MUSIC, UNREADABLE_OGG } from '../support/debian-music.js';
 import { tempDir } from '../support/helpers.js';
-import { compiled } from '../support/child.js';
 
 /** ffmpeg's EBU R128 integrated loudness of the file's own audio stream. */
 function ebur128(paths: FfmpegPaths, file: string): number {
@@ -107,7 +106,7 @@ describe('audio: odd and bad input decoded by real ffmpeg', function () {
   it('analyses a 60-minute file in bounded memory: peak RSS within 40 MB of a 2-minute file\'s', async () => {
     const clicks = (minutes: number) => ['-f', 'lavfi', '-i', `aevalsrc=exprs=0.5*sin(2*PI*800*t)*exp(-mod(t\\,0.5)*80)+0.1*sin(2*PI*220*t):s=11025:d=${minutes * 60}`, '-c:a', 'pcm_u8'];
     const child = (file: string) => {
-      const res = spawnSync(process.execPath, [compiled('test/support/analyze-child.ts'), file], { encoding: 'utf8', timeout: 140_000 });
+      const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '..', 'support', 'analyze-child.ts'), file], { encoding: 'utf8', timeout: 140_000 });
       if (res.status !== 0) throw new Error(`analyze-child: ${res.error?.message ?? `exit ${res.status} ${res.signal ?? ''}`}\n${res.stderr}`);
       return JSON.parse(res.stdout.trim().split('\n').at(-1)!) as { duration_s: number; tempo_bpm: number; beats: number; peak_rss_mb: number };
     };

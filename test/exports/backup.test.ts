@@ -10,11 +10,10 @@ import { acquireDataLock } from '../../src/store/index.js';
 import { buildCore, stream } from '../support/core.js';
 import { EXTENDED_DIR, ACCOUNT_DIR, FIXTURES } from '../support/fixtures.js';
 import { quietLogger, tempDir, waitFor } from '../support/helpers.js';
-import { CLI } from '../support/child.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 function vibescope(args: string[]) {
-  const res = spawnSync(process.execPath, [CLI, ...args], {
+  const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), ...args], {
     cwd: ROOT, encoding: 'utf8', env: { ...process.env, VIBESCOPE_OPTIONS_FILE: '/nonexistent/options.json', VIBESCOPE_TIMEZONE: 'Europe/Berlin' }, timeout: 90_000,
   });
   return { code: res.status, out: res.stdout, err: res.stderr };

@@ -9,7 +9,6 @@ import { buildCore, stream } from '../support/core.js';
 import { freePort, tempDir, waitFor } from '../support/helpers.js';
 import { EXTENDED_DIR } from '../support/fixtures.js';
 import type { JournalRecord } from '../../src/store/index.js';
-import { CLI } from '../support/child.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FILES = readdirSync(EXTENDED_DIR).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(EXTENDED_DIR, f));
@@ -71,7 +70,7 @@ describe('importers: durable per file, invisible until durable, never blocking l
     }
     const dataDir = path.join(tmp.dir, 'data');
     const port = await freePort();
-    const start = (): ChildProcess => spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, '--port', String(port)],
+    const start = (): ChildProcess => spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--data-dir', dataDir, '--port', String(port)],
       { cwd: ROOT, stdio: 'ignore', env: { ...process.env, VIBESCOPE_OPTIONS_FILE: path.join(tmp.dir, 'none.json'), VIBESCOPE_LOG_LEVEL: 'warning' } });
     let child = start();
     const base = `http://127.0.0.1:${port}/api/v1`;

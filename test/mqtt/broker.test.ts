@@ -9,7 +9,6 @@ import { openTokenStore } from '../../src/spotify/index.js';
 import { startFakeSpotify, playerState, trackObject, type FakeSpotify } from '../support/fake-spotify.js';
 import { startMosquitto, haClient, type Mosquitto } from '../support/mosquitto.js';
 import { memoryLogger, middayZone, tempDir, waitFor } from '../support/helpers.js';
-import { CLI } from '../support/child.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The instance id this data folder got at its first start (src/mqtt/identity.ts). */
@@ -180,7 +179,7 @@ describe('mqtt: availability when the process dies or stops', function () {
   after(async () => { await broker.close(); await tmp.remove(); });
 
   function serve(port: number) {
-    return spawn(process.execPath, [CLI, 'serve'], { cwd: ROOT, stdio: 'ignore',
+    return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), 'serve'], { cwd: ROOT, stdio: 'ignore',
       env: { ...process.env, VIBESCOPE_DATA_DIR: tmp.dir, VIBESCOPE_PORT: String(port), VIBESCOPE_MQTT_URL: broker.url,
         VIBESCOPE_OPTIONS_FILE: path.join(tmp.dir, 'none.json'), VIBESCOPE_LOG_LEVEL: 'warning' } });
   }

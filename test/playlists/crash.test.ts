@@ -7,7 +7,6 @@ import { startFakeSpotify, type FakeSpotify } from '../support/fake-spotify.js';
 import { EXTENDED_DIR } from '../support/fixtures.js';
 import { freePort, tempDir, waitFor } from '../support/helpers.js';
 import { catalogFromRows, historyRows } from './harness.js';
-import { CLI } from '../support/child.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FILE = path.join(EXTENDED_DIR, 'efrrowini_Streaming_History_Audio_2024.json');
@@ -24,7 +23,7 @@ describe('playlists: a run killed mid-way (SIGKILL) is failed after the restart;
     VIBESCOPE_VIBE_PLAYLIST_SIZE: '15', VIBESCOPE_VIBE_M3U_DIR: path.join(tmp.dir, 'm3u'), VIBESCOPE_OPTIONS_FILE: path.join(tmp.dir, 'no-options.json') });
   /** Runs the CLI without blocking this process (the fake Spotify lives here and must keep answering). */
   function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    const proc = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), ...args], { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = ''; let stderr = '';
     proc.stdout.on('data', (c) => { stdout += String(c); });
     proc.stderr.on('data', (c) => { stderr += String(c); });
@@ -33,7 +32,7 @@ describe('playlists: a run killed mid-way (SIGKILL) is failed after the restart;
 
   async function startChild(): Promise<string> {
     const port = await freePort();
-    child = spawn(process.execPath, [CLI, 'serve', '--port', String(port)], { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), 'serve', '--port', String(port)], { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (c) => { output += String(c); });
     child.stderr!.on('data', (c) => { output += String(c); });
     const base = `http://127.0.0.1:${port}/api/v1`;

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { tempDir, waitFor } from '../support/helpers.js';
 import { startFakeListenBrainz, type FakeListenBrainz } from '../support/fake-listenbrainz.js';
-import { compiled } from '../support/child.js';
 
-const CHILD = compiled('test/scrobble/outbox-child.ts');
+const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'outbox-child.ts');
 const PLAYS = 30;
 const KILLS = 8;
 const T0 = Date.UTC(2026, 0, 1, 8);
@@ -19,7 +19,7 @@ describe('scrobble: the outbox under SIGKILL mid-send', function () {
   afterEach(async () => { child?.kill('SIGKILL'); await fake.close(); await tmp.remove(); });
 
   function run(): ChildProcess {
-    const p = spawn(process.execPath, [CHILD, path.join(tmp.dir, 'data'), fake.url, String(PLAYS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, ['--import', 'tsx', CHILD, path.join(tmp.dir, 'data'), fake.url, String(PLAYS)], { stdio: ['ignore', 'pipe', 'pipe'] });
     p.stderr!.on('data', (c) => { if (/Error/.test(String(c))) process.stderr.write(`child: ${String(c)}`); });
     return p;
   }

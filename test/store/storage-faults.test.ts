@@ -11,7 +11,6 @@ import { buildSpotifyApp } from '../support/spotify-app.js';
 import { trackObject } from '../support/fake-spotify.js';
 import { EXTENDED_DIR } from '../support/fixtures.js';
 import { StorageError } from '../../src/errors.js';
-import { CLI } from '../support/child.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const T0 = Date.UTC(2026, 6, 1, 9);
@@ -119,7 +118,7 @@ describe('store: a full, read-only or size-limited disk (a real tmpfs)', functio
     await core.close();
     // The server itself starts and serves the history read-only, its health saying why in a sentence.
     const port = await freePort();
-    const child = spawn(process.execPath, [CLI, 'serve', '--data-dir', disk.dir, '--port', String(port)],
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--data-dir', disk.dir, '--port', String(port)],
       { cwd: ROOT, stdio: 'ignore', env: { ...process.env, VIBESCOPE_OPTIONS_FILE: path.join(ROOT, 'no-such-options.json'), VIBESCOPE_LOG_LEVEL: 'fatal' } });
     try {
       const health = await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/api/v1/health`)).json() as Promise<any>, { timeoutMs: 20_000, what: 'health' });
@@ -160,7 +159,7 @@ describe('store: a full, read-only or size-limited disk (a real tmpfs)', functio
     const dataDir = path.join(disk.dir, 'data');
     cpSync(BIG, path.join(disk.dir, 'Streaming_History_Audio_2024.json'));
     // 1 MB limit: the 2.5 MB file cannot be staged.
-    const res = spawnSync('bash', ['-c', `ulimit -f 1024; exec "${process.execPath}" "${CLI}" import "${path.join(disk.dir, 'Streaming_History_Audio_2024.json')}" --data-dir "${dataDir}"`],
+    const res = spawnSync('bash', ['-c', `ulimit -f 1024; exec "${process.execPath}" --import tsx src/cli.ts import "${path.join(disk.dir, 'Streaming_History_Audio_2024.json')}" --data-dir "${dataDir}"`],
       { cwd: ROOT, encoding: 'utf8', env: { ...process.env, VIBESCOPE_OPTIONS_FILE: path.join(disk.dir, 'none.json') } });
     expect(res.status).to.equal(1);
     expect(res.stdout).to.match(/file-size limit/);

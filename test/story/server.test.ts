@@ -5,7 +5,6 @@ import { fileURLToPath } from 'node:url';
 import { startFakeOpenAi, type FakeAi } from '../support/fake-ai.js';
 import { freePort, tempDir, waitFor } from '../support/helpers.js';
 import { goodStory, MICA, TZ, WEEK } from './support.js';
-import { CLI } from '../support/child.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -35,7 +34,7 @@ describe('story: the server, the CLI and a killed process (real processes, loopb
 
   /** The CLI without blocking this process (the fake provider answers from here). */
   function cliAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    const proc = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = ''; let stderr = '';
     proc.stdout.on('data', (c) => { stdout += String(c); });
     proc.stderr.on('data', (c) => { stderr += String(c); });
@@ -43,7 +42,7 @@ describe('story: the server, the CLI and a killed process (real processes, loopb
   }
 
   function cli(args: string[], extra: Record<string, string> = {}) {
-    return spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...env, ...extra }, timeout: 90_000 });
+    return spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), ...args], { cwd: ROOT, encoding: 'utf8', env: { ...env, ...extra }, timeout: 90_000 });
   }
 
   async function stopServer(): Promise<void> {
@@ -57,7 +56,7 @@ describe('story: the server, the CLI and a killed process (real processes, loopb
   async function startServer(): Promise<string> {
     await stopServer();
     const port = await freePort();
-    child = spawn(process.execPath, [CLI, 'serve'], { cwd: ROOT, env: { ...env, VIBESCOPE_PORT: String(port) },
+    child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), 'serve'], { cwd: ROOT, env: { ...env, VIBESCOPE_PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (c) => { output += String(c); });
     child.stderr!.on('data', (c) => { output += String(c); });
