@@ -1,6 +1,7 @@
 import createPffftSimd from '@echogarden/pffft-wasm/simd';
 import createPffft, { type PffftModule } from '@echogarden/pffft-wasm';
 import FFT from 'fft.js';
+import { whileLoopAlive } from '../loop.js';
 
 /**
  * The real-input FFT of the analysis frames: PFFFT (J. Pommier, BSD; FFTPACK's algorithms with
@@ -20,15 +21,16 @@ let pffft: PffftModule | null | undefined;
 let loading: Promise<void> | null = null;
 
 /**
- * Instantiates PFFFT once (SIMD build, else scalar, else none: fft.js). Analyses call it before their
+ * Instantiates PFFFT once (SIMD build, else scalar, else none: fft.js), the event loop kept alive meanwhile
+ * (loop.ts: an empty loop could deadlock Node 20 while the module compiles). Analyses call it before their
  * first transform; the server does not pay for the module (its 16 MB WebAssembly heap, ~2 MB resident)
  * until a file is analysed. Never rejects.
  */
 export function loadFft(): Promise<void> {
-  loading ??= (async () => {
+  loading ??= whileLoopAlive((async () => {
     try { pffft = await createPffftSimd(quiet); return; } catch { /* no WebAssembly SIMD: the scalar build */ }
     try { pffft = await createPffft(quiet); } catch { pffft = null; }
-  })();
+  })());
   return loading;
 }
 

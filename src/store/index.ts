@@ -2,6 +2,7 @@ import { access, constants, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
+import { whileLoopAlive } from '../loop.js';
 import type { ZodType } from 'zod';
 import type { Logger } from '../log.js';
 import type { Health } from '../health.js';
@@ -82,9 +83,9 @@ export interface RecordHandler<T extends JournalRecord = JournalRecord> {
 }
 
 let sqlJsPromise: Promise<SqlJsStatic> | null = null;
-/** Loads the sql.js WebAssembly module once per process. */
+/** Loads the sql.js WebAssembly module once per process (the event loop kept alive meanwhile: loop.ts). */
 function loadSqlJs(): Promise<SqlJsStatic> {
-  sqlJsPromise ??= initSqlJs();
+  sqlJsPromise ??= whileLoopAlive(initSqlJs());
   return sqlJsPromise;
 }
 
