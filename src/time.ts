@@ -107,6 +107,7 @@ export function createTimeZoneMath(timeZone: string): TimeZoneMath {
 }
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TIME_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
 /** Days in a month of the proleptic Gregorian calendar (month 1–12). */
 function daysInMonth(year: number, month: number): number {
@@ -139,7 +140,6 @@ function utcSecondStamp(text: string): number | null | undefined {
   if (hour > 23 || minute > 59 || second > 59 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
   return Date.UTC(year, month - 1, day, hour, minute, second);
 }
-const DATE_TIME_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
 /**
  * Parses a date or date-time strictly (ISO 8601 calendar dates): `2024-08-02` is the start of that

@@ -79,7 +79,8 @@ function* bufferSlices(buffer: Buffer): Generator<RawRow[]> {
     if (spans.length / 2 > MAX_ROWS_PER_FILE) throw tooMany();
     for (let k = 0; k < spans.length; k += 2 * ROWS_PER_SLICE) {
       const slice: RawRow[] = [];
-      for (let j = k; j < Math.min(spans.length, k + 2 * ROWS_PER_SLICE); j += 2) {
+      const end = Math.min(spans.length, k + 2 * ROWS_PER_SLICE);
+      for (let j = k; j < end; j += 2) {
         let value: unknown;
         try {
           value = JSON.parse(buffer.toString('utf8', spans[j], spans[j + 1]));
@@ -99,7 +100,8 @@ function* bufferSlices(buffer: Buffer): Generator<RawRow[]> {
   if (data.length > MAX_ROWS_PER_FILE) throw tooMany();
   for (let k = 0; k < data.length; k += ROWS_PER_SLICE) {
     const slice: RawRow[] = [];
-    for (let key = k; key < Math.min(data.length, k + ROWS_PER_SLICE); key++) {
+    const end = Math.min(data.length, k + ROWS_PER_SLICE);
+    for (let key = k; key < end; key++) {
       slice.push({ key, value: data[key] });
       data[key] = undefined; // a row handed on is not kept twice: the parsed file shrinks as it is read
     }
