@@ -148,6 +148,42 @@ describe('importers: a big import loads without the per-track index and builds i
     await core.close();
   });
 
+  it('leaves the sessions PRODUCT.md defines when the load\'s sessions lie hours apart around plays stored before it', async () => {
+    // The end-of-load recompute joins spans less than a day apart: the gaps it reads hold live plays stored
+    // before, some 10 min from an imported session (they join it), some alone (they stay sessions of their own).
+    const template = (JSON.parse(readFileSync(BIG_JOB[0]!, 'utf8')) as Record<string, unknown>[]).find((r) => r.spotify_track_uri)!;
+    const row = (endedAt: number) => ({ ...template, ts: new Date(endedAt).toISOString().replace(/\.\d{3}Z$/, 'Z'), ms_played: 180_000,
+      reason_end: 'trackdone', skipped: false });
+    const start = Date.UTC(2024, 2, 1);
+    const rows = [];
+    const live = [];
+    for (let session = 0; rows.length < 5200; session++) {
+      const at = start + session * 5 * 3_600_000; // a session every 5 h: 4 plays 4 min apart
+      for (let i = 0; i < 4; i++) rows.push(row(at + i * 240_000));
+      if (session % 3 === 0) live.push(stream(800_000 + session, at + 3 * 240_000 + 10 * 60_000 + 180_000)); // starts 10 min after: joins
+      if (session % 3 === 1) live.push(stream(800_000 + session, at + 2.5 * 3_600_000)); // 2 h from both neighbours: alone
+    }
+    const core = await buildCore({ dataDir: tmp.dir });
+    await core.ingest.record(live);
+    const before = core.store.sql.values('SELECT count(*) FROM sessions')[0]![0];
+    expect(before).to.equal(live.length, 'each live play stored first is a session of its own');
+    const file = path.join(tmp.dir, 'Streaming_History_Audio_2024.json');
+    writeFileSync(file, JSON.stringify(rows));
+    let bulk = false;
+    const applyImported = core.ingest.applyImported;
+    core.ingest.applyImported = async (records) => { bulk ||= !core.store.indexReady(INDEX); return applyImported(records); };
+    const report = await core.importer.importPaths([file], { account: 'default' });
+    expect(report.totals.streams_stored).to.equal(rows.length);
+    expect(bulk, 'the file was loaded as a bulk load').to.equal(true);
+    const sessions = core.store.sql.values('SELECT started_at, ended_at, plays, ms_played FROM sessions ORDER BY started_at') as number[][];
+    expect(sessions).to.deep.equal(sessionsOf(core));
+    // Independently of sessionsOf: 1 300 imported sessions, a third of them with a live play joined (5 plays), plus the lone live plays.
+    const imported = rows.length / 4;
+    expect(sessions.filter((x) => x[2] === 5)).to.have.length(Math.ceil(imported / 3));
+    expect(sessions).to.have.length(imported + live.filter((l) => (l.ended_at - start) % (5 * 3_600_000) === 2.5 * 3_600_000).length);
+    await core.close();
+  });
+
   it('counts a live play and a skip recorded during the load in the rollups once', async () => {
     const core = await buildCore({ dataDir: tmp.dir });
     const sql = core.store.sql;

@@ -86,4 +86,29 @@ describe('importers: the same plays from Spotify and from a scrobbling service a
     expect(report.totals.merged_duplicates).to.equal(n);
     expect(summary()).to.deep.equal(before);
   });
+
+  it('a play recorded live between two imports of the same export is merged by the second, though the first taught it where only imported streams lie', async () => {
+    // An import of one source reads only stored streams of other sources, and skips time ranges known to hold none.
+    // Those ranges are learnt from the store once; a live play recorded afterwards must be found there again.
+    const rows = spotifyRows();
+    const at = rows.findIndex((r, i) => i > rows.length / 2 && r.spotify_track_uri && r.ms_played > 60_000 && r.reason_end === 'trackdone'
+      && rows[i - 1].spotify_track_uri !== r.spotify_track_uri && rows[i + 1]?.spotify_track_uri !== r.spotify_track_uri);
+    const played = rows[at];
+    const write = (name: string, list: any[]) => { const f = path.join(tmp.dir, name); writeFileSync(f, JSON.stringify(list)); return f; };
+    const even = rows.filter((_, i) => i % 2 === 0 && i !== at);
+    const odd = rows.filter((_, i) => i % 2 === 1 && i !== at);
+    expect((await imp(write('Streaming_History_Audio_2024_0.json', even))).totals.streams_stored).to.equal(even.length);
+    // Overlaps the first in time: its groups look for other sources' streams among the imported ones and find none.
+    expect((await imp(write('Streaming_History_Audio_2024_1.json', odd))).totals.streams_stored).to.equal(odd.length);
+    const live = await core.ingest.record([{ account: 'default', source: 'poll', ended_at: Date.parse(played.ts), ms_played: played.ms_played,
+      track: { uri: played.spotify_track_uri, content: 'track', name: played.master_metadata_track_name,
+        artists: [{ spotify_id: null, name: played.master_metadata_album_artist_name }],
+        album: { spotify_id: null, name: played.master_metadata_album_album_name, image_url: null }, duration_ms: null, isrc: null } }]);
+    expect(live.inserted).to.have.length(1, 'the live play is a stream of its own until its export row comes');
+    const third = await imp(write('Streaming_History_Audio_2024_2.json', [played]));
+    expect(third.totals.streams_stored).to.equal(0, 'the export row is the live play');
+    expect(third.totals.merged_duplicates).to.equal(1);
+    expect(count()).to.equal(rows.length);
+    expect(core.store.sql.get<{ n: number }>('SELECT sources AS n FROM streams WHERE id = ?', [live.inserted[0]!.id])!.n).to.equal(4 | 1);
+  });
 });
