@@ -160,7 +160,9 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
     const converter = createRowConverter({ ...readAs, account });
     let valid = 0;
     let from = Infinity; let to = -Infinity;
-    for await (const rows of rowsOf(staged, readAs.fileFormat)) for (const { key: index, value } of rows) {
+    for await (const rows of rowsOf(staged, readAs.fileFormat)) for (let i = 0; i < rows.length; i++) {
+      const index = rows.key(i);
+      const value = rows.take(i); // before the count: a row that is not JSON is not one read
       report.rows_read++;
       const result = converter.convert(value);
       report.format = converter.format;
@@ -189,8 +191,8 @@ export function createImporter({ store, ingest, bus, log, health, maxFileBytes =
   async function* batchesOf(staged: StagedFile, account: string, readAs: ReadAs): AsyncGenerator<IncomingStream[]> {
     const converter = createRowConverter({ ...readAs, account });
     let batch: IncomingStream[] = [];
-    for await (const rows of rowsOf(staged, readAs.fileFormat)) for (const { value } of rows) {
-      const result = converter.convert(value);
+    for await (const rows of rowsOf(staged, readAs.fileFormat)) for (let i = 0; i < rows.length; i++) {
+      const result = converter.convert(rows.take(i));
       if (!result.ok) continue;
       batch.push(result.record);
       if (batch.length >= IMPORT_BATCH_ROWS) { yield batch; batch = []; }

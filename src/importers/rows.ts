@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { TrackInfo } from '../types.js';
+import type { ContentType, TrackInfo } from '../types.js';
 import type { RowResult } from './formats/listen.js';
 import { parseDateTime } from '../time.js';
 
@@ -130,8 +130,48 @@ function checkTime(ms: number): string | null {
   return null;
 }
 
+/** Most distinct tracks and strings one {@link RowShare} keeps; past it, it starts afresh. */
+const SHARE_MAX = 50_000;
+
+/**
+ * What the records of one file share. A history names the same tracks and the same few reason and
+ * platform strings again and again; each row's parse makes its own copies, and an import holds a file's
+ * records until they are applied, so without sharing every row kept ~5 objects and ~6 strings of its
+ * own past several young-generation collections. With it, a row naming a track an earlier row named
+ * (same URI and names) gets that row's {@link TrackInfo}, and a repeated string the first copy; the
+ * row's own copies die young. Shared TrackInfos are never changed after they are built (nothing in
+ * ingest or the store writes to a record's track).
+ */
+export class RowShare {
+  private readonly tracks = new Map<string, TrackInfo>();
+  private readonly strings = new Map<string, string>();
+
+  /** The first copy of `text` seen (null and undefined as null). */
+  string(text: string | null | undefined): string | null {
+    if (text === null || text === undefined) return null;
+    const known = this.strings.get(text);
+    if (known !== undefined) return known;
+    if (this.strings.size >= SHARE_MAX) this.strings.clear();
+    this.strings.set(text, text);
+    return text;
+  }
+
+  /**
+   * The track filed under `key` when its content type, name, first artist and album name are these, else
+   * `build()`'s (then filed under `key`).
+   */
+  track(key: string, content: ContentType, name: string, artist: string | null, album: string | null, build: () => TrackInfo): TrackInfo {
+    const known = this.tracks.get(key);
+    if (known && known.content === content && known.name === name && (known.artists[0]?.name ?? null) === artist && (known.album?.name ?? null) === album) return known;
+    const track = build();
+    if (this.tracks.size >= SHARE_MAX) this.tracks.clear();
+    this.tracks.set(key, track);
+    return track;
+  }
+}
+
 /** Extended history row → record. Rows with no track, episode or audiobook URI are rejected. */
-export function fromExtendedRow(raw: unknown, account: string): RowResult {
+export function fromExtendedRow(raw: unknown, account: string, share: RowShare = new RowShare()): RowResult {
   const checked = checkRow(extendedRowCheck, raw);
   if ('reason' in checked) return { ok: false, reason: checked.reason };
   const r = checked.data;
@@ -141,25 +181,28 @@ export function fromExtendedRow(raw: unknown, account: string): RowResult {
   if (bad) return { ok: false, reason: `ts: ${bad}` };
   let track: TrackInfo;
   if (r.spotify_track_uri) {
-    track = {
-      uri: r.spotify_track_uri, content: 'track', name: r.master_metadata_track_name ?? '(unknown track)',
-      artists: r.master_metadata_album_artist_name ? [{ spotify_id: null, name: r.master_metadata_album_artist_name }] : [],
-      album: r.master_metadata_album_album_name ? { spotify_id: null, name: r.master_metadata_album_album_name, image_url: null } : null,
-      duration_ms: null, isrc: null,
-    };
+    const uri = r.spotify_track_uri;
+    const name = r.master_metadata_track_name ?? '(unknown track)';
+    const artist = r.master_metadata_album_artist_name || null;
+    const album = r.master_metadata_album_album_name || null;
+    track = share.track(uri, 'track', name, artist, album, () => ({
+      uri, content: 'track', name, artists: artist ? [{ spotify_id: null, name: artist }] : [],
+      album: album ? { spotify_id: null, name: album, image_url: null } : null, duration_ms: null, isrc: null,
+    }));
   } else if (r.spotify_episode_uri) {
-    track = {
-      uri: r.spotify_episode_uri, content: 'episode', name: r.episode_name ?? '(unknown episode)',
-      artists: r.episode_show_name ? [{ spotify_id: null, name: r.episode_show_name }] : [],
-      album: null, duration_ms: null, isrc: null,
-    };
+    const uri = r.spotify_episode_uri;
+    const name = r.episode_name ?? '(unknown episode)';
+    const show = r.episode_show_name || null;
+    track = share.track(uri, 'episode', name, show, null, () => ({
+      uri, content: 'episode', name, artists: show ? [{ spotify_id: null, name: show }] : [], album: null, duration_ms: null, isrc: null,
+    }));
   } else if (r.audiobook_chapter_uri || r.audiobook_uri) {
-    track = {
-      uri: (r.audiobook_chapter_uri ?? r.audiobook_uri)!, content: 'audiobook',
-      name: r.audiobook_chapter_title ?? r.audiobook_title ?? '(unknown chapter)',
-      artists: r.audiobook_title ? [{ spotify_id: null, name: r.audiobook_title }] : [],
-      album: null, duration_ms: null, isrc: null,
-    };
+    const uri = (r.audiobook_chapter_uri ?? r.audiobook_uri)!;
+    const name = r.audiobook_chapter_title ?? r.audiobook_title ?? '(unknown chapter)';
+    const book = r.audiobook_title || null;
+    track = share.track(uri, 'audiobook', name, book, null, () => ({
+      uri, content: 'audiobook', name, artists: book ? [{ spotify_id: null, name: book }] : [], album: null, duration_ms: null, isrc: null,
+    }));
   } else {
     return { ok: false, reason: 'no spotify_track_uri, spotify_episode_uri or audiobook_chapter_uri' };
   }
@@ -167,34 +210,34 @@ export function fromExtendedRow(raw: unknown, account: string): RowResult {
     ok: true,
     record: {
       account, source: 'import-extended', ended_at: endedAt, ms_played: r.ms_played, track,
-      reason_start: r.reason_start ?? null, reason_end: r.reason_end ?? null, skipped: r.skipped ?? null,
+      reason_start: share.string(r.reason_start), reason_end: share.string(r.reason_end), skipped: r.skipped ?? null,
       shuffle: r.shuffle ?? null, offline: r.offline ?? null, incognito: r.incognito_mode ?? null,
-      platform: r.platform ?? null,
+      platform: share.string(r.platform),
     },
   };
 }
 
 /** Account-data row (music, podcast or audiobook) → record with name-based identity. */
-export function fromAccountRow(raw: unknown, format: Exclude<SpotifyRowFormat, 'extended'>, account: string): RowResult {
+export function fromAccountRow(raw: unknown, format: Exclude<SpotifyRowFormat, 'extended'>, account: string, share: RowShare = new RowShare()): RowResult {
   let endTime: string; let msPlayed: number; let track: TrackInfo;
+  /** A track without URI, filed by its name (account data names no URI). */
+  const named = (content: ContentType, name: string, artist: string): TrackInfo => share.track(name, content, name, artist, null, () => ({
+    uri: null, content, name, artists: [{ spotify_id: null, name: artist }], album: null, duration_ms: null, isrc: null }));
   if (format === 'account-music') {
     const parsed = checkRow(accountMusicRowCheck, raw);
     if ('reason' in parsed) return { ok: false, reason: parsed.reason };
     ({ endTime, msPlayed } = parsed.data);
-    track = { uri: null, content: 'track', name: parsed.data.trackName,
-      artists: [{ spotify_id: null, name: parsed.data.artistName }], album: null, duration_ms: null, isrc: null };
+    track = named('track', parsed.data.trackName, parsed.data.artistName);
   } else if (format === 'account-podcast') {
     const parsed = checkRow(accountPodcastRowCheck, raw);
     if ('reason' in parsed) return { ok: false, reason: parsed.reason };
     ({ endTime, msPlayed } = parsed.data);
-    track = { uri: null, content: 'episode', name: parsed.data.episodeName,
-      artists: [{ spotify_id: null, name: parsed.data.podcastName }], album: null, duration_ms: null, isrc: null };
+    track = named('episode', parsed.data.episodeName, parsed.data.podcastName);
   } else {
     const parsed = checkRow(accountAudiobookRowCheck, raw);
     if ('reason' in parsed) return { ok: false, reason: parsed.reason };
     ({ endTime, msPlayed } = parsed.data);
-    track = { uri: null, content: 'audiobook', name: parsed.data.chapterName,
-      artists: [{ spotify_id: null, name: parsed.data.audiobookName }], album: null, duration_ms: null, isrc: null };
+    track = named('audiobook', parsed.data.chapterName, parsed.data.audiobookName);
   }
   const endedAt = parseDateTime(endTime, 'UTC') ?? Number.NaN;
   const bad = checkTime(endedAt);

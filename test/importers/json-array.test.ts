@@ -18,7 +18,7 @@ function splitRows(bytes: Buffer): unknown[] | null {
 async function read(bytes: Buffer): Promise<{ rows: unknown[] } | { error: string }> {
   const rows: unknown[] = [];
   try {
-    for await (const slice of rowsOf({ name: '', path: '', bytes: bytes.length, sha256: '', buffer: bytes })) for (const { value } of slice) rows.push(value);
+    for await (const slice of rowsOf({ name: '', path: '', bytes: bytes.length, sha256: '', buffer: bytes })) for (let i = 0; i < slice.length; i++) rows.push(slice.take(i));
     return { rows };
   } catch (err) {
     return { error: (err as Error).message };

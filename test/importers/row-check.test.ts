@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { extendedRowSchema, accountMusicRowSchema, accountPodcastRowSchema, accountAudiobookRowSchema, fromExtendedRow, fromAccountRow }
+import { extendedRowSchema, accountMusicRowSchema, accountPodcastRowSchema, accountAudiobookRowSchema, fromExtendedRow, fromAccountRow, RowShare }
   from '../../src/importers/rows.js';
 import { EXTENDED_DIR, ACCOUNT_DIR } from '../support/fixtures.js';
 
@@ -73,5 +73,54 @@ describe('importers: rows are checked by the compiled schema exactly as by zod\'
         }
       }
     }
+  });
+});
+
+describe('importers: the rows of one file share their tracks and strings', () => {
+  it('gives each real row its own names, and a row naming an earlier row\'s track that track\'s object', () => {
+    const rows = rowsIn(EXTENDED_DIR, /\.json$/) as Record<string, any>[];
+    const share = new RowShare();
+    const seen = new Map<string, { names: string; track: object }>();
+    let shared = 0;
+    for (const row of rows) {
+      const result = fromExtendedRow(row, 'default', share);
+      const alone = fromExtendedRow(row, 'default');
+      expect(result).to.deep.equal(alone);
+      if (!result.ok || !row.spotify_track_uri) continue;
+      // Read straight off the row: what the record must say whatever it shares.
+      const { track } = result.record;
+      expect(track.uri).to.equal(row.spotify_track_uri);
+      expect(track.name).to.equal(row.master_metadata_track_name ?? '(unknown track)');
+      expect(track.artists.map((a) => a.name)).to.deep.equal(row.master_metadata_album_artist_name ? [row.master_metadata_album_artist_name] : []);
+      expect(track.album?.name ?? null).to.equal(row.master_metadata_album_album_name || null);
+      expect(result.record.platform).to.equal(row.platform ?? null);
+      // Shared when the URI's last row before named it alike (the renamed case: next test).
+      const names = JSON.stringify([row.master_metadata_track_name, row.master_metadata_album_artist_name || null, row.master_metadata_album_album_name || null]);
+      const before = seen.get(row.spotify_track_uri);
+      if (before?.names === names) { shared++; expect(track).to.equal(before.track, 'the same object as the earlier row\'s'); }
+      else expect(track).to.not.equal(before?.track);
+      seen.set(row.spotify_track_uri, { names, track });
+    }
+    expect(shared, 'real exports repeat tracks').to.be.greaterThan(1000);
+  });
+
+  it('builds its own track for a URI named with other names (a renamed track), and keeps account-data tracks apart by artist', () => {
+    const share = new RowShare();
+    const row = { ts: '2024-08-02T11:56:55Z', ms_played: 200_000, spotify_track_uri: 'spotify:track:4uLU6hMCjMI75M1A2tKUQC',
+      master_metadata_track_name: 'Song', master_metadata_album_artist_name: 'Artist', master_metadata_album_album_name: 'Album' };
+    const first = fromExtendedRow(row, 'default', share);
+    const renamed = fromExtendedRow({ ...row, master_metadata_track_name: 'Song (Remastered)' }, 'default', share);
+    const again = fromExtendedRow({ ...row, ts: '2024-08-02T12:00:00Z' }, 'default', share);
+    if (!first.ok || !renamed.ok || !again.ok) throw new Error('rows refused');
+    expect(renamed.record.track.name).to.equal('Song (Remastered)');
+    expect(first.record.track.name).to.equal('Song');
+    expect(again.record.track).to.not.equal(first.record.track, 'the renamed row took the URI\'s place');
+    expect(again.record.track.name).to.equal('Song');
+    const music = (artistName: string) => fromAccountRow({ endTime: '2023-10-02 23:43', artistName, trackName: 'Intro', msPlayed: 90_000 }, 'account-music', 'default', share);
+    const a = music('Artist A'); const b = music('Artist B'); const a2 = music('Artist A');
+    if (!a.ok || !b.ok || !a2.ok) throw new Error('rows refused');
+    expect(b.record.track.artists[0]!.name).to.equal('Artist B');
+    expect(a2.record.track.artists[0]!.name).to.equal('Artist A');
+    expect(a2.record.track.uri).to.equal(null);
   });
 });

@@ -1,4 +1,4 @@
-import { detectFormat, fromAccountRow, fromExtendedRow, type RowFormat, type RowResult } from '../rows.js';
+import { detectFormat, fromAccountRow, fromExtendedRow, RowShare, type RowFormat, type RowResult } from '../rows.js';
 import { BadRow, ParseError, type CsvLine } from './containers.js';
 import { CSV_COMMENT_RE, type FileFormat, type Sniffed } from './sniff.js';
 import { fromListenBrainzListen } from './listenbrainz.js';
@@ -33,6 +33,7 @@ const FORMAT_OF: Partial<Record<FileFormat, RowFormat>> = {
  */
 export function createRowConverter({ fileFormat, account, timeZone, now = Date.now }: ConverterOptions) {
   let format: RowFormat | null = FORMAT_OF[fileFormat] ?? null;
+  const share = new RowShare(); // the file's Spotify rows share their tracks and strings (rows.ts)
   function convert(value: unknown): RowResult {
     if (value instanceof BadRow) return { ok: false, reason: value.reason };
     if (format === null) {
@@ -44,8 +45,8 @@ export function createRowConverter({ fileFormat, account, timeZone, now = Date.n
     switch (format) {
       case null:
         return { ok: false, reason: 'not a listening-history row (no ts/ms_played, endTime/msPlayed, listened_at/track_metadata or timeMs/track)' };
-      case 'extended': return fromExtendedRow(value, account);
-      case 'account-music': case 'account-podcast': case 'account-audiobook': return fromAccountRow(value, format, account);
+      case 'extended': return fromExtendedRow(value, account, share);
+      case 'account-music': case 'account-podcast': case 'account-audiobook': return fromAccountRow(value, format, account, share);
       case 'listenbrainz': return fromListenBrainzListen(value, account, 'import-listenbrainz', now());
       case 'panoscrobbler': return fromPanoScrobblerLine(value, account, now());
       case 'maloja': return fromMalojaScrobble(value, account, now());
