@@ -54,6 +54,24 @@ describe('importers: a big import loads without the per-track index and builds i
   beforeEach(async () => { tmp = await tempDir(); });
   afterEach(async () => { await tmp.remove(); });
 
+  /**
+   * Writes `rows` as one export file in the test's folder and imports it into `core`, which must load it as a bulk
+   * load and store every row; returns the stored sessions after checking them against {@link sessionsOf}.
+   */
+  async function importAsBulk(core: Awaited<ReturnType<typeof buildCore>>, rows: unknown[]): Promise<number[][]> {
+    const file = path.join(tmp.dir, 'Streaming_History_Audio_2024.json');
+    writeFileSync(file, JSON.stringify(rows));
+    let bulk = false;
+    const applyImported = core.ingest.applyImported;
+    core.ingest.applyImported = async (records) => { bulk ||= !core.store.indexReady(INDEX); return applyImported(records); };
+    const report = await core.importer.importPaths([file], { account: 'default' });
+    expect(report.totals.streams_stored).to.equal(rows.length);
+    expect(bulk, 'the file was loaded as a bulk load').to.equal(true);
+    const sessions = core.store.sql.values('SELECT started_at, ended_at, plays, ms_played FROM sessions ORDER BY started_at') as number[][];
+    expect(sessions).to.deep.equal(sessionsOf(core));
+    return sessions;
+  }
+
   it('drops it for a job that brings many rows only, answers track pages meanwhile, and writes no snapshot without it', async () => {
     const core = await buildCore({ dataDir: tmp.dir });
     const indexExists = () => core.store.sql.get(`SELECT 1 AS x FROM sqlite_master WHERE type = 'index' AND name = ?`, [INDEX]) !== undefined;
@@ -132,17 +150,8 @@ describe('importers: a big import loads without the per-track index and builds i
     rows.push(row(longEnd, longEnd - (shortEnd + 5 * 60_000))); // starts 5 min after it: the same session
     for (end = longEnd + 30 * 60_000; end < start + 40 * 86_400_000; end += gap) rows.push(row(end, short));
     for (let i = 0; rows.length < 5200; i++) rows.push(row(Date.UTC(2025, 5, 1) + i * 35 * 60_000, short));
-    const file = path.join(tmp.dir, 'Streaming_History_Audio_2024.json');
-    writeFileSync(file, JSON.stringify(rows));
     const core = await buildCore({ dataDir: tmp.dir });
-    let bulk = false;
-    const applyImported = core.ingest.applyImported;
-    core.ingest.applyImported = async (records) => { bulk ||= !core.store.indexReady(INDEX); return applyImported(records); };
-    const report = await core.importer.importPaths([file], { account: 'default' });
-    expect(report.totals.streams_stored).to.equal(rows.length);
-    expect(bulk, 'the file was loaded as a bulk load').to.equal(true);
-    const sessions = core.store.sql.values('SELECT started_at, ended_at, plays, ms_played FROM sessions ORDER BY started_at') as number[][];
-    expect(sessions).to.deep.equal(sessionsOf(core));
+    const sessions = await importAsBulk(core, rows);
     expect(sessions.some((x) => x[0] === shortEnd - short && x[1] === longEnd && x[2] === 2),
       'the short play and the long one crossing the window edge are one session').to.equal(true);
     await core.close();
@@ -167,16 +176,7 @@ describe('importers: a big import loads without the per-track index and builds i
     await core.ingest.record(live);
     const before = core.store.sql.values('SELECT count(*) FROM sessions')[0]![0];
     expect(before).to.equal(live.length, 'each live play stored first is a session of its own');
-    const file = path.join(tmp.dir, 'Streaming_History_Audio_2024.json');
-    writeFileSync(file, JSON.stringify(rows));
-    let bulk = false;
-    const applyImported = core.ingest.applyImported;
-    core.ingest.applyImported = async (records) => { bulk ||= !core.store.indexReady(INDEX); return applyImported(records); };
-    const report = await core.importer.importPaths([file], { account: 'default' });
-    expect(report.totals.streams_stored).to.equal(rows.length);
-    expect(bulk, 'the file was loaded as a bulk load').to.equal(true);
-    const sessions = core.store.sql.values('SELECT started_at, ended_at, plays, ms_played FROM sessions ORDER BY started_at') as number[][];
-    expect(sessions).to.deep.equal(sessionsOf(core));
+    const sessions = await importAsBulk(core, rows);
     // Independently of sessionsOf: 1 300 imported sessions, a third of them with a live play joined (5 plays), plus the lone live plays.
     const imported = rows.length / 4;
     expect(sessions.filter((x) => x[2] === 5)).to.have.length(Math.ceil(imported / 3));
